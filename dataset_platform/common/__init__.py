@@ -1,0 +1,1 @@
+"""Plain-Python helpers shared by every domain: settings, the review database, atomic files."""

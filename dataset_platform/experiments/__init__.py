@@ -1,0 +1,1 @@
+"""Model experiments domain logic (no Dagster): evaluators, summaries, experiment runner."""

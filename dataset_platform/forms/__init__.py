@@ -1,0 +1,1 @@
+"""Vote extraction domain logic (no Dagster): schema, Thai text, rendering, OCR, Gemini, cache."""

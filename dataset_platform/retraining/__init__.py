@@ -1,0 +1,1 @@
+"""Classifier-retraining domain logic (no Dagster): pull SQL, cleaning, splits, quality, publishing."""

@@ -1,0 +1,42 @@
+"""Review database schema and connection checks on SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from dataset_platform.common import db
+
+
+def test_schema_round_trip(db_url):
+    engine = db.make_engine(db_url)
+    db.ensure_schema(engine)
+    db.ensure_schema(engine)  # idempotent
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(db.complaints), [{"id": 1, "message": "น้ำไม่ไหล", "department": None}])
+        conn.execute(sa.insert(db.misclassified_complaints), [{"complaint_id": None, "reviewed": True}])
+        conn.execute(
+            sa.insert(db.extraction_reviews),
+            [{"form_set_id": "a", "corrected_extraction": {"x": [1, "๑"]}, "reviewed_at": now}] * 2,
+        )
+    with engine.connect() as conn:
+        reviews = conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id)).all()
+        assert [r.id for r in reviews] == [1, 2]  # ids are generated on both backends
+        assert reviews[0].corrected_extraction == {"x": [1, "๑"]}
+        assert conn.execute(sa.select(db.misclassified_complaints.c.reviewed)).scalar_one() is True
+
+
+def test_check_connection_retries_with_backoff_then_fails_without_password():
+    engine = db.make_engine("postgresql://user:s3cret@127.0.0.1:1/none")
+    slept = []
+    with pytest.raises(db.DatabaseUnavailable) as err:
+        db.check_connection(engine, sleep=slept.append)
+    assert slept == [2.0, 4.0, 8.0]
+    assert "s3cret" not in str(err.value) and "***" in str(err.value)
+
+
+def test_check_connection_first_try(db_url):
+    assert db.check_connection(db.make_engine(db_url), sleep=lambda s: pytest.fail("no retry expected")) == 1
