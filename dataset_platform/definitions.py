@@ -6,7 +6,7 @@ inside the functions that use them.
 
 import dagster as dg
 
-from dataset_platform.defs import experiments, forms, retraining, reviews
+from dataset_platform.defs import experiments, forms, platform, retraining, reviews
 from dataset_platform.defs.resources import build_resources
 
 defs = dg.Definitions.merge(
@@ -14,5 +14,6 @@ defs = dg.Definitions.merge(
     experiments.defs,
     retraining.defs,
     reviews.defs,
+    platform.defs,
     dg.Definitions(resources=build_resources()),
 )

@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` (whole graph, offline) and `make test`.
+SHELL := /bin/bash
+export DATASET_PLATFORM_HOME ?= $(CURDIR)/.data
+export DAGSTER_HOME ?= $(DATASET_PLATFORM_HOME)/dagster_home
+# uv from PyPI, run as a module so a fresh `pip install uv` is usable at once.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen --extra dev
+
+.PHONY: setup system-deps demo demo-data materialize test test-fast dev review bench validate clean
+
+system-deps:
+	bash scripts/system-deps.sh
+
+setup: system-deps
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --extra dev
+
+demo: setup demo-data materialize
+
+demo-data:
+	mkdir -p "$(DAGSTER_HOME)"
+	$(RUN) dataset-platform demo-data
+
+materialize:
+	$(RUN) dataset-platform materialize-all
+
+test: setup
+	$(RUN) pytest
+
+test-fast: setup
+	$(RUN) pytest -m "not slow"
+
+dev:
+	mkdir -p "$(DAGSTER_HOME)"
+	$(RUN) dagster dev -m dataset_platform.definitions
+
+review:
+	$(RUN) dataset-platform review
+
+validate:
+	$(RUN) dagster definitions validate -m dataset_platform.definitions
+
+bench:
+	$(RUN) python bench/run_all.py
+
+clean:
+	rm -rf "$(DATASET_PLATFORM_HOME)"

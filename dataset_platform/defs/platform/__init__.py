@@ -1,0 +1,5 @@
+"""Platform-wide definitions (health check)."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,57 @@
+"""The whole asset graph materialised in-process on demo data with every embedded default (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from dataset_platform.common import settings
+from dataset_platform.demo_data import create_demo_data
+from dataset_platform.demo_run import DATASET_ASSETS, FORM_ASSETS, RETRAINING_ASSETS, materialize_all
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_materializes_every_asset_of_the_design(platform_home, monkeypatch):
+    monkeypatch.setenv("MIN_DATASET_LEN", "1000")
+    summary = create_demo_data(form_sets=3, complaints=6000, seed=11)
+    assert summary["form_sets"] == 3
+
+    from dataset_platform.definitions import defs
+
+    with dg.instance_for_test() as instance:
+        assert materialize_all(defs=defs, instance=instance) == 0
+
+        form_sets = sorted(p.name for p in settings.form_sets_dir().iterdir() if p.is_dir())
+        for key in FORM_ASSETS:
+            materialized = instance.get_materialized_partitions(dg.AssetKey(key))
+            assert materialized == set(form_sets), key
+        for key in DATASET_ASSETS:
+            assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None, key
+        for key in RETRAINING_ASSETS:
+            assert instance.get_materialized_partitions(dg.AssetKey(key)) == {"department", "urgency"}, key
+
+    # What each stage left behind, read back the way a user would.
+    extractions = [json.loads(p.read_text()) for p in (platform_home / "extractions").glob("*.json")]
+    assert len(extractions) == 3 and all(e["model"] == "tesseract" for e in extractions)
+    assert sum(e["extraction"] is not None for e in extractions) == 3
+
+    from dataset_platform.forms.ground_truth import load_ground_truth
+
+    _, records = load_ground_truth()
+    statuses = {r["metadata"]["status"] for r in records}
+    assert len(records) == 3 and statuses == {"human-reviewed", "llm-generated"}
+
+    assert list(settings.exports_dir().glob("*.json")), "datadog export file"
+    assert any(settings.experiments_dir().rglob("*.json")), "experiment results"
+
+    import datasets
+
+    for repo in ("local/department-dataset", "local/urgency-dataset"):
+        versions = sorted(p for p in (settings.hub_dir() / repo).iterdir() if p.name.startswith("v"))
+        assert len(versions) == 1, repo
+        loaded = datasets.load_dataset(str(versions[0]))
+        assert set(loaded) == {"train", "validation", "test"} or set(loaded) == {"train", "eval", "test"}
+        assert sum(len(s) for s in loaded.values()) >= 1000
