@@ -15,10 +15,16 @@ import math
 import re
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from dataset_platform.forms.consistency import consistency_score
-from dataset_platform.forms.schema import BALLOT_FIELDS, CANDIDATE_FIELDS, FORM_INFO_FIELDS, VOTER_FIELDS
+from dataset_platform.forms.schema import (
+    BALLOT_FIELDS,
+    CANDIDATE_FIELDS,
+    FORM_INFO_FIELDS,
+    VOTER_FIELDS,
+    FormExtraction,
+)
 from dataset_platform.forms.thai import normalize_text
 
 # Fields compared as integers (a string of digits, Thai or Arabic, counts as that integer).
@@ -156,9 +162,32 @@ def exact_match(input_data: Any, output_data: Any, expected_output: Any) -> bool
     return field_accuracy(input_data, output_data, expected_output) == 1.0
 
 
+def _with_int_fields(extraction: Mapping[str, Any]) -> dict[str, Any]:
+    """Integer leaves given as digit strings (Thai or Arabic) become ints, so the rules can do arithmetic."""
+    sections = {
+        name: {k: normalize_value(v, integer=k in INT_FIELDS) for k, v in _section(extraction, name).items()}
+        for name in ("form_info", "voter_statistics", "ballot_statistics")
+    }
+    candidates = [
+        {k: normalize_value(v, integer=k in INT_FIELDS) for k, v in c.items()}
+        for c in (extraction.get("vote_results") or [])
+    ]
+    return {**sections, "vote_results": candidates}
+
+
 def consistency(input_data: Any, output_data: Any, expected_output: Any) -> float:
-    """Arithmetic rules satisfied / 4 by the prediction alone (no ground truth needed)."""
-    return consistency_score(unwrap_output(output_data))
+    """Arithmetic rules satisfied / 4 by the prediction alone (no ground truth needed).
+
+    A prediction that is not a valid FormExtraction even after integer normalisation scores 0.
+    """
+    predicted = unwrap_output(output_data)
+    if predicted is None:
+        return 0.0
+    try:
+        model = FormExtraction.model_validate(_with_int_fields(predicted))
+    except ValidationError:
+        return 0.0
+    return consistency_score(model)
 
 
 RECORD_EVALUATORS: tuple[Callable[[Any, Any, Any], Any], ...] = (

@@ -1,14 +1,82 @@
-"""Dataset hub: Hugging Face Hub when HF_TOKEN is set, else a local hub folder. (stub: retraining track)"""
+"""Dataset hub: Hugging Face Hub when HF_TOKEN is set, else a local hub under DATASET_PLATFORM_HOME/hub."""
 
 from __future__ import annotations
 
-from typing import Optional
+import datetime as dt
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Optional
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
+
+from dataset_platform.common import settings
 
 
 class DatasetHub(dg.ConfigurableResource):
     hf_token: Optional[str] = Field(default=None, description="HF_TOKEN; unset = local hub")
     department_repo: str = Field(default="local/department-dataset", description="DEPARTMENT_DATASET")
     urgency_repo: str = Field(default="local/urgency-dataset", description="URGENCY_DATASET")
+    private: bool = Field(default=True, description="Create missing Hub repos as private.")
+
+    # Built on first use so importing the code location never imports huggingface_hub.
+    _api: Any = PrivateAttr(default=None)
+
+    def repo_id(self, label: str) -> str:
+        repos = {"department": self.department_repo, "urgency": self.urgency_repo}
+        if label not in repos:
+            raise ValueError(f"no dataset repo for label {label!r}")
+        return repos[label]
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.hf_token)
+
+    def describe(self) -> str:
+        return "huggingface-hub" if self.is_remote else f"local hub {settings.hub_dir()}"
+
+    def api(self) -> Any:
+        if self._api is None:
+            from huggingface_hub import HfApi
+
+            self._api = HfApi(token=self.hf_token)
+        return self._api
+
+    def publisher(self, label: str):
+        from dataset_platform.retraining.publishing import HubPublisher, LocalHub
+
+        if self.is_remote:
+            return HubPublisher(self.api(), self.repo_id(label), private=self.private)
+        return LocalHub(settings.hub_dir(), self.repo_id(label))
+
+    def latest_metadata(self, label: str) -> dict | None:
+        """dataset_metadata.json of the latest published version (None before the first)."""
+        return self.publisher(label).latest_metadata()
+
+    def publish(
+        self,
+        label: str,
+        splits_dir: Path,
+        *,
+        min_len: int,
+        run_id: str | None = None,
+        code_version: str | None = None,
+        now: dt.datetime | None = None,
+        extra_metadata: dict | None = None,
+    ):
+        """Publish the splits as a new immutable version, or report unchanged / skipped (PublishResult)."""
+        from dataset_platform.retraining.publishing import LocalHub, publish_version
+
+        publisher = self.publisher(label)
+        guard = publisher.lock() if isinstance(publisher, LocalHub) else nullcontext()
+        with guard:
+            return publish_version(
+                publisher,
+                label=label,
+                splits_dir=splits_dir,
+                min_len=min_len,
+                run_id=run_id,
+                code_version=code_version,
+                now=now,
+                extra_metadata=extra_metadata,
+            )

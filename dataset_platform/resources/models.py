@@ -1,13 +1,82 @@
-"""Extraction models: Gemini through google-genai, or the offline Tesseract baseline. (stub: forms track)"""
+"""Extraction models: Gemini through google-genai, or the offline Tesseract baseline.
+
+``gemini-*`` models need ``GEMINI_API_KEY`` (or Vertex AI configured through the SDK's own variables);
+``tesseract`` runs everywhere. Heavy imports happen inside the methods.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
 
 import dagster as dg
 from pydantic import Field
 
+if TYPE_CHECKING:
+    from dataset_platform.forms.runner import ExtractionRecord, ModelConfig, ProgressCallback
+
+DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
+
 
 class ExtractionModels(dg.ConfigurableResource):
     gemini_api_key: Optional[str] = Field(default=None, description="GEMINI_API_KEY / GOOGLE_API_KEY")
-    gemini_base_url: Optional[str] = Field(default=None, description="GEMINI_BASE_URL")
+    gemini_base_url: Optional[str] = Field(default=None, description="GEMINI_BASE_URL (gateway, proxy, test server)")
+    requests_per_minute: Optional[float] = Field(
+        default=1000, description="Gemini requests started per minute across this run's threads; None = unlimited"
+    )
+    max_concurrency: int = Field(default=8, ge=1, description="Form sets extracted at once within one run")
+    timeout_s: float = Field(default=180.0, gt=0, description="Per-request timeout (seconds)")
+    retry_attempts: int = Field(default=5, ge=1, description="Attempts per request on 429/5xx/timeouts, incl. the first")
+    retry_initial_delay_s: float = Field(default=2.0, ge=0, description="First backoff delay; doubles each retry")
+    retry_max_delay_s: float = Field(default=60.0, ge=0)
+
+    def gemini_usable(self) -> bool:
+        from dataset_platform.forms.gemini import vertex_configured
+
+        return bool(self.gemini_api_key) or vertex_configured()
+
+    def default_model(self) -> str:
+        """Gemini when it can be called, else the offline baseline."""
+        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "tesseract"
+
+    def availability(self, model: str) -> Optional[str]:
+        """None when ``model`` can run here, else why not."""
+        if model == "tesseract":
+            return None if shutil.which("tesseract") else "tesseract binary not installed (apt install tesseract-ocr tesseract-ocr-tha)"
+        if model.startswith("gemini"):
+            if self.gemini_usable():
+                return None
+            return "GEMINI_API_KEY not set (and Vertex AI not configured)"
+        return f"unknown model {model!r}: use gemini-* or tesseract"
+
+    def extract(
+        self,
+        form_set_dirs: list[Path],
+        config: "ModelConfig",
+        *,
+        max_concurrency: Optional[int] = None,
+        on_progress: Optional["ProgressCallback"] = None,
+    ) -> list["ExtractionRecord"]:
+        """One record per folder (cached, retried); an unavailable model yields failed records, never raises."""
+        from dataset_platform.forms.gemini import GeminiOptions
+        from dataset_platform.forms.runner import extract_form_sets, failed_records
+
+        reason = self.availability(config.model)
+        if reason is not None:
+            return failed_records(form_set_dirs, config, f"model unavailable: {reason}", on_progress)
+        return extract_form_sets(
+            form_set_dirs,
+            config,
+            gemini_options=GeminiOptions(
+                api_key=self.gemini_api_key,
+                base_url=self.gemini_base_url,
+                timeout_s=self.timeout_s,
+                retry_attempts=self.retry_attempts,
+                retry_initial_delay_s=self.retry_initial_delay_s,
+                retry_max_delay_s=self.retry_max_delay_s,
+            ),
+            max_concurrency=max_concurrency or self.max_concurrency,
+            requests_per_minute=self.requests_per_minute,
+            on_progress=on_progress,
+        )

@@ -1,5 +1,16 @@
-"""Dagster definitions of the experiments domain (assets, checks, sensors, schedules, jobs)."""
+"""Dagster definitions of the experiments domain: datadog_dataset, experiment_results, its check, presets, schedule."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from dataset_platform.defs.experiments.assets import experiment_results
+from dataset_platform.defs.experiments.checks import accuracy_not_regressed
+from dataset_platform.defs.experiments.datadog_assets import datadog_dataset
+from dataset_platform.defs.experiments.jobs import experiment_jobs
+from dataset_platform.defs.experiments.schedules import weekly_experiments_schedule
+
+defs = dg.Definitions(
+    assets=[datadog_dataset, experiment_results],
+    asset_checks=[accuracy_not_regressed],
+    jobs=experiment_jobs,
+    schedules=[weekly_experiments_schedule],
+)

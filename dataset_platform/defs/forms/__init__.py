@@ -2,4 +2,12 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from dataset_platform.defs.forms.assets import ground_truth_dataset, llm_extractions, raw_form_images
+from dataset_platform.defs.forms.checks import consistency_checks
+from dataset_platform.defs.forms.sensors import new_form_sets_sensor
+
+defs = dg.Definitions(
+    assets=[raw_form_images, llm_extractions, ground_truth_dataset],
+    asset_checks=consistency_checks,
+    sensors=[new_form_sets_sensor],
+)

@@ -1,5 +1,7 @@
-"""Platform-wide definitions (health check)."""
+"""Dagster definitions of the platform itself: a health-check job for deployments."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from dataset_platform.defs.platform.healthcheck import platform_healthcheck
+
+defs = dg.Definitions(jobs=[platform_healthcheck])

@@ -1,5 +1,8 @@
-"""Dagster definitions of the reviews domain (assets, checks, sensors, schedules, jobs)."""
+"""Dagster definitions of the reviews domain: the sensor that turns review activity into runs."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from dataset_platform.defs.reviews.jobs import ground_truth_refresh_job
+from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+
+defs = dg.Definitions(jobs=[ground_truth_refresh_job], sensors=[new_reviews_sensor])

@@ -1,0 +1,108 @@
+"""Throughput of Gemini extraction vs the concurrency ideal, against a local Gemini-protocol server.
+
+N form sets at concurrency C, the server (a separate process, so it does not share our GIL)
+answering after a fixed latency L: the ideal is N·L/C seconds. Each row is measured in this run
+with the real google-genai client and an empty cache; ``ratio`` = ideal / elapsed (1.0 = perfect,
+aim ≥ 0.8). A last row checks the requests-per-minute limiter against its own ideal.
+Run: ``.venv/bin/python bench/gemini_throughput.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dataset_platform.forms.cache import ExtractionCache  # noqa: E402
+from dataset_platform.forms.runner import ModelConfig, extract_form_sets  # noqa: E402
+from dataset_platform.forms.gemini import GeminiOptions  # noqa: E402
+from dataset_platform_tests.forms.helpers import make_form_set  # noqa: E402
+
+FULL = [(32, 4, 0.5), (64, 8, 0.5), (128, 16, 0.25), (256, 32, 0.25), (256, 64, 0.25)]
+QUICK = [(16, 4, 0.2), (32, 8, 0.2), (64, 16, 0.2)]
+
+
+class ServerProcess:
+    """``support/gemini_server.py`` in a child process; configured and read through its /_config endpoint."""
+
+    def __enter__(self):
+        cmd = [sys.executable, "-m", "dataset_platform_tests.support.gemini_server"]
+        root = Path(__file__).resolve().parents[1]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root)
+        self.url = self.proc.stdout.readline().strip()
+        return self
+
+    def config(self, **params):
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        with urllib.request.urlopen(f"{self.url}/_config?{query}") as response:
+            return json.loads(response.read())
+
+    def __exit__(self, *exc):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def measure(server, dirs, concurrency, latency, root, rpm=None):
+    before = server.config(latency_s=latency)["requests"]
+    cache = ExtractionCache(Path(tempfile.mkdtemp(dir=root)))  # empty: every form set is a real call
+    options = GeminiOptions(api_key="bench", base_url=server.url, timeout_s=60, retry_attempts=1)
+    start = time.perf_counter()
+    records = extract_form_sets(
+        dirs, ModelConfig(model="gemini-2.5-flash"), gemini_options=options,
+        max_concurrency=concurrency, requests_per_minute=rpm, cache=cache,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    assert all(r.error is None for r in records), [r.error for r in records if r.error][:3]
+    stats = server.config()
+    assert stats["requests"] - before == len(dirs), (stats["requests"] - before, len(dirs))
+    return elapsed, stats["peak_in_flight"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small run (~10 s)")
+    args = parser.parse_args()
+    cases = QUICK if args.quick else FULL
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, ServerProcess() as server:
+        root = Path(tmp)
+        all_dirs = [make_form_set(root / "forms", f"fs-{i:04d}", pages=3) for i in range(max(n for n, _, _ in cases))]
+        measure(server, all_dirs[:4], 4, 0.0, root)  # warm-up: imports, first connection
+        for n, c, latency in cases:
+            elapsed, peak = measure(server, all_dirs[:n], c, latency, root)
+            ideal = n * latency / c
+            rows.append({"n": n, "concurrency": c, "latency_s": latency, "ideal_s": round(ideal, 3),
+                         "elapsed_s": round(elapsed, 3), "ratio": round(ideal / elapsed, 3), "peak_in_flight": peak})  # fmt: skip
+            print(f"N={n:4d} C={c:3d} L={latency:.2f}s  ideal {ideal:6.2f}s  elapsed {elapsed:6.2f}s  "
+                  f"ratio {ideal / elapsed:.3f}  peak in flight {peak}")  # fmt: skip
+        n, c, rpm = (24, 8, 1200) if args.quick else (60, 8, 1200)
+        elapsed, peak = measure(server, all_dirs[:n], c, 0.01, root, rpm=rpm)
+        ideal = (n - c) / (rpm / 60)  # a burst of C, then one request per 60/rpm seconds
+        rate_row = {"n": n, "concurrency": c, "requests_per_minute": rpm, "ideal_s": round(ideal, 3),
+                    "elapsed_s": round(elapsed, 3), "ratio": round(ideal / elapsed, 3)}  # fmt: skip
+        print(f"rate limit {rpm}/min: N={n} C={c}  ideal {ideal:.2f}s  elapsed {elapsed:.2f}s  ratio {ideal / elapsed:.3f}")
+    result = {
+        "benchmark": "gemini_throughput",
+        "quick": args.quick,
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "concurrency": rows,
+        "rate_limit": rate_row,
+        "min_ratio": min(r["ratio"] for r in rows),
+    }
+    out = Path(__file__).parent / "results" / "gemini_throughput.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"min ratio {result['min_ratio']:.3f} → {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Markdown for the materialisation: configs × summary metrics, the best config, failures, the trend."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+from dataset_platform.experiments.summary import best_config, failures
+
+
+def _pct(value: Optional[float]) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: Optional[float], fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def _escape(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def comparison_table(configs: Sequence[Mapping[str, Any]]) -> str:
+    header = (
+        "| config | status | overall accuracy (95% CI) | success | ballot acc. | exact match | consistency "
+        "| tokens | cost (USD) | p50 / p95 latency (s) | where |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [header]
+    for c in configs:
+        s = c.get("summary") or {}
+        if c["status"] != "completed":
+            lines.append(
+                f"| {_escape(c['config_name'])} | **{c['status']}** | — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
+            )
+            continue
+        records = c["records"]
+        exact = sum(bool(r["exact_match"]) for r in records) / len(records) if records else None
+        consistency = sum(r["consistency"] or 0 for r in records) / len(records) if records else None
+        where = f"[Datadog]({c['experiment_url']})" if c.get("experiment_url") else c.get("mode", "local")
+        lines.append(
+            f"| {_escape(c['config_name'])} | completed "
+            f"| {_pct(s.get('overall_accuracy'))} ({_pct(s.get('overall_accuracy_ci_low'))}–"
+            f"{_pct(s.get('overall_accuracy_ci_high'))}) "
+            f"| {_pct(s.get('success_rate'))} | {_pct(s.get('avg_ballot_accuracy'))} | {_pct(exact)} "
+            f"| {_pct(consistency)} | {s.get('total_tokens', 0):,} | {_num(s.get('estimated_cost_usd'), '.4f')} "
+            f"| {_num(s.get('latency_p50_s'), '.2f')} / {_num(s.get('latency_p95_s'), '.2f')} | {where} |"
+        )
+    return "\n".join(lines)
+
+
+def failures_table(configs: Sequence[Mapping[str, Any]], limit: int = 25) -> str:
+    rows = failures(configs)
+    if not rows:
+        return "No failures."
+    lines = ["| config | form set | status | error |", "|---|---|---|---|"]
+    lines += [
+        f"| {_escape(r['config'])} | {_escape(r['id'])} | {r['status']} | {_escape(r['error'])[:200]} |"
+        for r in rows[:limit]
+    ]
+    if len(rows) > limit:
+        lines.append(f"| … | {len(rows) - limit} more | | |")
+    return "\n".join(lines)
+
+
+def trend_table(history: Sequence[Mapping[str, Any]], limit: int = 8) -> str:
+    """overall_accuracy of each config over the latest runs (newest last)."""
+    runs = list(history)[-limit:]
+    names = list(dict.fromkeys(c["config_name"] for e in runs for c in e["configs"] if c["status"] == "completed"))
+    if not runs or not names:
+        return "No completed runs yet."
+    lines = ["| run | " + " | ".join(_escape(n) for n in names) + " |", "|---|" + "---|" * len(names)]
+    for e in runs:
+        values = {c["config_name"]: c["summary"].get("overall_accuracy") for c in e["configs"] if c["status"] == "completed"}
+        lines.append(f"| {e['run_at']} | " + " | ".join(_pct(values.get(n)) for n in names) + " |")
+    return "\n".join(lines)
+
+
+def best_line(configs: Sequence[Mapping[str, Any]]) -> str:
+    best = best_config(configs)
+    if best is None:
+        return "No config completed."
+    s = best["summary"]
+    return (
+        f"**{best['config_name']}**: overall accuracy {_pct(s['overall_accuracy'])} "
+        f"(95% CI {_pct(s.get('overall_accuracy_ci_low'))}–{_pct(s.get('overall_accuracy_ci_high'))}), "
+        f"cost ${s.get('estimated_cost_usd', 0):.4f} for {s.get('num_records', 0)} form sets"
+    )
+
+
+def render(result: Mapping[str, Any], history: Sequence[Mapping[str, Any]], plot_markdown: str = "") -> str:
+    parts = [
+        f"### Experiment over ground truth {result['dataset_version']} ({result['num_records']} form sets)",
+        "Best config: " + best_line(result["configs"]),
+        comparison_table(result["configs"]),
+    ]
+    if plot_markdown:
+        parts.append(plot_markdown)
+    parts += ["#### Failures", failures_table(result["configs"]), "#### Trend (overall accuracy)", trend_table(history)]
+    return "\n\n".join(parts)

@@ -1,0 +1,233 @@
+"""Run an experiment: every model config over the (sampled) ground truth, scored by the evaluators.
+
+Extraction always goes through the models resource (cached, retried, rate-limited, concurrent). The
+scoring then runs either inside ``LLMObs.experiment`` (Datadog configured: the task hands ddtrace the
+extraction already made for that record) or locally with the same evaluator functions.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
+
+from dataset_platform.common import settings
+from dataset_platform.experiments import evaluators as ev
+from dataset_platform.experiments.config import ExperimentPlan, ModelSpec, model_config_name
+from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
+
+COMPLETED, UNAVAILABLE, FAILED = "completed", "unavailable", "failed"
+USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cost_usd", "cache_hit")
+
+
+class ExperimentError(RuntimeError):
+    """Raised only with ``raise_errors``: a record or a whole config failed."""
+
+
+class Models(Protocol):
+    def availability(self, model: str) -> Optional[str]: ...
+
+    def extract(self, form_set_dirs: list[Path], config: Any, *, max_concurrency: int = 4) -> list[Any]: ...
+
+
+def scorable(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Ground-truth records that can be scored (those with an expected output), sorted by id."""
+    return sorted((r for r in records if r.get("expected_output") is not None), key=lambda r: str(r["id"]))
+
+
+def sample_records(
+    records: Sequence[Mapping[str, Any]], sample_size: Optional[int], seed: int
+) -> list[Mapping[str, Any]]:
+    """A reproducible sample: the same ids, sample size and seed always give the same records."""
+    ordered = sorted(records, key=lambda r: str(r["id"]))
+    if sample_size is None or sample_size >= len(ordered):
+        return ordered
+    chosen = set(random.Random(seed).sample([str(r["id"]) for r in ordered], sample_size))
+    return [r for r in ordered if str(r["id"]) in chosen]
+
+
+def form_set_dir(record: Mapping[str, Any]) -> Path:
+    paths = (record.get("input") or {}).get("image_paths") or []
+    if paths and Path(paths[0]).parent.is_dir():
+        return Path(paths[0]).parent
+    return settings.form_sets_dir() / str(record["id"])
+
+
+def to_model_config(spec: ModelSpec) -> Any:
+    from dataset_platform.forms.runner import ModelConfig
+
+    return ModelConfig(**spec.model_dump())
+
+
+def _record_row(record_id: str, scores: Mapping[str, Any], extraction: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": record_id}
+    row.update({name: scores.get(name) for name in ev.RECORD_EVALUATOR_NAMES})
+    row["error"] = extraction.get("error")
+    row.update({k: extraction.get(k) for k in USAGE_FIELDS})
+    return row
+
+
+def _score_locally(sample: Sequence[Mapping[str, Any]], envelopes: Mapping[str, dict[str, Any]]):
+    rows, outputs, expected, inputs = [], [], [], []
+    for record in sample:
+        envelope = envelopes[str(record["id"])]
+        scores = ev.evaluate_record(record["input"], envelope, record["expected_output"])
+        rows.append(_record_row(str(record["id"]), scores, envelope))
+        inputs.append(record["input"])
+        outputs.append(envelope)
+        expected.append(record["expected_output"])
+    results = {name: [r[name] for r in rows] for name in ev.RECORD_EVALUATOR_NAMES}
+    return rows, ev.summarize(inputs, outputs, expected, results)
+
+
+def _score_in_datadog(
+    datadog: Any,
+    plan: ExperimentPlan,
+    spec: ModelSpec,
+    experiment_name: str,
+    sample: Sequence[Mapping[str, Any]],
+    envelopes: Mapping[str, dict[str, Any]],
+    datadog_dataset_version: Optional[int],
+    tags: Mapping[str, str],
+):
+    def extract_form_set(input_data: dict[str, Any], config: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        envelope = envelopes[str(input_data["form_set_name"])]
+        if envelope.get("extraction") is None:
+            # Raising marks the span as an error in Datadog; the evaluators then score the record 0.
+            raise RuntimeError(envelope.get("error") or "extraction failed")
+        return envelope
+
+    outcome = datadog.run_experiment(
+        name=experiment_name,
+        task=extract_form_set,
+        dataset_name=DATASET_NAME,
+        evaluators=ev.RECORD_EVALUATORS,
+        summary_evaluators=ev.SUMMARY_EVALUATORS,
+        config={**spec.model_dump(), "config_name": model_config_name(spec), "sample_size": plan.sample_size},
+        record_keys=[str(r["id"]) for r in sample],
+        key=record_key,
+        jobs=plan.jobs,
+        raise_errors=plan.raise_errors,
+        description=f"{model_config_name(spec)} over {len(sample)} form sets",
+        tags=dict(tags),
+        dataset_version=datadog_dataset_version,
+        project_name=plan.project_name,
+        ml_app=plan.ml_app,
+    )
+    by_key = {row["key"]: row for row in outcome["rows"]}
+    rows = []
+    for record in sample:
+        rid = str(record["id"])
+        evaluations = (by_key.get(rid) or {}).get("evaluations") or {}
+        rows.append(_record_row(rid, evaluations, envelopes[rid]))
+    summary = dict(outcome["summary"])
+    summary["num_records"] = len(rows)
+    return rows, summary, outcome
+
+
+def run_model_config(
+    spec: ModelSpec,
+    plan: ExperimentPlan,
+    sample: Sequence[Mapping[str, Any]],
+    *,
+    models: Models,
+    datadog: Any = None,
+    datadog_dataset_version: Optional[int] = None,
+    tags: Optional[Mapping[str, str]] = None,
+) -> dict[str, Any]:
+    """One config's result: status, summary, per-record rows, and where it was recorded."""
+    name = model_config_name(spec)
+    experiment_name = f"{plan.experiment_name}-{name}"
+    result: dict[str, Any] = {
+        "config_name": name,
+        "experiment_name": experiment_name,
+        **spec.model_dump(),
+        "status": COMPLETED,
+        "reason": None,
+        "mode": "datadog" if datadog is not None and datadog.enabled else "local",
+        "experiment_id": None,
+        "experiment_url": None,
+        "summary": {},
+        "records": [],
+    }
+    reason = models.availability(spec.model)
+    if reason is not None:
+        return {**result, "status": UNAVAILABLE, "reason": reason}
+    started = time.monotonic()
+    try:
+        extracted = models.extract([form_set_dir(r) for r in sample], to_model_config(spec), max_concurrency=plan.jobs)
+        envelopes = {str(r.form_set_id): r.to_dict() for r in extracted}
+        missing = [str(r["id"]) for r in sample if str(r["id"]) not in envelopes]
+        for rid in missing:
+            envelopes[rid] = {"extraction": None, "error": "no extraction returned for this form set"}
+        if result["mode"] == "datadog":
+            rows, summary, outcome = _score_in_datadog(
+                datadog, plan, spec, experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
+            )
+            result.update(experiment_id=outcome["experiment_id"], experiment_url=outcome["url"])
+        else:
+            rows, summary = _score_locally(sample, envelopes)
+    except Exception as exc:
+        if plan.raise_errors:
+            raise
+        return {**result, "status": FAILED, "reason": f"{type(exc).__name__}: {exc}"}
+    summary["wall_time_s"] = round(time.monotonic() - started, 3)
+    summary["cache_hits"] = sum(bool(r.get("cache_hit")) for r in rows)
+    result.update(summary=summary, records=rows)
+    failures = [r for r in rows if r["error"]]
+    if plan.raise_errors and failures:
+        raise ExperimentError(f"{name}: {len(failures)} record(s) failed, first: {failures[0]['id']}: {failures[0]['error']}")
+    return result
+
+
+def run_experiment(
+    plan: ExperimentPlan,
+    ground_truth: tuple[str, Sequence[Mapping[str, Any]]],
+    *,
+    models: Models,
+    datadog: Any = None,
+    datadog_dataset_version: Optional[int] = None,
+    run_id: Optional[str] = None,
+    on_config_done: Optional[Callable[[dict[str, Any]], Optional[dict[str, Any]]]] = None,
+) -> dict[str, Any]:
+    """Every model config of ``plan`` over the sampled ground truth; the run's full result (JSON-able).
+
+    ``on_config_done`` sees each config's result as soon as it is complete (e.g. to log it to W&B)
+    and may return fields to add to it.
+    """
+    version, records = ground_truth
+    usable = scorable(records)
+    if not usable:
+        raise ExperimentError(
+            f"ground truth {version} has no record with an expected output ({len(records)} records in total)"
+        )
+    sample = sample_records(usable, plan.sample_size, plan.seed)
+    tags = {"ground_truth_version": version, "dagster_run_id": run_id or "", "sample_size": str(len(sample))}
+    configs = []
+    for spec in plan.model_configs:
+        config_result = run_model_config(
+            spec,
+            plan,
+            sample,
+            models=models,
+            datadog=datadog,
+            datadog_dataset_version=datadog_dataset_version,
+            tags=tags,
+        )
+        if on_config_done is not None:
+            config_result.update(on_config_done(config_result) or {})
+        configs.append(config_result)
+    return {
+        "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "dataset_name": DATASET_NAME,
+        "dataset_version": version,
+        "datadog_dataset_version": datadog_dataset_version,
+        "num_records": len(sample),
+        "num_scorable": len(usable),
+        "record_ids": [str(r["id"]) for r in sample],
+        "plan": plan.model_dump(),
+        "configs": configs,
+    }

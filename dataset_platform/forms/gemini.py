@@ -1,0 +1,175 @@
+"""One Gemini call per form set through the official google-genai SDK: all pages, structured JSON output.
+
+HTTP-level retries (429, 5xx, timeouts, connection errors) are the SDK's own ``HttpRetryOptions``
+(exponential backoff with jitter); this module turns what is left into a short, key-free message.
+``GEMINI_BASE_URL`` replaces the API host (the SDK appends ``/<api version>/models/<model>:generateContent``).
+Vertex AI is selected by the SDK's environment (``GOOGLE_GENAI_USE_VERTEXAI``, ``GOOGLE_CLOUD_PROJECT``,
+``GOOGLE_CLOUD_LOCATION``) when no API key is given.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from dataset_platform.forms.pages import PageInfo
+from dataset_platform.forms.schema import FormExtraction
+
+# USD per million tokens (input, output incl. thinking), Gemini Developer API paid tier, prompts ≤ 200k tokens.
+PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
+    "gemini-2.5-pro": (1.25, 10.00),
+    "gemini-2.5-flash-lite": (0.10, 0.40),
+    "gemini-2.5-flash": (0.30, 2.50),
+    "gemini-2.0-flash-lite": (0.075, 0.30),
+    "gemini-2.0-flash": (0.10, 0.40),
+    "gemini-3-pro": (2.00, 12.00),
+    "gemini-3-flash": (0.50, 3.00),
+}
+
+RETRYABLE_STATUS_CODES = (408, 429, 500, 502, 503, 504)
+
+
+class ModelCallError(RuntimeError):
+    """The call failed after the SDK's retries; the message is safe to record (no key, no URL query)."""
+
+
+@dataclass(frozen=True)
+class GeminiOptions:
+    api_key: Optional[str] = None
+    base_url: Optional[str] = None
+    timeout_s: float = 120.0
+    retry_attempts: int = 5
+    retry_initial_delay_s: float = 1.0
+    retry_max_delay_s: float = 30.0
+
+
+@dataclass
+class GeminiAnswer:
+    text: Optional[str]
+    input_tokens: int
+    output_tokens: int
+    finish_reason: Optional[str]
+
+
+def vertex_configured() -> bool:
+    return os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes") and bool(
+        os.environ.get("GOOGLE_CLOUD_PROJECT")
+    )
+
+
+def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
+    """Cost in USD from the price table (longest matching model-name prefix); 0.0 for unknown models."""
+    prefix = max((p for p in PRICES_PER_MILLION if model.startswith(p)), key=len, default=None)
+    if prefix is None:
+        return 0.0
+    price_in, price_out = PRICES_PER_MILLION[prefix]
+    return round((input_tokens * price_in + output_tokens * price_out) / 1_000_000, 8)
+
+
+def make_client(options: GeminiOptions) -> Any:
+    from google import genai
+    from google.genai import types
+
+    http_options = types.HttpOptions(
+        base_url=options.base_url or None,
+        timeout=int(options.timeout_s * 1000),  # the SDK takes milliseconds
+        retry_options=types.HttpRetryOptions(
+            attempts=options.retry_attempts,
+            initial_delay=options.retry_initial_delay_s,
+            max_delay=options.retry_max_delay_s,
+            exp_base=2.0,
+            jitter=options.retry_initial_delay_s,
+            http_status_codes=list(RETRYABLE_STATUS_CODES),
+        ),
+    )
+    if options.api_key:
+        return genai.Client(api_key=options.api_key, http_options=http_options)
+    return genai.Client(http_options=http_options)  # Vertex AI (or GOOGLE_API_KEY) from the SDK's environment
+
+
+def _contents(prompt: str, pages: Sequence[PageInfo]) -> list[Any]:
+    from google.genai import types
+
+    parts = [types.Part.from_text(text=prompt)]
+    for number, page in enumerate(pages, start=1):
+        parts.append(types.Part.from_text(text=f"Page {number} of {len(pages)}:"))
+        parts.append(types.Part.from_bytes(data=Path(page.path).read_bytes(), mime_type=page.mime_type))
+    return [types.Content(role="user", parts=parts)]
+
+
+@functools.cache
+def response_schema() -> Any:
+    """``FormExtraction`` as the SDK's Schema, converted once: the SDK would redo it (~9 ms of CPU) every call."""
+    try:
+        from google.genai._transformers import t_schema
+
+        return t_schema(None, FormExtraction)
+    except (ImportError, TypeError, ValueError):  # private helper moved: let the SDK convert the model each call
+        return FormExtraction
+
+
+@functools.lru_cache(maxsize=32)
+def generation_config(temperature: float, thinking_budget: Optional[int]) -> Any:
+    from google.genai import types
+
+    return types.GenerateContentConfig(
+        temperature=temperature,
+        response_mime_type="application/json",
+        response_schema=response_schema(),
+        thinking_config=types.ThinkingConfig(thinking_budget=thinking_budget) if thinking_budget is not None else None,
+    )
+
+
+def _is_a(exc: BaseException, class_name: str) -> bool:
+    # The SDK may run on httpx or its fork httpx2, whose classes are unrelated: match by name.
+    return any(cls.__name__ == class_name for cls in type(exc).__mro__)
+
+
+def describe_error(exc: BaseException, options: GeminiOptions) -> str:
+    from google.genai import errors
+
+    if isinstance(exc, errors.APIError):
+        message = (exc.message or "").splitlines()[0][:200] if exc.message else ""
+        return f"Gemini API error {exc.code} {exc.status or ''}: {message}".strip()
+    if _is_a(exc, "TimeoutException"):
+        return f"Gemini request timed out after {options.timeout_s:g}s ({options.retry_attempts} attempt(s))"
+    if _is_a(exc, "HTTPError"):
+        return f"Gemini connection error: {type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def generate(
+    client: Any,
+    options: GeminiOptions,
+    model: str,
+    prompt: str,
+    pages: Sequence[PageInfo],
+    *,
+    temperature: float,
+    thinking_budget: Optional[int],
+) -> GeminiAnswer:
+    """One ``generate_content`` call with every page inline; raises ``ModelCallError`` when retries are spent."""
+    try:
+        response = client.models.generate_content(
+            model=model, contents=_contents(prompt, pages), config=generation_config(temperature, thinking_budget)
+        )
+    except Exception as exc:  # API errors after retries, timeouts, transport errors: all end this form set
+        raise ModelCallError(describe_error(exc, options)) from None
+    usage = response.usage_metadata
+    input_tokens = (usage.prompt_token_count or 0) if usage else 0
+    output_tokens = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+    candidate = response.candidates[0] if response.candidates else None
+    finish = candidate.finish_reason if candidate is not None else None
+    text = None
+    if candidate is not None and candidate.content and candidate.content.parts:
+        text = "".join(p.text or "" for p in candidate.content.parts if not getattr(p, "thought", False))
+    return GeminiAnswer(
+        text=text,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        finish_reason=getattr(finish, "value", finish) if finish is not None else None,
+    )
+

@@ -1,0 +1,462 @@
+"""OCR text of a ส.ส. 5/18 form set → `FormExtraction`, by the printed labels of DESIGN.md (pure, no I/O).
+
+Tolerant of what Tesseract does to Thai: spaces inserted or dropped, ``ํา`` for ``ำ``, Thai digits
+read as look-alikes, lost tone marks, table rules read as ``|``. Where the form repeats itself (vote
+digits and Thai number words; the ballot arithmetic) the reading that is consistent wins.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher, get_close_matches
+from typing import Iterable, Sequence
+
+from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoterStatistics, VoteResult
+from dataset_platform.forms.thai import THAI_MONTHS, fix_ocr_thai, parse_thai_date, thai_digits_to_arabic, thai_words_to_int
+
+FORM_TYPE = "ส.ส. 5/18"
+
+# field → printed label, in the order of the form (DESIGN.md layout table)
+LABELS: dict[str, str] = {
+    "province": "จังหวัด",
+    "district": "เขต/อำเภอ",
+    "sub_district": "แขวง/ตำบล",
+    "constituency_number": "เขตเลือกตั้งที่",
+    "polling_station_number": "หน่วยเลือกตั้งที่",
+    "election_date": "วันที่เลือกตั้ง",
+    "eligible_voters": "จำนวนผู้มีสิทธิเลือกตั้ง",
+    "voters_present": "จำนวนผู้มาแสดงตน",
+    "ballots_allocated": "จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร",
+    "ballots_used": "จำนวนบัตรเลือกตั้งที่ใช้",
+    "good_ballots": "บัตรดี",
+    "bad_ballots": "บัตรเสีย",
+    "no_vote_ballots": "บัตรไม่เลือกผู้สมัครผู้ใด",
+    "ballots_remaining": "จำนวนบัตรเลือกตั้งที่เหลือ",
+}
+TEXT_FIELDS = ("province", "district", "sub_district")
+NUMBER_FIELDS = tuple(f for f in LABELS if f not in TEXT_FIELDS and f != "election_date")
+UNITS = ("คน", "บัตร")
+TITLES = ("นางสาว", "นาง", "นาย", "ว่าที่")
+LABEL_MIN_SCORE = 0.78
+
+# Thai number words; the OCR often drops tone marks, so matching happens with marks stripped
+NUMBER_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า",
+                "สิบ", "ยี่", "เอ็ด", "ร้อย", "พัน", "หมื่น", "แสน", "ล้าน")  # fmt: skip
+_MARKS = re.compile("[\u0e31\u0e47-\u0e4e]")  # ั and tone/diacritic marks (่ ้ ๊ ๋ ็ ์ ํ ...)
+_THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
+_DIGIT = "0-9\u0e50-\u0e59"
+_ENUM = re.compile(rf"^[\s\[\(|]*(?:[{_DIGIT}]{{1,2}}(?:\s*[\.,]\s*|\s+)?){{1,3}}[\)\]\.]?\s*(?=[^\s{_DIGIT}])")
+# Thai digits Tesseract confuses with one another (published failure modes: ๖→๕, ๘→๔, ๐↔๒)
+THAI_DIGIT_CONFUSIONS = {"๔": "๕๘", "๕": "๔๖", "๖": "๕", "๘": "๔", "๐": "๒", "๒": "๐", "๗": "๓", "๓": "๗"}
+
+
+def _stripped(text: str) -> str:
+    return _MARKS.sub("", text)
+
+
+_WORDS_BY_STRIPPED = {_stripped(w): w for w in NUMBER_WORDS}
+_STRIPPED_WORDS = sorted(_WORDS_BY_STRIPPED, key=len, reverse=True)
+
+
+def normalize_line(line: str) -> str:
+    """NFC, ``ํา`` → ``ำ``, OCR table rules (``|``, ``[``) and stray quotes out, spaces kept."""
+    line = fix_ocr_thai(unicodedata.normalize("NFC", line))
+    line = re.sub(r"[|\[\]{}‘’“”_—~]", " ", line)
+    return line.rstrip()
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """Text without whitespace, plus each kept character's index in the original."""
+    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
+    return "".join(ch for _, ch in kept), [i for i, _ in kept]
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+
+def read_thai_number_words(text: str | None) -> tuple[int | None, str | None]:
+    """Thai number words as OCR'd (spaces, lost tone marks, junk) → (value, canonical words).
+
+    The words are repaired token by token against the number vocabulary and then parsed by
+    pythainlp (`thai_words_to_int`); (None, None) when they are not a number.
+    """
+    if not text:
+        return None, None
+    raw = re.sub(r"[^\u0e01-\u0e4e]", "", fix_ocr_thai(text))
+    plain = _stripped(raw)
+    if not plain:
+        return None, None
+    tokens: list[str] = []
+    i = skipped = 0
+    while i < len(plain):
+        match = next((w for w in _STRIPPED_WORDS if plain.startswith(w, i)), None)
+        if match is None:
+            # one misread letter in a word of three or more letters
+            match = next(
+                (w for w in _STRIPPED_WORDS if len(w) >= 3 and _one_letter_off(plain[i : i + len(w)], w)), None
+            )
+            if match is None:
+                # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
+                skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
+                    plain.startswith(w, i + k) for w in _STRIPPED_WORDS)), None)  # fmt: skip
+                if skip is None:
+                    return None, None
+                skipped += skip
+                i += skip
+                continue
+        tokens.append(_WORDS_BY_STRIPPED[match])
+        i += len(match)
+    canonical = "".join(tokens)
+    value = thai_words_to_int(canonical)
+    return (value, canonical) if value is not None else (None, None)
+
+
+def _digits_of(text: str) -> tuple[int | None, bool]:
+    """Integer in a value cell (Arabic/Thai digits, separators) and whether the cell was clean digits."""
+    ascii_digits = thai_digits_to_arabic(text)
+    digits = re.sub(r"[^0-9]", "", ascii_digits)
+    if not digits:
+        return None, False
+    clean = re.fullmatch(r"[0-9][0-9,\.\s']*", ascii_digits.strip(" .,:;'`-")) is not None
+    return int(digits), clean
+
+
+def match_label(line: str) -> tuple[str, str, float] | None:
+    """(field, value text, score) when the line starts (after any ``2.3`` numbering) with a printed label."""
+    body = _ENUM.sub("", line, count=1)
+    compact, index = _compact(body)
+    if not compact:
+        return None
+    best: tuple[float, str, int] | None = None
+    for field, label in LABELS.items():
+        for cut in range(max(1, len(label) - 2), min(len(compact), len(label) + 2) + 1):
+            score = SequenceMatcher(None, label, compact[:cut], autojunk=False).ratio()
+            rest = compact[cut:]
+            if field in NUMBER_FIELDS:
+                # a number must follow: Thai letters before the first digit mean a longer label was cut short
+                before = re.split(rf"[{_DIGIT}]", rest, maxsplit=1)[0]
+                score -= 0.04 * len(_THAI_LETTER.findall(before))
+                if not re.search(rf"[{_DIGIT}]", rest) and not re.search(r"[A-Za-z\u0e01-\u0e2e]", rest):
+                    score -= 0.3
+            if best is None or score > best[0] + 1e-9 or (abs(score - best[0]) < 1e-9 and cut > best[2]):
+                best = (score, field, cut)
+    if best is None or best[0] < LABEL_MIN_SCORE:
+        return None
+    score, field, cut = best
+    value = body[index[cut] :] if cut < len(compact) else ""
+    return field, value.strip(), score
+
+
+def _place_name(value: str) -> str | None:
+    value = re.sub(r"^[\s:.\-]+|[\s.]+$", "", value)
+    # Thai writes no spaces inside a name; OCR inserts them between glyph clusters
+    value = re.sub(r"(?<=[\u0e01-\u0e4e])\s+(?=[\u0e01-\u0e4e])", "", value)
+    return value or None
+
+
+def _thai_date(value: str) -> str | None:
+    parsed = parse_thai_date(value)
+    if parsed:
+        return parsed
+    words = re.findall(r"[\u0e01-\u0e4e]+", value.replace(" ", ""))
+    for word in words:
+        month = get_close_matches(_stripped(word), [_stripped(m) for m in THAI_MONTHS], n=1, cutoff=0.6)
+        if month:
+            real = next(m for m in THAI_MONTHS if _stripped(m) == month[0])
+            return parse_thai_date(value.replace(" ", "").replace(word, f" {real} "))
+    return None
+
+
+@dataclass
+class _Number:
+    value: int | None
+    raw: str
+    clean: bool
+
+
+def _number_value(value: str) -> _Number:
+    for unit in UNITS:
+        value = value.split(unit)[0]
+    value = re.sub(r"\b(au|tins|us|UN|aU)\b.*$", "", value)  # `คน`/`บัตร` read by the English model
+    value = value.strip(" .:")
+    number, clean = _digits_of(value)
+    return _Number(number, value, clean)
+
+
+@dataclass
+class CandidateRow:
+    number: int | None
+    name: str | None
+    party: str | None
+    digits: int | None
+    digits_clean: bool
+    digits_thai: bool
+    words_value: int | None
+    words_text: str | None
+
+
+def _is_digit_cell(token: str) -> bool:
+    digits = len(re.findall(rf"[{_DIGIT}]", token))
+    return digits >= max(1, len(token) / 2) or not _THAI_LETTER.search(token)
+
+
+def _clean_name(name: str) -> str | None:
+    name = re.sub(r"^[^\u0e01-\u0e4e]+", "", name).strip()
+    for title in TITLES:
+        at = name.find(title, 0, len(title) + 2)
+        if 0 < at <= 2:  # a stray glyph from the table rule before the title
+            name = name[at:]
+            break
+    return re.sub(r"\s+", " ", name) or None
+
+
+def _has_title(text: str) -> bool:
+    text = text.lstrip()
+    return any(0 <= text.find(title, 0, len(title) + 2) <= 2 for title in TITLES)
+
+
+def parse_candidate_row(line: str) -> CandidateRow | None:
+    """One table row: number, name, party, vote digits, vote words — or None if the line is no row."""
+    line = normalize_line(line)
+    m = re.match(rf"^[\s\.,:;'`»«>-]*([{_DIGIT}]{{1,2}})[\s\.]+(?=\S)", line)
+    number = int(thai_digits_to_arabic(m.group(1))) if m else None
+    rest = line[m.end() :] if m else line
+    if m is None:
+        # the number cell misread as a glyph or two (``>``, ``ฆซ``): skip it when a titled name follows
+        junk = re.match(r"^\s*(\S{1,3})\s+(?=\S)", line)
+        if junk and not junk.group(1).startswith(TITLES) and _has_title(line[junk.end() :]):
+            rest = line[junk.end() :]
+    # punctuation-only tokens are specks and table rules, not cells
+    tokens = [t for t in rest.split() if re.search(rf"[{_DIGIT}A-Za-z\u0e01-\u0e4e]", t)]
+    if len(tokens) < 2:
+        return None
+    # the number-words column: the longest run of trailing tokens that reads as a number
+    words_value, words_text, cut = None, None, len(tokens)
+    for k in range(len(tokens) - 1, max(len(tokens) - 4, 0) - 1, -1):
+        if re.search(rf"[{_DIGIT}]", tokens[k]) or not _THAI_LETTER.search(tokens[k]):
+            break
+        value, canonical = read_thai_number_words("".join(tokens[k:]))
+        if value is not None:
+            words_value, words_text, cut = value, canonical, k
+    if words_value is None and len(tokens) >= 3 and _is_digit_cell(tokens[-2]) and _THAI_LETTER.search(tokens[-1]):
+        words_text, cut = tokens[-1], len(tokens) - 1  # unreadable words; the digits still count
+    digits, clean, thai, digit_tokens = None, False, False, 0
+    while cut - digit_tokens - 1 >= 1 and _is_digit_cell(tokens[cut - digit_tokens - 1]) and digit_tokens < 3:
+        digit_tokens += 1
+    if digit_tokens:
+        cell = " ".join(tokens[cut - digit_tokens : cut])
+        digits, clean = _digits_of(cell)
+        thai = re.search("[\u0e50-\u0e59]", cell) is not None
+        if digits is None:
+            clean = False
+    if words_value is None and digits is None:
+        return None
+    middle = tokens[: cut - digit_tokens]
+    if len(middle) < 2 or not any(_THAI_LETTER.search(t) for t in middle):
+        return None  # a candidate has at least a name and a family name
+    if number is None and not _has_title(middle[0]):
+        return None
+    # name = title+first name, family name (two tokens; three when the title stands apart);
+    # the party is the rest, written without spaces
+    n_name = 3 if middle[0] in TITLES and len(middle) > 3 else 2
+    name_tokens, party_tokens = middle[:n_name], middle[n_name:]
+    if n_name == 3:
+        name_tokens = [name_tokens[0] + name_tokens[1], name_tokens[2]]
+    name = _clean_name(" ".join(name_tokens))
+    party = "".join(party_tokens) or None
+    return CandidateRow(number, name, party, digits, clean, thai, words_value, words_text)
+
+
+def _is_table_header(line: str) -> bool:
+    compact, _ = _compact(line)
+    return any(h in compact for h in ("หมายเลข", "ชื่อสกุล", "สังกัดพรรค", "ได้คะแนน", "ตัวอักษร", "ตัวเลข"))
+
+
+def _vote_choices(row: CandidateRow) -> list[int]:
+    """Possible vote counts, most trusted first: agreeing readings, then clean Arabic digits, then words."""
+    if row.digits is not None and row.digits == row.words_value:
+        return [row.digits]
+    options: list[int] = []
+    if row.digits is not None and row.digits_clean and not row.digits_thai:
+        options.append(row.digits)
+    if row.words_value is not None:
+        options.append(row.words_value)
+    if row.digits is not None and row.digits not in options:
+        options.append(row.digits)
+    return options
+
+
+def _choose_votes(rows: list[CandidateRow], good_ballots: int | None) -> list[int | None]:
+    """Per row, the vote reading; when digits and words disagree, the combination whose sum is good_ballots."""
+    choices = [_vote_choices(r) or [None] for r in rows]
+    default = [c[0] for c in choices]
+    ambiguous = [i for i, c in enumerate(choices) if len(c) > 1]
+    if good_ballots is None or not ambiguous or len(ambiguous) > 10:
+        return default
+    if None not in default and sum(default) == good_ballots:  # type: ignore[arg-type]
+        return default
+    for picks in itertools.product(*(choices[i] for i in ambiguous)):
+        trial = list(default)
+        for i, v in zip(ambiguous, picks):
+            trial[i] = v
+        if None not in trial and sum(trial) == good_ballots:  # type: ignore[arg-type]
+            return trial
+    return default
+
+
+def _variants(n: _Number) -> list[int]:
+    """The read number first, then readings one confused Thai digit away."""
+    out = [n.value] if n.value is not None else []
+    raw = re.sub(r"[^\u0e50-\u0e590-9]", "", n.raw)
+    for i, ch in enumerate(raw):
+        for alt in THAI_DIGIT_CONFUSIONS.get(ch, ""):
+            v = int(thai_digits_to_arabic(raw[:i] + alt + raw[i + 1 :]))
+            if v not in out:
+                out.append(v)
+    return out
+
+
+def _rules_held(b: dict[str, int | None], vote_sum: int | None) -> int:
+    def eq(total, *parts):
+        return total is not None and None not in parts and sum(parts) == total
+
+    return (
+        eq(b["ballots_used"], b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"])
+        + eq(b["ballots_allocated"], b["ballots_used"], b["ballots_remaining"])
+        + (vote_sum is not None and eq(b["good_ballots"], vote_sum))
+    )
+
+
+def _repair_ballots(numbers: dict[str, _Number], vote_sum: int | None) -> dict[str, int | None]:
+    """Ballot statistics that satisfy the form's arithmetic when one reading is missing or misread."""
+    fields = ("ballots_allocated", "ballots_used", "good_ballots", "bad_ballots", "no_vote_ballots", "ballots_remaining")
+    b = {f: numbers[f].value if f in numbers else None for f in fields}
+    for _ in range(2):
+        held = _rules_held(b, vote_sum)
+        if held == 3 or (vote_sum is None and held == 2):
+            break
+        best = (held, b)
+        for f in fields:
+            options = _variants(numbers[f]) if f in numbers else []
+            options += _solved(f, b, vote_sum)
+            for v in options:
+                trial = {**b, f: v}
+                score = _rules_held(trial, vote_sum)
+                if score > best[0]:
+                    best = (score, trial)
+        if best[1] is b:
+            break
+        b = best[1]
+    return b
+
+
+def _solved(field: str, b: dict[str, int | None], vote_sum: int | None) -> list[int]:
+    """Values of `field` implied by the other operands of each rule it appears in."""
+
+    def known(*names):
+        return all(b[n] is not None for n in names)
+
+    out = []
+    used, good, bad, nv = b["ballots_used"], b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"]
+    if field == "good_ballots" and vote_sum is not None:
+        out.append(vote_sum)
+    if field == "ballots_used" and known("good_ballots", "bad_ballots", "no_vote_ballots"):
+        out.append(good + bad + nv)  # type: ignore[operator]
+    if field in ("good_ballots", "bad_ballots", "no_vote_ballots") and used is not None:
+        others = [b[f] for f in ("good_ballots", "bad_ballots", "no_vote_ballots") if f != field]
+        if None not in others:
+            out.append(used - sum(others))  # type: ignore[arg-type]
+    if field == "ballots_allocated" and known("ballots_used", "ballots_remaining"):
+        out.append(b["ballots_used"] + b["ballots_remaining"])  # type: ignore[operator]
+    if field == "ballots_remaining" and known("ballots_allocated", "ballots_used"):
+        out.append(b["ballots_allocated"] - b["ballots_used"])  # type: ignore[operator]
+    if field == "ballots_used" and known("ballots_allocated", "ballots_remaining"):
+        out.append(b["ballots_allocated"] - b["ballots_remaining"])  # type: ignore[operator]
+    return [v for v in out if v >= 0]
+
+
+def _renumber(rows: list[CandidateRow]) -> list[CandidateRow]:
+    """Candidate numbers run up the table without gaps or repeats: keep a read number that continues
+    the sequence, replace a missing or out-of-sequence one by its predecessor + 1."""
+    previous = 0
+    for i, row in enumerate(rows):
+        following = next((r.number for r in rows[i + 1 :] if r.number is not None), None)
+        fits = row.number is not None and row.number > previous
+        if fits and following is not None and row.number >= following:  # type: ignore[operator]
+            fits = row.number == previous + 1
+        if not fits:
+            row.number = previous + 1
+        previous = row.number  # type: ignore[assignment]
+    return rows
+
+
+def parse_form_text(pages: Sequence[str] | str) -> FormExtraction:
+    """Parse the OCR text of a form set's pages (in page order) into a `FormExtraction`."""
+    lines: Iterable[str] = (pages if isinstance(pages, str) else "\n".join(pages)).splitlines()
+    values: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    rows: list[CandidateRow] = []
+    form_type = None
+    for raw_line in lines:
+        line = normalize_line(raw_line)
+        if not line.strip():
+            continue
+        compact, _ = _compact(line)
+        if form_type is None and re.search(r"ส\.?ส\.?\d+/\d+", thai_digits_to_arabic(compact)):
+            form_type = FORM_TYPE
+            continue
+        label = match_label(line)
+        if label is not None:
+            field, value, score = label
+            if value and score > scores.get(field, 0.0):  # the best-read occurrence of a label wins
+                values[field], scores[field] = value, score
+            continue
+        if compact.startswith(("หน้า", "ลงชื่อ", "(")) or _is_table_header(line):  # footer, signatures
+            continue
+        row = parse_candidate_row(line)
+        if row is not None:
+            rows.append(row)
+
+    numbers = {f: _number_value(values[f]) for f in NUMBER_FIELDS if f in values}
+    rows = _renumber(rows)
+    good_read = numbers["good_ballots"].value if "good_ballots" in numbers else None
+    votes = _choose_votes(rows, good_read)
+    vote_sum = None if None in votes or not votes else sum(votes)  # type: ignore[arg-type]
+    ballots = _repair_ballots(numbers, vote_sum)
+    if ballots["good_ballots"] is not None and ballots["good_ballots"] != good_read:
+        votes = _choose_votes(rows, ballots["good_ballots"])
+
+    results = []
+    for row, vote in zip(rows, votes):
+        text = row.words_text
+        results.append(
+            VoteResult(
+                candidate_number=row.number,
+                candidate_name=row.name,
+                party_name=row.party,
+                vote_count=vote,
+                vote_count_text=text,
+            )
+        )
+
+    def number(field: str) -> int | None:
+        return numbers[field].value if field in numbers else None
+
+    return FormExtraction(
+        form_info=FormInfo(
+            form_type=form_type,
+            province=_place_name(values["province"]) if "province" in values else None,
+            district=_place_name(values["district"]) if "district" in values else None,
+            sub_district=_place_name(values["sub_district"]) if "sub_district" in values else None,
+            constituency_number=number("constituency_number"),
+            polling_station_number=number("polling_station_number"),
+            election_date=_thai_date(values["election_date"]) if "election_date" in values else None,
+        ),
+        voter_statistics=VoterStatistics(eligible_voters=number("eligible_voters"), voters_present=number("voters_present")),
+        ballot_statistics=BallotStatistics(**ballots),
+        vote_results=results,
+    )

@@ -1,0 +1,322 @@
+"""Render a `FormExtraction` as the page images of a ส.ส. 5/18 form set (DESIGN.md layout).
+
+Page 1: title, place fields and statistics (label then value); middle page(s): the candidate table;
+last page: committee signatures. Fonts, sizes, spacing, digit style, separators and scan noise are
+options, so the OCR baseline can be tested on renders it was never tuned on.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from dataset_platform.forms.schema import FormExtraction
+from dataset_platform.forms.thai import arabic_to_thai_digits, format_thai_date
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
+# The demo generator uses these; tests and benchmarks use other fonts to show the OCR generalises.
+DEFAULT_FONTS = ("Garuda", "Loma")
+TITLE = "แบบ ส.ส. 5/18"
+SUBTITLE = "รายงานผลการนับคะแนนสมาชิกสภาผู้แทนราษฎรแบบแบ่งเขตเลือกตั้ง"
+TABLE_HEADERS = ("หมายเลข", "ชื่อตัว - ชื่อสกุล", "สังกัดพรรคการเมือง", "ได้คะแนน\n(ตัวเลข)", "ได้คะแนน\n(ตัวอักษร)")
+COLUMN_WIDTHS = (0.10, 0.27, 0.22, 0.14, 0.27)
+COMMITTEE_ROLES = ("ประธานกรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง",
+                   "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการและเลขานุการ")  # fmt: skip
+A4_INCHES = (8.27, 11.69)
+
+Digits = Literal["arabic", "thai", "mixed"]
+
+
+@dataclass(frozen=True)
+class NoiseOptions:
+    """What a cheap office scanner does to a page."""
+
+    rotation_deg: float = 1.0  # the page is rotated by a random angle in ±rotation_deg
+    blur_radius: float = 0.7
+    jpeg_quality: int | None = 50  # None → saved as PNG
+    speckle: float = 0.002  # share of pixels turned into dust (dark) or drop-outs (light)
+
+    @classmethod
+    def random(cls, rng: random.Random) -> "NoiseOptions":
+        return cls(
+            rotation_deg=rng.uniform(0.4, 1.5),
+            blur_radius=rng.uniform(0.4, 0.9),
+            jpeg_quality=rng.randint(35, 65),
+            speckle=rng.uniform(0.0005, 0.003),
+        )
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    font: str = DEFAULT_FONTS[0]  # a font family known to fontconfig, or a path to a .ttf/.otf file
+    font_size: int = 30  # pixels at `dpi` (30 px ≈ 14 pt at 150 dpi)
+    line_spacing: float = 1.8
+    digits: Digits = "arabic"  # "mixed" picks Thai or Arabic digits per printed number
+    thousands_separator: bool | Literal["mixed"] = True
+    noise: NoiseOptions | None = None
+    dpi: int = 150
+    rows_per_page: int = 10  # candidate rows per table page; more candidates → more table pages
+    seed: int = 0
+
+
+@lru_cache(maxsize=64)
+def resolve_font(font: str) -> str:
+    """A font file for a family name (via fontconfig, Thai coverage required) or the path itself."""
+    if Path(font).is_file():
+        return font
+    result = subprocess.run(
+        ["fc-match", "-f", "%{file}", f"{font}:lang=th"], capture_output=True, text=True, check=False
+    )
+    path = result.stdout.strip()
+    if result.returncode != 0 or not path or not Path(path).is_file():
+        raise FileNotFoundError(f"no Thai font found for {font!r} (install fonts-thai-tlwg)")
+    return path
+
+
+@lru_cache(maxsize=256)
+def _font(font: str, size: int) -> "ImageFont.FreeTypeFont":
+    from PIL import ImageFont
+
+    return ImageFont.truetype(resolve_font(font), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+class _Numbers:
+    """Formats each printed number in the digit style and separator choice of the options."""
+
+    def __init__(self, options: RenderOptions, rng: random.Random):
+        self.options, self.rng = options, rng
+
+    def _thai(self) -> bool:
+        d = self.options.digits
+        return d == "thai" or (d == "mixed" and self.rng.random() < 0.5)
+
+    def __call__(self, value: int | None, separators: bool = True) -> str:
+        if value is None:
+            return "-"
+        sep = self.options.thousands_separator
+        use_sep = separators and (sep is True or (sep == "mixed" and self.rng.random() < 0.5))
+        text = f"{value:,}" if use_sep else str(value)
+        return arabic_to_thai_digits(text) if self._thai() else text
+
+    def date(self, iso: str | None) -> str:
+        return format_thai_date(iso, thai_digits=self._thai()) if iso else "-"
+
+
+class _Page:
+    def __init__(self, options: RenderOptions):
+        from PIL import Image, ImageDraw
+
+        self.options = options
+        self.width, self.height = (round(d * options.dpi) for d in A4_INCHES)
+        self.margin = round(0.8 * options.dpi)
+        self.image = Image.new("L", (self.width, self.height), 255)
+        self.draw = ImageDraw.Draw(self.image)
+        self.y = round(0.7 * options.dpi)
+        self.font = _font(options.font, options.font_size)
+        self.line_height = round(options.font_size * options.line_spacing)
+
+    def text_width(self, text: str, font=None) -> float:
+        return self.draw.textlength(text, font=font or self.font)
+
+    def fitted_font(self, text: str, width: float, size: int):
+        """The largest font ≤ size whose rendering of text fits width (long number words shrink)."""
+        while size > 12 and self.text_width(text, _font(self.options.font, size)) > width:
+            size -= 1
+        return _font(self.options.font, size)
+
+    def centered(self, text: str, size: int | None = None) -> None:
+        font = _font(self.options.font, size or self.options.font_size)
+        self.draw.text(((self.width - self.text_width(text, font)) / 2, self.y), text, font=font, fill=0)
+        self.y += round((size or self.options.font_size) * self.options.line_spacing)
+
+    def field_line(self, label: str, value: str, unit: str = "", indent: int = 0, value_x: float | None = None):
+        x = self.margin + indent
+        self.draw.text((x, self.y), label, font=self.font, fill=0)
+        gap = self.options.font_size * 0.8
+        vx = max(value_x or 0, x + self.text_width(label) + gap)
+        self.draw.text((vx, self.y), value, font=self.font, fill=0)
+        vw = self.text_width(value)
+        # the printed form's dotted answer line under the hand- or type-written value
+        baseline = self.y + round(self.options.font_size * 1.25)
+        for dx in range(int(vx - gap / 2), int(vx + max(vw, self.options.font_size * 4) + gap / 2), 6):
+            self.draw.point((dx, baseline), fill=90)
+        if unit:
+            ux = vx + max(vw, self.options.font_size * 4) + gap
+            self.draw.text((ux, self.y), unit, font=self.font, fill=0)
+        self.y += self.line_height
+
+    def footer(self, page_no: int, pages: int, nums: _Numbers) -> None:
+        text = f"หน้า {nums(page_no)}/{nums(pages)}"
+        font = _font(self.options.font, max(14, self.options.font_size - 6))
+        self.draw.text((self.width - self.margin - self.text_width(text, font), self.height - self.margin), text,
+                       font=font, fill=60)  # fmt: skip
+
+
+def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _Page:
+    p = _Page(options)
+    fi, vs, bs = e.form_info, e.voter_statistics, e.ballot_statistics
+    p.centered(TITLE, size=round(options.font_size * 1.3))
+    p.centered(SUBTITLE)
+    p.y += p.line_height // 2
+    value_x = p.margin + p.width * 0.36
+    for label, value in (
+        ("จังหวัด", fi.province or "-"),
+        ("เขต/อำเภอ", fi.district or "-"),
+        ("แขวง/ตำบล", fi.sub_district or "-"),
+        ("เขตเลือกตั้งที่", nums(fi.constituency_number, separators=False)),
+        ("หน่วยเลือกตั้งที่", nums(fi.polling_station_number, separators=False)),
+        ("วันที่เลือกตั้ง", nums.date(fi.election_date)),
+    ):
+        p.field_line(label, value, value_x=value_x)
+    p.y += p.line_height // 2
+    stat_x = p.margin + p.width * 0.50
+    sections = (
+        ("การใช้สิทธิเลือกตั้ง", "คน", (
+            ("จำนวนผู้มีสิทธิเลือกตั้ง", vs.eligible_voters),
+            ("จำนวนผู้มาแสดงตน", vs.voters_present),
+        )),
+        ("การใช้บัตรเลือกตั้ง", "บัตร", (
+            ("จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร", bs.ballots_allocated),
+            ("จำนวนบัตรเลือกตั้งที่ใช้", bs.ballots_used),
+            ("บัตรดี", bs.good_ballots),
+            ("บัตรเสีย", bs.bad_ballots),
+            ("บัตรไม่เลือกผู้สมัครผู้ใด", bs.no_vote_ballots),
+            ("จำนวนบัตรเลือกตั้งที่เหลือ", bs.ballots_remaining),
+        )),
+    )  # fmt: skip
+    for s, (heading, unit, rows) in enumerate(sections, 1):
+        p.draw.text((p.margin, p.y), f"{nums(s)}. {heading}", font=p.font, fill=0)
+        p.y += p.line_height
+        for r, (label, value) in enumerate(rows, 1):
+            p.field_line(f"{nums(s)}.{nums(r)} {label}", nums(value), unit, indent=options.font_size, value_x=stat_x)
+    return p
+
+
+def _table_page(rows, options: RenderOptions, nums: _Numbers) -> _Page:
+    p = _Page(options)
+    p.centered("ผลการนับคะแนนเลือกตั้งของผู้สมัครแต่ละราย")
+    p.y += p.line_height // 3
+    left, right = p.margin - options.dpi * 0.3, p.width - p.margin + options.dpi * 0.3
+    xs = [left]
+    for w in COLUMN_WIDTHS:
+        xs.append(xs[-1] + w * (right - left))
+    pad = options.font_size * 0.4
+    header_h = round(options.font_size * 1.3 * 2 + pad * 2)
+    row_h = round(options.font_size * max(options.line_spacing, 1.5) + pad)
+    top = p.y
+    for i, header in enumerate(TABLE_HEADERS):
+        lines = header.split("\n")
+        for j, line in enumerate(lines):
+            font = p.fitted_font(line, xs[i + 1] - xs[i] - 2 * pad, options.font_size)
+            y = top + pad + (header_h - 2 * pad) * (j + 0.5) / len(lines) - options.font_size * 0.6
+            p.draw.text(((xs[i] + xs[i + 1] - p.text_width(line, font)) / 2, y), line, font=font, fill=0)
+    y = top + header_h
+    for c in rows:
+        cells = (
+            (nums(c.candidate_number, separators=False), "center"),
+            (c.candidate_name or "", "left"),
+            (c.party_name or "", "left"),
+            (nums(c.vote_count), "right"),
+            (c.vote_count_text or "", "left"),
+        )
+        for i, (text, align) in enumerate(cells):
+            width = xs[i + 1] - xs[i] - 2 * pad
+            font = p.fitted_font(text, width, options.font_size)
+            tw = p.text_width(text, font)
+            x = {"left": xs[i] + pad, "center": (xs[i] + xs[i + 1] - tw) / 2, "right": xs[i + 1] - pad - tw}[align]
+            p.draw.text((x, y + (row_h - options.font_size * 1.2) / 2), text, font=font, fill=0)
+        y += row_h
+    bottom = y
+    line_w = max(1, options.dpi // 75)
+    for x in xs:
+        p.draw.line([(x, top), (x, bottom)], fill=0, width=line_w)
+    for yy in [top, top + header_h, *(top + header_h + k * row_h for k in range(1, len(rows) + 1))]:
+        p.draw.line([(left, yy), (right, yy)], fill=0, width=line_w)
+    p.y = bottom + p.line_height
+    return p
+
+
+def _signature_page(e: FormExtraction, options: RenderOptions, rng: random.Random, nums: _Numbers) -> _Page:
+    from dataset_platform.forms.demo import FIRST_NAMES, LAST_NAMES, TITLES
+
+    p = _Page(options)
+    p.centered("คณะกรรมการประจำหน่วยเลือกตั้ง")
+    p.centered("ได้ตรวจสอบและรับรองความถูกต้องของผลการนับคะแนนข้างต้นแล้ว")
+    p.y += p.line_height
+    for role in COMMITTEE_ROLES:
+        name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        p.draw.text((p.margin, p.y), f"ลงชื่อ ....................................... {role}", font=p.font, fill=0)
+        p.y += p.line_height
+        p.draw.text((p.margin + options.font_size * 3, p.y), f"( {name} )", font=p.font, fill=0)
+        p.y += round(p.line_height * 1.5)
+    if e.form_info.election_date:
+        p.y += p.line_height
+        p.draw.text((p.margin, p.y), f"ประกาศ ณ {nums.date(e.form_info.election_date)}", font=p.font, fill=0)
+    return p
+
+
+def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random) -> "Image.Image":
+    """Rotate slightly, blur, and sprinkle dust/drop-outs; JPEG artefacts are added when saving."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    angle = rng.uniform(-noise.rotation_deg, noise.rotation_deg)
+    image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    if noise.blur_radius > 0:
+        image = image.filter(ImageFilter.GaussianBlur(noise.blur_radius))
+    pixels = np.asarray(image, dtype=np.int16).copy()
+    gen = np.random.default_rng(rng.randrange(2**32))
+    pixels += gen.integers(-12, 13, size=pixels.shape, dtype=np.int16)  # sensor grain
+    dust = gen.random(pixels.shape) < noise.speckle
+    dark = dust & (gen.random(pixels.shape) < 0.6)
+    dropout = dust & ~dark & (pixels < 128)
+    pixels[dark] = 40
+    pixels[dropout] = 230
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
+
+
+def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOptions()) -> list["Image.Image"]:
+    rng = random.Random(options.seed)
+    nums = _Numbers(options, rng)
+    candidates = sorted(extraction.vote_results, key=lambda c: c.candidate_number)
+    per_page = max(1, options.rows_per_page)
+    n_table = max(1, -(-len(candidates) // per_page))
+    # spread rows evenly over the table pages (13 candidates → 7 + 6, not 10 + 3)
+    chunk = -(-len(candidates) // n_table) if candidates else 0
+    pages = [_first_page(extraction, options, nums)]
+    pages += [_table_page(candidates[k * chunk : (k + 1) * chunk], options, nums) for k in range(n_table)]
+    pages.append(_signature_page(extraction, options, rng, nums))
+    for i, page in enumerate(pages, 1):
+        page.footer(i, len(pages), nums)
+    images = [p.image for p in pages]
+    if options.noise is not None:
+        images = [add_scan_noise(im, options.noise, rng) for im in images]
+    return images
+
+
+def render_form_set(
+    extraction: FormExtraction, out_dir: Path, options: RenderOptions = RenderOptions()
+) -> list[Path]:
+    """Write ``page_01.png`` … (``.jpg`` when the noise has a JPEG quality) into ``out_dir``."""
+    from dataset_platform.common.atomic import write_bytes
+
+    out_dir = Path(out_dir)
+    jpeg = options.noise is not None and options.noise.jpeg_quality is not None
+    paths = []
+    for i, image in enumerate(render_pages(extraction, options), 1):
+        buf = io.BytesIO()
+        if jpeg:
+            image.save(buf, format="JPEG", quality=options.noise.jpeg_quality, dpi=(options.dpi, options.dpi))
+        else:
+            image.save(buf, format="PNG", optimize=True, dpi=(options.dpi, options.dpi))
+        path = out_dir / f"page_{i:02d}.{'jpg' if jpeg else 'png'}"
+        write_bytes(path, buf.getvalue())
+        paths.append(path)
+    return paths

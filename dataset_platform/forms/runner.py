@@ -1,0 +1,299 @@
+"""Extract many form sets with one model config: cached, concurrent, rate-limited, one record per form set.
+
+A form set never raises: unreadable pages, API errors after retries, and answers that do not fit the
+schema become an ``ExtractionRecord`` with ``error`` set, and the other form sets carry on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from pydantic import BaseModel, Field
+
+from dataset_platform.forms import gemini
+from dataset_platform.forms.cache import ExtractionCache, cache_key
+from dataset_platform.forms.pages import PageInfo, UnreadableFormSet, readable_pages
+from dataset_platform.forms.prompt import PROMPT_VERSION, render_prompt
+from dataset_platform.forms.ratelimit import RateLimiter
+from dataset_platform.forms.validation import InvalidResponse, drop_phantom_rows, guard_issues, parse_extraction
+
+TESSERACT = "tesseract"
+# Calls per form set when the answer is invalid or fails the guards: the first answer plus one re-read.
+MAX_MODEL_CALLS = 2
+
+
+def is_gemini(model: str) -> bool:
+    return model.startswith("gemini")
+
+
+class ModelConfig(BaseModel):
+    model: str = Field(description="gemini-* model name, or 'tesseract' for the offline OCR baseline")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; None = model default")
+    name_suffix: Optional[str] = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        name = f"{self.model}-t{self.temperature}"
+        if self.thinking_budget is not None:
+            name += f"-think{self.thinking_budget}"
+        return f"{name}-{self.name_suffix}" if self.name_suffix else name
+
+    def generation_config(self) -> dict[str, Any]:
+        """What changes the model's answer, besides model, prompt and pages (part of the cache key)."""
+        if not is_gemini(self.model):
+            return {}
+        return {"temperature": self.temperature, "thinking_budget": self.thinking_budget}
+
+
+@dataclass
+class ExtractionRecord:
+    form_set_id: str
+    model: str
+    config_name: str
+    prompt_version: str
+    extraction: Optional[dict[str, Any]]
+    error: Optional[str]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    cache_hit: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.extraction is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ExtractionRecord":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+ProgressCallback = Callable[[int, int, ExtractionRecord], None]
+
+
+def _prompt_version(model: str) -> str:
+    if model != TESSERACT:
+        return PROMPT_VERSION
+    try:
+        from dataset_platform.forms import ocr
+    except ImportError:  # reported per record by _ocr
+        return "ocr-unavailable"
+    return f"ocr-{getattr(ocr, 'OCR_VERSION', 'v1')}"
+
+
+class _Extractor:
+    """Everything shared by the form sets of one call: config, client, cache, limiter."""
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        options: gemini.GeminiOptions,
+        cache: ExtractionCache,
+        limiter: RateLimiter,
+    ):
+        self.config = config
+        self.options = options
+        self.cache = cache
+        self.limiter = limiter
+        self.prompt_version = _prompt_version(config.model)
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+
+    def record(self, form_set_id: str, **values: Any) -> ExtractionRecord:
+        return ExtractionRecord(
+            form_set_id=form_set_id,
+            model=self.config.model,
+            config_name=self.config.name,
+            prompt_version=self.prompt_version,
+            extraction=values.pop("extraction", None),
+            error=values.pop("error", None),
+            **values,
+        )
+
+    def client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                self._client = gemini.make_client(self.options)
+            return self._client
+
+    def run(self, form_set_dir: Path) -> ExtractionRecord:
+        form_set_id = Path(form_set_dir).name
+        try:
+            pages = readable_pages(form_set_dir)
+        except UnreadableFormSet as exc:
+            return self.record(form_set_id, error=str(exc))
+        key = cache_key(self.config.model, self.prompt_version, self.config.generation_config(), [p.sha256 for p in pages])
+        cached = self.cache.get(key)
+        if cached is not None:
+            return self.record(
+                form_set_id,
+                extraction=cached["extraction"],
+                input_tokens=cached.get("input_tokens", 0),
+                output_tokens=cached.get("output_tokens", 0),
+                latency_s=cached.get("latency_s", 0.0),
+                cost_usd=cached.get("cost_usd", 0.0),
+                warnings=cached.get("warnings", []),
+                cache_hit=True,
+            )
+        try:
+            if self.config.model == TESSERACT:
+                record = self._ocr(form_set_id, pages)
+            elif is_gemini(self.config.model):
+                record = self._gemini(form_set_id, pages)
+            else:
+                record = self.record(form_set_id, error=f"unknown model {self.config.model!r}: use gemini-* or tesseract")
+        except Exception as exc:  # one form set must never fail the others
+            record = self.record(form_set_id, error=f"{type(exc).__name__}: {exc}"[:500])
+        if record.ok:
+            self.cache.put(
+                key,
+                {
+                    "extraction": record.extraction,
+                    "input_tokens": record.input_tokens,
+                    "output_tokens": record.output_tokens,
+                    "latency_s": record.latency_s,
+                    "cost_usd": record.cost_usd,
+                    "warnings": record.warnings,
+                    "model": self.config.model,
+                    "prompt_version": self.prompt_version,
+                    "generation_config": self.config.generation_config(),
+                    "created_at": datetime.now(timezone.utc).isoformat(),
+                },
+            )
+        return record
+
+    def _gemini(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
+        prompt = render_prompt(len(pages))
+        client = self.client()  # built once per run, outside the measured latency
+        start = time.perf_counter()
+        input_tokens = output_tokens = 0
+        best: Optional[tuple[dict[str, Any], list[str]]] = None
+        last_error = None
+        for _ in range(MAX_MODEL_CALLS):
+            self.limiter.acquire()
+            try:
+                answer = gemini.generate(
+                    client,
+                    self.options,
+                    self.config.model,
+                    prompt,
+                    pages,
+                    temperature=self.config.temperature,
+                    thinking_budget=self.config.thinking_budget,
+                )
+            except gemini.ModelCallError as exc:
+                last_error = str(exc)
+                break  # the SDK already retried transient faults with backoff
+            input_tokens += answer.input_tokens
+            output_tokens += answer.output_tokens
+            try:
+                extraction = parse_extraction(answer.text, answer.finish_reason)
+            except InvalidResponse as exc:
+                last_error = f"invalid response: {exc}"
+                continue
+            extraction, dropped = drop_phantom_rows(extraction)
+            issues = guard_issues(extraction)
+            warnings = issues + ([f"dropped {dropped} candidate row(s) with no content"] if dropped else [])
+            if best is None or len(warnings) < len(best[1]):
+                best = (extraction.model_dump(mode="json"), warnings)
+            if not issues:
+                break  # sound answer; otherwise re-read once and keep the better of the two
+        cost = gemini.estimate_cost(self.config.model, input_tokens, output_tokens)
+        usage = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cost_usd": cost,
+            "latency_s": round(time.perf_counter() - start, 4),
+        }
+        if best is None:
+            return self.record(form_set_id, error=last_error or "no answer", **usage)
+        return self.record(form_set_id, extraction=best[0], warnings=best[1], **usage)
+
+    def _ocr(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
+        from dataset_platform.forms.ocr import UnreadablePage, ocr_form_set
+
+        start = time.perf_counter()
+        try:
+            extraction = ocr_form_set([Path(p.path) for p in pages])
+        except UnreadablePage as exc:
+            return self.record(form_set_id, error=f"unreadable page: {exc}")
+        return self.record(
+            form_set_id,
+            extraction=extraction.model_dump(mode="json"),
+            warnings=guard_issues(extraction),
+            latency_s=round(time.perf_counter() - start, 4),
+        )
+
+
+def extract_form_sets(
+    form_set_dirs: Sequence[Path],
+    config: ModelConfig,
+    *,
+    gemini_options: Optional[gemini.GeminiOptions] = None,
+    max_concurrency: int = 4,
+    requests_per_minute: Optional[float] = None,
+    on_progress: Optional[ProgressCallback] = None,
+    cache: Optional[ExtractionCache] = None,
+) -> list[ExtractionRecord]:
+    """One record per form-set folder, in input order. Never raises for a single form set."""
+    dirs = [Path(d) for d in form_set_dirs]
+    max_concurrency = max(1, int(max_concurrency))
+    extractor = _Extractor(
+        config,
+        gemini_options or gemini.GeminiOptions(),
+        cache or ExtractionCache(),
+        RateLimiter(requests_per_minute, burst=max_concurrency),
+    )
+    done = 0
+    progress_lock = threading.Lock()
+
+    def run_one(form_set_dir: Path) -> ExtractionRecord:
+        nonlocal done
+        record = extractor.run(form_set_dir)
+        if on_progress is not None:
+            with progress_lock:
+                done += 1
+                on_progress(done, len(dirs), record)
+        return record
+
+    # For tesseract these threads only feed ocr's shared process pool, which bounds the CPU work.
+    workers = min(max_concurrency, max(1, len(dirs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+        return list(pool.map(run_one, dirs))
+
+
+def failed_records(
+    form_set_dirs: Sequence[Path],
+    config: ModelConfig,
+    error: str,
+    on_progress: Optional[ProgressCallback] = None,
+) -> list[ExtractionRecord]:
+    """The same failure for every form set (e.g. the model cannot run here), reported like any other record."""
+    records = [
+        ExtractionRecord(
+            form_set_id=Path(d).name,
+            model=config.model,
+            config_name=config.name,
+            prompt_version=PROMPT_VERSION if is_gemini(config.model) else "",
+            extraction=None,
+            error=error,
+        )
+        for d in form_set_dirs
+    ]
+    for done, record in enumerate(records, start=1):
+        if on_progress is not None:
+            on_progress(done, len(records), record)
+    return records

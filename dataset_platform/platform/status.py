@@ -1,0 +1,53 @@
+"""What a deployment is connected to, decided from the same environment variables as the resources.
+
+Only the presence of a variable is read, never its value, so the report is safe to show anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def _set(environ: Mapping[str, str], *names: str) -> bool:
+    return any(environ.get(n) for n in names)
+
+
+def service_modes(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Service name → "real: ..." or "embedded: ..." following DESIGN.md's configuration table."""
+    env = os.environ if environ is None else environ
+    vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
+    wandb_online = _set(env, "WANDB_API_KEY") and env.get("WANDB_MODE", "online") != "offline"
+    return {
+        "review_db": "real: PostgreSQL (POSTGRES_URL)"
+        if env.get("POSTGRES_URL", "").startswith("postgres")
+        else "embedded: SQLite under DATASET_PLATFORM_HOME",
+        "models": "real: Gemini on Vertex AI"
+        if vertex
+        else "real: Gemini Developer API"
+        if _set(env, "GEMINI_API_KEY", "GOOGLE_API_KEY")
+        else "embedded: offline tesseract only (Gemini configs unavailable)",
+        "hub": "real: Hugging Face Hub" if _set(env, "HF_TOKEN") else "embedded: local hub directory",
+        "datadog": "real: Datadog LLM Observability"
+        if _set(env, "DD_API_KEY") and _set(env, "DD_APP_KEY")
+        else "embedded: local experiment and dataset store",
+        "wandb": "real: W&B online" if wandb_online else "embedded: W&B offline runs",
+    }
+
+
+def check_writable(directory: Path) -> Path:
+    """Create ``directory`` if needed and prove a file can be written and removed there.
+
+    A container running as a non-root user on a volume owned by root fails here, before any asset
+    half-writes its output.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / f".write-probe-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"ok")
+    except OSError as exc:
+        raise PermissionError(f"{directory} is not writable by uid {os.getuid()}: {exc.strerror}") from None
+    probe.unlink()
+    return directory

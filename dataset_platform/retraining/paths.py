@@ -1,0 +1,36 @@
+"""Files the retraining assets hand to each other: ``$DATASET_PLATFORM_HOME/retraining/<label>/...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dataset_platform.common import settings
+
+
+def label_dir(label: str) -> Path:
+    return settings.platform_home() / "retraining" / label
+
+
+def pull_file(label: str) -> Path:
+    return label_dir(label) / "pull.parquet"
+
+
+def pull_stats_file(label: str) -> Path:
+    return label_dir(label) / "pull_stats.json"
+
+
+def splits_dir(label: str) -> Path:
+    """Holds ``data/{train,eval,test}-00000-of-00001.parquet`` and ``split_report.json``."""
+    return label_dir(label) / "splits"
+
+
+def split_report_file(label: str) -> Path:
+    return splits_dir(label) / "split_report.json"
+
+
+def quality_dir(label: str) -> Path:
+    return label_dir(label) / "quality"
+
+
+def published_file(label: str) -> Path:
+    return label_dir(label) / "published.json"

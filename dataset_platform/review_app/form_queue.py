@@ -1,0 +1,134 @@
+"""The form-set review queue: what needs a human first.
+
+Order: failed (or missing) model extractions, then extractions breaking consistency rules (fewest
+rules satisfied first), then the rest not yet reviewed, then reviewed ones. Inputs are the files
+the forms pipeline writes (`$HOME/forms/<id>/page_*`, `$HOME/extractions/<id>.json`) and the
+latest review per form set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from dataset_platform.common import settings
+from dataset_platform.forms.consistency import RULES, check_rules
+from dataset_platform.review_app.store import ExtractionReview, check_form_set_id
+
+STATUSES = ("failed", "inconsistent", "unreviewed", "reviewed")
+PAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def extractions_dir() -> Path:
+    return settings.platform_home() / "extractions"
+
+
+def page_images(form_set_id: str) -> list[Path]:
+    folder = settings.form_sets_dir() / check_form_set_id(form_set_id)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.startswith("page_") and p.suffix.lower() in PAGE_SUFFIXES)
+
+
+def list_form_sets() -> list[str]:
+    """Form sets that have page images or a model extraction."""
+    ids: set[str] = set()
+    forms = settings.form_sets_dir()
+    if forms.is_dir():
+        ids.update(d.name for d in forms.iterdir() if d.is_dir() and not d.name.startswith(".") and page_images(d.name))
+    if extractions_dir().is_dir():
+        ids.update(p.stem for p in extractions_dir().glob("*.json") if not p.name.startswith("."))
+    return sorted(ids)
+
+
+def load_extraction_record(form_set_id: str) -> dict[str, Any] | None:
+    """The model's ExtractionRecord dict, None if there is none; an unreadable file becomes a failed record."""
+    path = extractions_dir() / f"{check_form_set_id(form_set_id)}.json"
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        return {"form_set_id": form_set_id, "extraction": None, "error": f"unreadable extraction file: {exc}"}
+    return record
+
+
+def _consistency(extraction: Mapping[str, Any] | None) -> tuple[float | None, tuple[str, ...]]:
+    if extraction is None:
+        return None, tuple(RULES)
+    try:
+        rules = check_rules(extraction)
+    except ValueError:  # a malformed model output: treat as failing every rule
+        return 0.0, tuple(RULES)
+    broken = tuple(name for name, ok in rules.items() if not ok)
+    return (len(rules) - len(broken)) / len(rules), broken
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    form_set_id: str
+    status: str
+    province: str | None = None
+    district: str | None = None
+    consistency: float | None = None
+    broken_rules: tuple[str, ...] = ()
+    model: str | None = None
+    error: str | None = None
+    reviewer: str | None = None
+    reviewed_at: dt.datetime | None = None
+    num_pages: int = 0
+
+    @property
+    def rank(self) -> tuple:
+        return (STATUSES.index(self.status), self.consistency if self.consistency is not None else -1.0, self.form_set_id)
+
+
+def queue_item(
+    form_set_id: str, record: Mapping[str, Any] | None, review: ExtractionReview | None, num_pages: int = 0
+) -> QueueItem:
+    model = record.get("model") if record else None
+    extraction = record.get("extraction") if record else None
+    error = (record.get("error") if record else None) or (None if record else "no model extraction yet")
+    if review is not None:
+        score, broken = _consistency(review.extraction)
+        info = review.extraction.get("form_info") or {}
+        return QueueItem(
+            form_set_id, "reviewed", info.get("province"), info.get("district"), score, broken, model, None,
+            review.reviewer, review.reviewed_at, num_pages,
+        )  # fmt: skip
+    if extraction is None:
+        return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
+    score, broken = _consistency(extraction)
+    info = extraction.get("form_info") or {}
+    status = "inconsistent" if broken else "unreviewed"
+    return QueueItem(
+        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None, num_pages=num_pages
+    )
+
+
+def build_queue(latest: Mapping[str, ExtractionReview]) -> list[QueueItem]:
+    """Every known form set (and every reviewed one), in review order."""
+    items = []
+    for form_set_id in sorted(set(list_form_sets()) | set(latest)):
+        try:
+            check_form_set_id(form_set_id)
+        except ValueError:
+            continue
+        items.append(
+            queue_item(form_set_id, load_extraction_record(form_set_id), latest.get(form_set_id), len(page_images(form_set_id)))
+        )
+    return sorted(items, key=lambda i: i.rank)
+
+
+def filter_queue(items: Iterable[QueueItem], statuses: Iterable[str] | None = None, district: str | None = None) -> list[QueueItem]:
+    wanted = set(statuses) if statuses else set(STATUSES)
+    return [i for i in items if i.status in wanted and (district is None or i.district == district)]
+
+
+def districts(items: Iterable[QueueItem]) -> list[str]:
+    return sorted({i.district for i in items if i.district})

@@ -1,0 +1,295 @@
+"""Forms page: the review queue, one form set's pages beside its editable extraction, live rule checks, save."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dataset_platform.forms.consistency import RULE_FIELDS, RULES, broken_candidates, check_rules
+from dataset_platform.forms.schema import CANDIDATE_FIELDS
+from dataset_platform.review_app import form_queue, status, store, ui
+from dataset_platform.review_app.validation import SECTIONS, ReviewValidationError, normalise_extraction
+
+FIELD_LABELS = {
+    "form_type": "แบบ · form type",
+    "province": "จังหวัด · province",
+    "district": "เขต/อำเภอ · district",
+    "sub_district": "แขวง/ตำบล · sub-district",
+    "constituency_number": "เขตเลือกตั้งที่ · constituency",
+    "polling_station_number": "หน่วยเลือกตั้งที่ · polling station",
+    "election_date": "วันที่เลือกตั้ง · election date",
+    "eligible_voters": "ผู้มีสิทธิเลือกตั้ง · eligible voters",
+    "voters_present": "ผู้มาแสดงตน · voters present",
+    "ballots_allocated": "บัตรที่ได้รับจัดสรร · ballots allocated",
+    "ballots_used": "บัตรที่ใช้ · ballots used",
+    "good_ballots": "บัตรดี · good ballots",
+    "bad_ballots": "บัตรเสีย · bad ballots",
+    "no_vote_ballots": "บัตรไม่เลือกผู้สมัครผู้ใด · no-vote ballots",
+    "ballots_remaining": "บัตรที่เหลือ · ballots remaining",
+    "candidate_number": "หมายเลข · no.",
+    "candidate_name": "ชื่อตัว - ชื่อสกุล · name",
+    "party_name": "สังกัดพรรค · party",
+    "vote_count": "คะแนน (ตัวเลข) · votes",
+    "vote_count_text": "คะแนน (ตัวอักษร) · votes in words",
+    "vote_results.vote_count": "candidates' votes",
+    "vote_results.vote_count_text": "candidates' votes in words",
+}
+# Plain symbols: emoji fonts are often missing on reviewers' machines.
+STATUS_ICONS = {"failed": "●", "inconsistent": "▲", "unreviewed": "○", "reviewed": "✓"}
+CURRENT = "current_form_set"
+FLASH = "forms_flash"
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _fmt(value: Any) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def explain_rule(rule: str, extraction: dict[str, Any]) -> str:
+    """The rule with the reviewer's current numbers, so a broken one says which figures disagree."""
+    b = extraction["ballot_statistics"]
+    votes = [c["vote_count"] for c in extraction["vote_results"]]
+    total = lambda *xs: None if any(x is None for x in xs) else sum(xs)  # noqa: E731
+    if rule == "ballot_sum":
+        s = total(b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"])
+        return f"good {_fmt(b['good_ballots'])} + bad {_fmt(b['bad_ballots'])} + no-vote {_fmt(b['no_vote_ballots'])} = {_fmt(s)} · ballots used {_fmt(b['ballots_used'])}"
+    if rule == "vote_sum":
+        return f"Σ candidate votes {_fmt(total(*votes) if votes else 0)} · good ballots {_fmt(b['good_ballots'])}"
+    if rule == "ballot_balance":
+        s = total(b["ballots_used"], b["ballots_remaining"])
+        return f"used {_fmt(b['ballots_used'])} + remaining {_fmt(b['ballots_remaining'])} = {_fmt(s)} · allocated {_fmt(b['ballots_allocated'])}"
+    bad = broken_candidates(extraction)
+    return f"words ≠ digits for candidate no. {', '.join(map(str, bad))}" if bad else "words match digits"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _page_view(path: str, mtime: float, zoom: float, x: int, y: int) -> bytes:
+    """The page (or, zoomed in, the part of it at x%/y%) as JPEG bytes."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        img = img.convert("RGB")
+        if zoom > 1:
+            w, h = img.size
+            cw, ch = int(w / zoom), int(h / zoom)
+            left, top = int((w - cw) * x / 100), int((h - ch) * y / 100)
+            img = img.crop((left, top, left + cw, top + ch))
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def show_pages(form_set_id: str, pages: list[Path]) -> None:
+    if not pages:
+        st.info("No page images for this form set.")
+        return
+    names = [p.name for p in pages]
+    page = st.radio("Page", names, horizontal=True, key=f"{form_set_id}:page", label_visibility="collapsed")
+    zoom = st.select_slider("Zoom", options=[1.0, 1.5, 2.0, 3.0, 4.0], value=1.0, key="zoom", format_func=lambda z: f"{z:g}×")
+    x = y = 0
+    if zoom > 1:
+        c1, c2 = st.columns(2)
+        x = c1.slider("Across", 0, 100, 0, 5, key="pan_x")
+        y = c2.slider("Down", 0, 100, 0, 5, key="pan_y")
+    path = pages[names.index(page)]
+    st.image(_page_view(str(path), path.stat().st_mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
+    with st.expander("Full-size page"):
+        st.image(str(path), width="content")
+
+
+def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[str, Any]:
+    """What the editor starts from: the latest review, else the model's extraction, else an empty form."""
+    record = form_queue.load_extraction_record(form_set_id) or {}
+    if history:
+        latest = history[0]
+        return {"extraction": latest.extraction, "review_id": latest.id,
+                "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC"}  # fmt: skip
+    if record.get("extraction") is not None:
+        return {"extraction": record["extraction"], "review_id": None, "source": f"model extraction ({record.get('model')})"}
+    reason = record.get("error") or "no model extraction yet"
+    return {"extraction": {}, "review_id": None, "source": f"empty form: {reason}"}
+
+
+def edit_extraction(form_set_id: str, base: dict[str, Any]) -> dict[str, Any]:
+    """The editor widgets; returns the raw (not yet validated) extraction as typed."""
+    raw: dict[str, Any] = {}
+    layout = {"form_info": 4, "voter_statistics": 2, "ballot_statistics": 3}
+    titles = {"form_info": "Form", "voter_statistics": "Voters", "ballot_statistics": "Ballots"}
+    for section, fields in SECTIONS.items():
+        st.markdown(f"**{titles[section]}**")
+        values = base.get(section) or {}
+        cols = st.columns(layout[section])
+        raw[section] = {
+            name: cols[i % layout[section]].text_input(
+                FIELD_LABELS[name], value=_str(values.get(name)), key=f"{form_set_id}:{section}.{name}", max_chars=400
+            )
+            for i, name in enumerate(fields)
+        }
+    st.markdown("**Candidates** (add or delete rows at the table's edge)")
+    columns = ("candidate_number", *CANDIDATE_FIELDS)
+    rows = [{c: _str(r.get(c)) or None for c in columns} for r in base.get("vote_results") or []]
+    table = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    edited = st.data_editor(
+        table,
+        key=f"{form_set_id}:candidates",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.TextColumn(FIELD_LABELS[c], max_chars=400) for c in columns},
+    )
+    raw["vote_results"] = [
+        {c: (None if pd.isna(v) else v) for c, v in row.items()} for row in edited.to_dict("records")
+    ]
+    return raw
+
+
+def show_checks(cleaned: dict[str, Any], errors: dict[str, str]) -> None:
+    rules = check_rules(cleaned)
+    for rule, ok in rules.items():
+        fields = ", ".join(FIELD_LABELS.get(f, f).split(" · ")[-1] for f in RULE_FIELDS[rule])
+        text = f"**{RULES[rule]}** — {explain_rule(rule, cleaned)}"
+        if ok:
+            st.markdown(f":green[✔] {text}")
+        else:
+            st.markdown(f":red[✘] {text}  \n&nbsp;&nbsp;&nbsp;&nbsp;check: _{fields}_")
+    if errors:
+        ui.show_errors(errors, prefix="Input problems")
+
+
+def show_history(history: list[store.ExtractionReview]) -> None:
+    with st.expander(f"Review history ({len(history)})", expanded=False):
+        if not history:
+            st.caption("No reviews yet.")
+            return
+        st.dataframe(
+            pd.DataFrame([
+                {"review": r.id, "reviewer": r.reviewer, "reviewed at (UTC)": r.reviewed_at,
+                 "rules ok": f"{sum(check_rules(r.extraction).values())}/{len(RULES)}", "latest": i == 0}
+                for i, r in enumerate(history)
+            ]),  # fmt: skip
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def show_export(engine) -> None:
+    with st.expander("Export"):
+        name, data, description = status.ground_truth_download(engine)
+        st.download_button(f"Ground truth ({description})", data, file_name=name, mime="application/jsonl", key="dl_gt")
+        live_name, live_data = status.live_ground_truth_download(engine)
+        st.download_button("Ground truth as of now (latest reviews)", live_data, file_name=live_name, mime="application/jsonl", key="dl_live")
+        export = status.latest_datadog_export()
+        if export is None:
+            st.caption("No Datadog export yet: materialise `datadog_dataset`.")
+        else:
+            st.download_button(f"Datadog export ({export.name})", export.read_bytes(), file_name=export.name, mime="application/json", key="dl_dd")
+
+
+def main() -> None:
+    engine = ui.engine()
+    st.title("Form review")
+    ui.flash(FLASH)
+    items = form_queue.build_queue(store.latest_reviews(engine))
+    if not items:
+        st.info("No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/` or run `dataset-platform demo-data`.")
+        show_export(engine)
+        return
+
+    f1, f2 = st.columns([3, 2])
+    wanted = f1.multiselect("Status", form_queue.STATUSES, default=list(form_queue.STATUSES), key="status_filter")
+    district = f2.selectbox("District", ["All", *form_queue.districts(items)], key="district_filter")
+    shown = form_queue.filter_queue(items, wanted, None if district == "All" else district)
+    counts = {s: sum(i.status == s for i in items) for s in form_queue.STATUSES}
+    st.caption(" · ".join(f"{STATUS_ICONS[s]} {s} {n}" for s, n in counts.items()))
+    with st.expander(f"Queue ({len(shown)} of {len(items)})", expanded=False):
+        st.dataframe(
+            pd.DataFrame([
+                {"": STATUS_ICONS[i.status], "form set": i.form_set_id, "status": i.status, "district": i.district,
+                 "rules ok": None if i.consistency is None else f"{round(i.consistency * len(RULES))}/{len(RULES)}",
+                 "problem": i.error or ", ".join(i.broken_rules), "reviewer": i.reviewer}
+                for i in shown
+            ]),  # fmt: skip
+            hide_index=True,
+            width="stretch",
+            height=240,
+        )
+    if not shown:
+        st.info("Nothing matches the filters.")
+        return
+    ids = [i.form_set_id for i in shown]
+    current = st.session_state.get(CURRENT)
+    by_id = {i.form_set_id: i for i in shown}
+    chosen = st.selectbox(
+        "Form set",
+        ids,
+        index=ids.index(current) if current in ids else 0,
+        format_func=lambda i: f"{STATUS_ICONS[by_id[i].status]} {i} · {by_id[i].status}",
+    )
+    st.session_state[CURRENT] = chosen
+    item = by_id[chosen]
+    form_set_id = item.form_set_id
+
+    history = store.review_history(engine, form_set_id)
+    base_key = f"base:{form_set_id}"
+    if base_key not in st.session_state or f"{form_set_id}:form_info.province" not in st.session_state:
+        st.session_state[base_key] = _load_base(form_set_id, history)
+    base = st.session_state[base_key]
+
+    left, right = st.columns([5, 6], gap="medium")
+    with left:
+        show_pages(form_set_id, form_queue.page_images(form_set_id))
+    with right:
+        st.caption(f"Editing from: {ui.escape_md(base['source'])}")
+        if item.error:
+            st.warning(f"Model extraction failed: {ui.escape_md(item.error)}")
+        raw = edit_extraction(form_set_id, base["extraction"])
+        cleaned, errors = normalise_extraction(raw)
+        st.markdown("**Consistency rules** (re-checked as you type)")
+        show_checks(cleaned, errors)
+
+        c1, c2, c3 = st.columns([2, 2, 2])
+        save = c1.button("Save review", type="primary", key="save_review", icon=":material/save:")
+        if c2.button("Next in queue", key="next_form"):
+            todo = [i for i in ids if by_id[i].status != "reviewed" and i != form_set_id]
+            st.session_state[CURRENT] = todo[0] if todo else ids[(ids.index(form_set_id) + 1) % len(ids)]
+            st.rerun()
+        if c3.button("Discard edits", key="reload_form"):
+            for key in [k for k in st.session_state if str(k).startswith(f"{form_set_id}:") or k == base_key]:
+                del st.session_state[key]
+            st.rerun()
+        if save:
+            _save(engine, form_set_id, raw, base, history)
+        show_history(history)
+    show_export(engine)
+
+
+def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any], history: list[store.ExtractionReview]) -> None:
+    reviewer = ui.reviewer()
+    if not reviewer:
+        st.error("Enter your name in the sidebar before saving.")
+        return
+    try:
+        saved = store.save_extraction_review(engine, form_set_id, raw, reviewer)
+    except ReviewValidationError as exc:
+        ui.show_errors(exc.errors)
+        return
+    message = f"Saved review #{saved.id} of {form_set_id} by {saved.reviewer}. The ground truth rebuilds on the sensor's next tick."
+    latest_before = history[0] if history else None
+    if latest_before is not None and latest_before.id != base["review_id"]:
+        message += (
+            f"\n\nNote: {latest_before.reviewer} saved this form at {latest_before.reviewed_at:%H:%M} UTC after you opened it;"
+            " yours is now the latest, theirs stays in the history."
+        )
+    base["review_id"] = saved.id
+    st.session_state[FLASH] = ("success", message)
+    st.rerun()
+
+
+main()

@@ -1,0 +1,104 @@
+"""Grievances page: one complaint at a time, labels pre-filled with the model's prediction, Ctrl+Enter saves."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dataset_platform.common.labels import label_names
+from dataset_platform.review_app import store, ui
+from dataset_platform.review_app.validation import ReviewValidationError
+
+CURRENT = "current_complaint"
+SKIPPED = "skipped_complaints"
+RECENT = "recent_grievance_reviews"
+FLASH = "grievance_flash"
+
+
+def _index(options: list[str], value: str | None) -> int | None:
+    return options.index(value) if value in options else None
+
+
+def main() -> None:
+    engine = ui.engine()
+    st.title("Grievance review")
+    ui.flash(FLASH)
+    skipped: list[int] = st.session_state.setdefault(SKIPPED, [])
+    remaining = store.count_grievance_queue(engine)
+    # The complaint on screen is pinned: a save always applies to what the reviewer saw, even if
+    # another reviewer has moved the queue on since.
+    complaint = store.get_complaint(engine, st.session_state[CURRENT]) if st.session_state.get(CURRENT) else None
+    if complaint is None:
+        queue = store.grievance_queue(engine, limit=1, exclude_ids=skipped)
+        complaint = queue[0] if queue else None
+        st.session_state[CURRENT] = complaint.id if complaint else None
+    st.caption(f"{remaining} complaints to review · {len(skipped)} skipped this session")
+    if complaint is None:
+        st.success("Nothing left to review." if not skipped else "Only skipped complaints are left.")
+        if skipped and st.button("Show skipped complaints again", key="unskip"):
+            st.session_state[SKIPPED] = []
+            st.rerun()
+        _recent()
+        return
+
+    with st.container(border=True):
+        st.caption(f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else ""))
+        st.markdown(ui.escape_md(complaint.message))
+    departments, urgencies = label_names("department"), label_names("urgency")
+    with st.form(key=f"grievance-{complaint.id}", border=False):
+        c1, c2 = st.columns([3, 2])
+        department = c1.selectbox(
+            "Department", departments, index=_index(departments, complaint.department),
+            key=f"g{complaint.id}.department", placeholder="choose the right department",
+            help=f"Model predicted: {complaint.department or 'nothing'}",
+        )  # fmt: skip
+        urgency = c2.selectbox(
+            "Urgency", urgencies, index=_index(urgencies, complaint.urgency),
+            key=f"g{complaint.id}.urgency", placeholder="choose the right urgency",
+            help=f"Model predicted: {complaint.urgency or 'nothing'}",
+        )  # fmt: skip
+        submitted = st.form_submit_button(
+            "Save & next", type="primary", key="save_grievance", shortcut="Ctrl+Enter", icon=":material/check:"
+        )
+    st.caption("Keep the prediction and press Ctrl+Enter to confirm it, or change a label first. Alt+S skips.")
+    if st.button("Skip", key="skip_grievance", shortcut="Alt+S"):
+        skipped.append(complaint.id)
+        st.session_state.pop(CURRENT, None)
+        st.rerun()
+    if submitted:
+        _save(engine, complaint, department, urgency)
+    _recent()
+
+
+def _save(engine, complaint: store.Complaint, department: str | None, urgency: str | None) -> None:
+    reviewer = ui.reviewer()
+    if not reviewer:
+        st.error("Enter your name in the sidebar before saving.")
+        return
+    try:
+        saved = store.save_grievance_review(engine, complaint.id, department, urgency, reviewer)
+    except ReviewValidationError as exc:
+        if "complaint_id" in exc.errors:  # reviewed by someone else meanwhile (or gone): move on
+            st.session_state.pop(CURRENT, None)
+            st.session_state[FLASH] = ("warning", f"Not saved: {exc.errors['complaint_id']}. Here is the next one.")
+            st.rerun()
+        ui.show_errors(exc.errors)
+        return
+    st.session_state.pop(CURRENT, None)
+    verdict = "prediction confirmed" if saved.confirmed else f"corrected to {department} / {urgency}"
+    st.session_state[FLASH] = ("success", f"Complaint #{complaint.id}: {verdict}.")
+    recent = st.session_state.setdefault(RECENT, [])
+    recent.insert(0, {"complaint": complaint.id, "department": department, "urgency": urgency,
+                      "confirmed": saved.confirmed, "reviewed at (UTC)": saved.reviewed_at})  # fmt: skip
+    del recent[10:]
+    st.rerun()
+
+
+def _recent() -> None:
+    recent = st.session_state.get(RECENT)
+    if recent:
+        st.caption("Your latest reviews this session")
+        st.dataframe(pd.DataFrame(recent), hide_index=True, width="stretch")
+
+
+main()

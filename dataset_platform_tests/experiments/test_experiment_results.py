@@ -1,0 +1,161 @@
+"""experiment_results end to end, offline: rendered demo forms, tesseract + a Gemini test server, local scoring,
+append-only history, plot, W&B offline run files and the regression check. No Datadog (see test_datadog_*)."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from dataset_platform.common import settings
+from dataset_platform.defs.experiments import datadog_dataset, experiment_results
+from dataset_platform.defs.experiments.checks import accuracy_not_regressed
+from dataset_platform.experiments import history
+from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.models import ExtractionModels
+from dataset_platform.resources.wandb import WandbResource
+
+
+def _materialize(models, configs, **extra):
+    run_config = {"ops": {"experiment_results": {"config": {"model_configs": configs, "jobs": 2, **extra}}}}
+    return dg.materialize(
+        [datadog_dataset, experiment_results, accuracy_not_regressed],
+        resources={"models": models, "datadog": DatadogLLMObs(), "wandb": WandbResource()},
+        run_config=run_config,
+        raise_on_error=False,
+    )
+
+
+def _metadata(result, key="experiment_results"):
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
+    return event.materialization.metadata
+
+
+@pytest.mark.slow
+def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, models, gemini, warm_ocr_cache):
+    version, truths = tiny_ground_truth
+    result = _materialize(
+        models,
+        [
+            {"model": "gemini-2.5-flash"},
+            {"model": "gemini-2.5-flash-lite"},
+            {"model": "tesseract"},
+        ],
+    )
+    assert result.success
+    [entry] = history.read_history()
+    assert entry["dataset_version"] == version and entry["run_id"] == result.run_id
+    by_name = {c["config_name"]: c for c in history.load_results(entry)["configs"]}
+    assert set(by_name) == {"gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"}
+
+    flash = by_name["gemini-2.5-flash-t0.0"]
+    assert flash["status"] == "completed" and flash["mode"] == "local"
+    assert flash["summary"]["overall_accuracy"] == 1.0
+    assert flash["summary"]["success_rate"] == 1.0
+    assert flash["summary"]["total_tokens"] == len(truths) * 1500  # the server's usage: 1200 + 300 per form set
+    assert flash["summary"]["estimated_cost_usd"] > 0
+    assert [r["id"] for r in flash["records"]] == sorted(truths)
+    assert all(r["exact_match"] for r in flash["records"])
+
+    lite = by_name["gemini-2.5-flash-lite-t0.0"]  # one candidate's vote count misread per form
+    for record in lite["records"]:
+        n = len(truths[record["id"]]["vote_results"])
+        assert record["vote_accuracy"] == pytest.approx((n - 1) / n)
+        assert record["field_accuracy"] == pytest.approx((15 + 4 * n - 1) / (15 + 4 * n))
+    assert lite["summary"]["overall_accuracy"] < 1.0
+
+    ocr = by_name["tesseract-t0.0"]
+    assert ocr["status"] == "completed"
+    assert ocr["summary"]["cache_hits"] == len(truths)  # the OCR ran once per session; this run reused it
+    assert ocr["summary"]["estimated_cost_usd"] == 0.0
+    assert 0.5 < ocr["summary"]["avg_ballot_accuracy"] <= 1.0
+
+    # every request went to the Gemini test server: 3 form sets × 2 models
+    assert len(gemini.requests) == 2 * len(truths)
+    assert {r.model for r in gemini.requests} == {"gemini-2.5-flash", "gemini-2.5-flash-lite"}
+
+    meta = _metadata(result)
+    table = meta["comparison"].value
+    assert "| gemini-2.5-flash-t0.0 | completed | 100.0% (100.0%–100.0%)" in table
+    assert "![accuracy vs cost](data:image/png;base64," in table
+    assert meta["best_config"].value == "gemini-2.5-flash-t0.0"
+    assert meta["dagster/row_count"].value == len(truths)
+    run_dir = history.run_dir(history.load_results(entry))
+    assert (run_dir / "accuracy_vs_cost.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # one offline W&B run per experiment config, with its files on disk
+    runs = sorted(settings.wandb_dir().glob("wandb/offline-run-*"))
+    assert len(runs) == 3
+    assert all(list(r.glob("*.wandb")) for r in runs)
+    assert {c["wandb_mode"] for c in by_name.values()} == {"offline"}
+
+    # datadog_dataset ran locally: export file + local store, no push
+    dd_meta = _metadata(result, "datadog_dataset")
+    assert dd_meta["destination"].value.startswith("local-only")
+    export = json.loads((settings.exports_dir() / "datadog" / f"vote-extraction-ground-truth_{version}.json").read_text())
+    assert export["version"] == version and len(export["records"]) == len(truths)
+
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["config"].value == "gemini-2.5-flash-t0.0"
+
+
+def test_unavailable_models_are_reported_not_fatal(tiny_ground_truth):
+    offline = ExtractionModels()  # no Gemini key
+    result = _materialize(offline, [{"model": "gemini-2.5-flash"}, {"model": "gemini-2.5-pro", "temperature": 1.0}])
+    assert result.success
+    [entry] = history.read_history()
+    assert [c["status"] for c in entry["configs"]] == ["unavailable", "unavailable"]
+    assert "GEMINI_API_KEY" in entry["configs"][0]["reason"]
+    assert "**unavailable**" in _metadata(result)["comparison"].value
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_history_is_append_only_and_regression_warns(tiny_ground_truth, models, gemini):
+    first = _materialize(models, [{"model": "gemini-2.5-flash"}])
+    assert first.success
+    # the production model gets worse: every answer now carries a misread vote count
+    gemini.responder, good = None, gemini.responder
+    gemini.extraction = {"form_info": {}, "voter_statistics": {}, "ballot_statistics": {}, "vote_results": []}
+    second = _materialize(models, [{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": None}])
+    assert second.success  # cached: the same pages and config make no new model call…
+    assert len(gemini.requests) == len(tiny_ground_truth[1])
+    runs = history.read_history()
+    assert [r["run_id"] for r in runs] == [first.run_id, second.run_id]
+    [check] = second.get_asset_check_evaluations()
+    assert check.passed  # …so the accuracy is unchanged
+
+    # a different seed/sample does not matter either; a regression is injected by rewriting nothing old:
+    # a third run with a name suffix (new cache entry) answers badly and is compared with its own history only
+    third = _materialize(models, [{"model": "gemini-2.5-flash", "name_suffix": "rerun"}])
+    [check] = third.get_asset_check_evaluations()
+    assert check.passed and "no previous run" in check.metadata["reason"].value
+    assert history.read_history()[:2] == runs  # earlier lines untouched
+    gemini.responder = good
+
+
+def test_regression_check_warns_below_previous_ci(tiny_ground_truth, models, gemini):
+    first = _materialize(models, [{"model": "gemini-2.5-flash"}])
+    assert first.success
+    # A new prompt version would invalidate the cache; here the server degrades and the cache is cleared.
+    import shutil
+
+    shutil.rmtree(settings.cache_dir())
+    gemini.responder = lambda request: {"form_info": {}, "voter_statistics": {}, "ballot_statistics": {}, "vote_results": []}
+    second = _materialize(models, [{"model": "gemini-2.5-flash"}])
+    assert second.success
+    [check] = second.get_asset_check_evaluations()
+    assert not check.passed
+    assert check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["previous_ci_low"].value == 1.0
+    assert check.metadata["overall_accuracy"].value < 1.0
+
+
+def test_sample_size_is_seeded(tiny_ground_truth, models):
+    for _ in range(2):
+        assert _materialize(models, [{"model": "gemini-2.5-flash"}], sample_size=2, seed=7).success
+    first, second = history.read_history()
+    assert first["record_ids"] == second["record_ids"] and len(first["record_ids"]) == 2
+    assert _materialize(models, [{"model": "gemini-2.5-flash"}], sample_size=2, seed=8).success
+    assert history.read_history()[-1]["num_records"] == 2

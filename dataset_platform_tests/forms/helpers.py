@@ -1,0 +1,57 @@
+"""Shared builders for the forms tests: tiny page images and a consistent sample extraction."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from dataset_platform.forms.gemini import GeminiOptions
+
+SAMPLE_EXTRACTION: dict[str, Any] = {
+    "form_info": {
+        "form_type": "ส.ส. 5/18", "province": "เชียงใหม่", "district": "เมืองเชียงใหม่", "sub_district": "ศรีภูมิ",
+        "constituency_number": 1, "polling_station_number": 7, "election_date": "2023-05-14",
+    },
+    "voter_statistics": {"eligible_voters": 620, "voters_present": 400},
+    "ballot_statistics": {
+        "ballots_allocated": 500, "ballots_used": 400, "good_ballots": 380,
+        "bad_ballots": 12, "no_vote_ballots": 8, "ballots_remaining": 100,
+    },
+    "vote_results": [
+        {"candidate_number": 1, "candidate_name": "สมชาย ใจดี", "party_name": "พรรคหนึ่ง", "vote_count": 200, "vote_count_text": "สองร้อย"},
+        {"candidate_number": 2, "candidate_name": "สมหญิง รักไทย", "party_name": "พรรคสอง", "vote_count": 150, "vote_count_text": "หนึ่งร้อยห้าสิบ"},
+        {"candidate_number": 3, "candidate_name": "ประยูร มั่นคง", "party_name": "พรรคสาม", "vote_count": 30, "vote_count_text": "สามสิบ"},
+    ],
+}  # fmt: skip
+
+
+def sample_extraction(**ballot_overrides: Any) -> dict[str, Any]:
+    data = copy.deepcopy(SAMPLE_EXTRACTION)
+    data["ballot_statistics"].update(ballot_overrides)
+    return data
+
+
+def make_form_set(root: Path, form_set_id: str, pages: int = 2, seed: int = 0) -> Path:
+    """A folder of ``pages`` small PNGs whose bytes differ per (form set, page, seed)."""
+    import hashlib
+
+    from PIL import Image
+
+    folder = Path(root) / form_set_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in range(1, pages + 1):
+        digest = hashlib.sha256(f"{form_set_id}/{page}/{seed}".encode()).digest()
+        image = Image.new("RGB", (24, 32), (255, 255, 255))
+        image.putdata([tuple(digest[(i * 3 + k) % 32] for k in range(3)) for i in range(24 * 32)])
+        image.save(folder / f"page_{page:02d}.png")
+    return folder
+
+
+def options_for(server: Any, **overrides: Any) -> GeminiOptions:
+    values = dict(
+        api_key="test-key", base_url=server.url, timeout_s=5.0, retry_attempts=3,
+        retry_initial_delay_s=0.01, retry_max_delay_s=0.05,
+    )  # fmt: skip
+    values.update(overrides)
+    return GeminiOptions(**values)

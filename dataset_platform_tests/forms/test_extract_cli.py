@@ -1,0 +1,87 @@
+"""`dataset-platform extract` (JSON lines, usage errors) and the tesseract model on a freshly rendered form; Gemini is the local test server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dataset_platform.forms.extract_cli import main
+from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+from dataset_platform.forms.schema import FormExtraction
+from dataset_platform_tests.forms.helpers import make_form_set, sample_extraction
+
+
+def test_extract_writes_one_line_per_folder(gemini_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    monkeypatch.setenv("GEMINI_BASE_URL", gemini_server.url)
+    good = make_form_set(tmp_path, "good")
+    bad = make_form_set(tmp_path, "bad")
+    (bad / "page_03.png").write_text("not an image")
+    out = tmp_path / "out" / "predictions.jsonl"
+
+    assert main([good, bad], model="gemini-2.5-flash", output=out, max_concurrency=2) == 0
+
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["good", "bad"]
+    assert lines[0] == {"id": "good", "extraction": sample_extraction(), "error": None}
+    assert lines[1]["extraction"] is None and "page_03.png" in lines[1]["error"]
+
+
+def test_extract_to_stdout_is_quiet_on_stderr(gemini_server, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    monkeypatch.setenv("GEMINI_BASE_URL", gemini_server.url)
+    assert main([make_form_set(tmp_path, "a")], model="gemini-2.5-flash", output=None, max_concurrency=None) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["id"] == "a"
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [("gemini-2.5-flash", "GEMINI_API_KEY not set"), ("gpt-4o", "unknown model")],
+)
+def test_usage_errors_exit_non_zero(tmp_path, capsys, model, message):
+    assert main([make_form_set(tmp_path, "a")], model=model, output=None, max_concurrency=None) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_folder_is_a_usage_error(tmp_path, capsys):
+    assert main([tmp_path / "nope"], model="tesseract", output=None, max_concurrency=None) == 2
+    assert "not a form-set folder" in capsys.readouterr().err
+
+
+def test_progress_line_format():
+    import io
+
+    from dataset_platform.forms.extract_cli import Progress
+
+    stream = io.StringIO()
+    progress = Progress(2, stream)
+    progress(1, 2, type("R", (), {"error": "boom"})())
+    progress(2, 2, type("R", (), {"error": None})())
+    text = stream.getvalue()
+    assert "extract 1/2" in text and "extract 2/2" in text and "1 failed" in text and "ETA" in text
+
+
+@pytest.mark.slow
+def test_tesseract_model_reads_a_rendered_form(tmp_path):
+    from dataset_platform.forms.render import render_form_set
+
+    expected = FormExtraction.model_validate(sample_extraction())
+    folder = tmp_path / "rendered"
+    render_form_set(expected, folder)
+    broken = make_form_set(tmp_path, "broken", pages=1)
+    (broken / "page_02.png").write_bytes(b"")
+
+    first = extract_form_sets([folder, broken], ModelConfig(model="tesseract"), max_concurrency=2)
+    record = first[0]
+    assert record.error is None, record.error
+    assert record.prompt_version.startswith("ocr-") and record.cost_usd == 0
+    got = {c["candidate_number"]: c["vote_count"] for c in record.extraction["vote_results"]}
+    assert got == {1: 200, 2: 150, 3: 30}
+    assert record.extraction["ballot_statistics"] == sample_extraction()["ballot_statistics"]
+    assert "page_02.png: empty file" in first[1].error
+
+    [again] = extract_form_sets([folder], ModelConfig(model="tesseract"))
+    assert again.cache_hit and again.extraction == record.extraction

@@ -1,0 +1,170 @@
+"""Dagster glue of the forms group: sensor, multi-partition extraction run, checks, ground truth asset; Gemini is the local test server."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from dataset_platform.common import db
+from dataset_platform.defs.forms.assets import ground_truth_dataset, llm_extractions, raw_form_images
+from dataset_platform.defs.forms.checks import consistency_checks
+from dataset_platform.defs.forms.sensors import RANGE_END, RANGE_START, new_form_sets_sensor
+from dataset_platform.resources.models import ExtractionModels
+from dataset_platform.resources.review_db import ReviewDatabase
+from dataset_platform_tests.forms.helpers import make_form_set, sample_extraction
+
+
+def _models(server) -> ExtractionModels:
+    return ExtractionModels(gemini_api_key="test-key", gemini_base_url=server.url, retry_initial_delay_s=0.01, timeout_s=10)
+
+
+def _materialize(instance, server, keys, **config):
+    return dg.materialize(
+        [raw_form_images, llm_extractions, *consistency_checks],
+        instance=instance,
+        resources={"models": _models(server)},
+        tags={RANGE_START: keys[0], RANGE_END: keys[-1]},
+        run_config={"ops": {"llm_extractions": {"config": {"model": "gemini-2.5-flash", **config}}}},
+    )
+
+
+def _metadata(result, key="llm_extractions"):
+    [mat] = [m for m in result.get_asset_materialization_events() if m.asset_key.path == [key]][:1]
+    return {k: v.value for k, v in mat.materialization.metadata.items()}
+
+
+def test_sensor_adds_partitions_and_requests_one_run(platform_home):
+    forms = platform_home / "forms"
+    with dg.instance_for_test() as instance:
+        assert isinstance(new_form_sets_sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+
+        make_form_set(forms, "bkk-002")
+        make_form_set(forms, "bkk-001")
+        (forms / "empty").mkdir()
+        result = new_form_sets_sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(result, dg.SensorResult)
+        [add] = result.dynamic_partitions_requests
+        assert add.partitions_def_name == "form_sets" and list(add.partition_keys) == ["bkk-001", "bkk-002"]
+        [request] = result.run_requests
+        assert request.tags[RANGE_START] == "bkk-001" and request.tags[RANGE_END] == "bkk-002"
+        assert request.run_key
+
+        instance.add_dynamic_partitions("form_sets", list(add.partition_keys))
+        again = new_form_sets_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
+        assert isinstance(again, dg.SkipReason) and "no new or changed" in again.skip_message
+
+        page = forms / "bkk-002" / "page_01.png"
+        stamp = json.loads(result.cursor)["mtime_ns"] + 10**9
+        os.utime(page, ns=(stamp, stamp))
+        changed = new_form_sets_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
+        [rerun] = changed.run_requests
+        assert rerun.partition_key == "bkk-002" and rerun.run_key != request.run_key
+        assert changed.dynamic_partitions_requests == []
+
+
+def test_one_run_extracts_many_partitions_then_hits_the_cache(gemini_server, platform_home):
+    forms = platform_home / "forms"
+    make_form_set(forms, "a")
+    make_form_set(forms, "b", pages=3)
+    inconsistent = sample_extraction(ballots_allocated=999)
+    gemini_server.responder = lambda req: inconsistent if len(req.images) == 3 else sample_extraction()
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("form_sets", ["a", "b"])
+        result = _materialize(instance, gemini_server, ["a", "b"])
+        assert result.success
+        assert len(gemini_server.requests) == 2
+        meta = _metadata(result)
+        assert (meta["succeeded"], meta["failed"], meta["cached"]) == (2, 0, 0)
+        assert meta["input_tokens"] == 2400 and meta["cost_usd"] > 0
+        assert meta["config_name"] == "gemini-2.5-flash-t0.0"
+        record = json.loads((platform_home / "extractions" / "b.json").read_text())
+        assert record["extraction"] == inconsistent and record["cache_hit"] is False
+        assert json.loads((platform_home / "manifests" / "b.json").read_text())["num_pages"] == 3
+
+        checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        assert set(checks) == {"ballot_sum", "vote_sum", "ballot_balance", "words_match_digits"}
+        assert not checks["ballot_balance"].passed and checks["ballot_sum"].passed
+        assert checks["ballot_balance"].severity == dg.AssetCheckSeverity.WARN
+        assert checks["ballot_balance"].metadata["failing_form_sets"].value == "b"
+
+        again = _materialize(instance, gemini_server, ["a", "b"])
+        assert len(gemini_server.requests) == 2  # unchanged inputs: zero model calls
+        meta = _metadata(again)
+        assert meta["cached"] == 2 and meta["cost_usd"] == 0
+
+
+def test_failed_form_set_does_not_fail_the_run(gemini_server, platform_home):
+    forms = platform_home / "forms"
+    make_form_set(forms, "good")
+    bad = make_form_set(forms, "bad", pages=1)
+    (bad / "page_02.png").write_bytes(b"")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("form_sets", ["bad", "good"])
+        result = _materialize(instance, gemini_server, ["bad", "good"])
+        meta = _metadata(result)
+        assert (meta["succeeded"], meta["failed"]) == (1, 1)
+        assert "page_02.png: empty file" in meta["failure_reasons"]
+        assert _metadata(result, "raw_form_images")["unreadable_form_sets"] == 1
+
+
+def test_gemini_without_key_is_a_clear_failure(platform_home):
+    make_form_set(platform_home / "forms", "a")
+    models = ExtractionModels()
+    assert models.availability("gemini-2.5-flash") == "GEMINI_API_KEY not set (and Vertex AI not configured)"
+    assert models.availability("tesseract") is None
+    assert models.default_model() == "tesseract"
+    assert ExtractionModels(gemini_api_key="k").default_model() == "gemini-2.5-flash"
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("form_sets", ["a"])
+        result = dg.materialize(
+            [raw_form_images, llm_extractions],
+            instance=instance,
+            resources={"models": models},
+            partition_key="a",
+            run_config={"ops": {"llm_extractions": {"config": {"model": "gemini-2.5-flash"}}}},
+            raise_on_error=False,
+        )
+        assert not result.success
+        failure = [e for e in result.all_events if e.is_step_failure][0]
+        assert "GEMINI_API_KEY not set" in str(failure.step_failure_data.error)
+
+
+def test_ground_truth_asset(db_url, platform_home):
+    forms = platform_home / "forms"
+    for form_set_id in ("a", "b"):
+        make_form_set(forms, form_set_id)
+        record = {"form_set_id": form_set_id, "model": "gemini-2.5-flash", "extraction": sample_extraction(), "error": None}
+        (platform_home / "extractions").mkdir(exist_ok=True)
+        (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record))
+    engine = db.make_engine(db_url)
+    db.ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(db.extraction_reviews).values(
+                form_set_id="b", corrected_extraction=sample_extraction(bad_ballots=13), reviewer="r1",
+                reviewed_at=datetime(2024, 1, 1),
+            )
+        )  # fmt: skip
+    result = dg.materialize([ground_truth_dataset], resources={"review_db": ReviewDatabase(url=db_url)})
+    meta = _metadata(result, "ground_truth_dataset")
+    assert (meta["count_human_reviewed"], meta["count_llm_generated"], meta["count_unavailable"]) == (1, 1, 0)
+    assert meta["dagster/row_count"] == 2 and "human-reviewed" in meta["preview"]
+    from dataset_platform.forms.ground_truth import load_ground_truth
+
+    version, records = load_ground_truth()
+    assert version == meta["version"]
+    assert records[1]["expected_output"]["ballot_statistics"]["bad_ballots"] == 13
+
+
+@pytest.mark.parametrize("rule", ["ballot_sum", "vote_sum", "ballot_balance", "words_match_digits"])
+def test_each_check_passes_on_a_consistent_form(rule):
+    from dataset_platform.defs.forms.checks import evaluate_rule
+
+    good = {"a": {"extraction": sample_extraction()}, "failed": {"extraction": None}}
+    assert evaluate_rule(rule, good).passed

@@ -1,0 +1,137 @@
+"""Quality checks, PII detectors (Luhn, Thai ID checksum), score weights, schemas, plot (pure pandas; no DB)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dataset_platform.retraining import quality
+from dataset_platform.retraining.quality import find_pii, luhn_valid, run_quality_checks, thai_id_valid
+
+NAMES = ["NORMAL", "URGENT", "HIGHLY URGENT"]
+
+
+@pytest.mark.parametrize(
+    "number, valid",
+    [("4111 1111 1111 1111", True), ("5500-0000-0000-0004", True), ("378282246310005", True),
+     ("4111 1111 1111 1112", False), ("1234567812345678", False)],
+)  # fmt: skip
+def test_luhn(number, valid):
+    assert luhn_valid(number) is valid
+
+
+@pytest.mark.parametrize(
+    "number, valid",
+    [("1101700230708", True), ("1-1017-00230-70-8", True), ("3100600445128", False), ("1101700230709", False),
+     ("0101700230708", False), ("110170023070", False)],
+)  # fmt: skip
+def test_thai_national_id_checksum(number, valid):
+    assert thai_id_valid(number) is valid
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("ติดต่อ somchai.j@example.co.th ได้เลย", "email"),
+        ("โทร 081-234-5678 ด่วน", "phone"),
+        ("โทร0812345678", "phone"),
+        ("call +66 2 123 4567", "phone"),
+        ("mero number 9812345678 ho", "phone"),
+        ("card 4111 1111 1111 1111 stolen", "credit_card"),
+        ("บัตรประชาชน 1-1017-00230-70-8", "thai_national_id"),
+        ("router at 192.168.10.254 is down", "ip_address"),
+        ("host 2001:db8::ff00:42:8329 down", "ipv6_address"),
+    ],
+)
+def test_pii_detected(text, kind):
+    assert [k for _, k, _ in find_pii([text])] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ซอย 12 บ้านเลขที่ 45/3 ปี 2566 มา 3 วันแล้ว",
+        "card 4111 1111 1111 1112 (fails Luhn)",
+        "id 1101700230709 (bad checksum, 13 digits, fails Luhn)",
+        "version 1.2.300.4 and 999.1.1.1",
+        "meeting 10:30 ratio 3:1",
+        "Namaste sir, ward 5 ma dhara ma pani aaudaina",
+    ],
+)
+def test_no_pii_false_positives(text):
+    assert find_pii([text]) == []
+
+
+def test_pii_examples_are_masked():
+    [(pos, kind, masked)] = find_pii(["x", "mail somchai.j@example.co.th"])
+    assert pos == 1 and kind == "email" and "somchai" not in masked and masked.startswith("so")
+
+
+def _splits(**overrides):
+    base = {
+        "train": pd.DataFrame({"complaint_id": [1, 2, 3, 4, 5, 6], "grievance": [f"water cut in soi {i} today" for i in "abcdef"],
+                               "label": [0, 1, 2, 0, 1, 2], "source": ["correct"] * 6}),
+        "eval": pd.DataFrame({"complaint_id": [7, 8, 9], "grievance": ["road broken", "lamp off", "dogs barking"],
+                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
+        "test": pd.DataFrame({"complaint_id": [10, 11, 12], "grievance": ["garbage", "school closed", "theft at night"],
+                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
+    }  # fmt: skip
+    base.update(overrides)
+    return base
+
+
+def test_clean_splits_score_100():
+    report = run_quality_checks(_splits(), label_names=NAMES, schema=quality.split_schema(NAMES))
+    assert report.score == 100.0
+    assert [f.check for f in report.findings if not f.passed] == []
+    assert report.label_distribution["eval"] == {"NORMAL": 1, "URGENT": 1, "HIGHLY URGENT": 1}
+
+
+def test_each_problem_is_found_with_count_and_examples():
+    bad_train = pd.DataFrame({
+        "complaint_id": [1, 2, 3, 4, 5, 6],
+        "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
+        "label": [0, 1, 7, 0, 1, 2], "source": ["correct"] * 6,
+    })  # fmt: skip
+    report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=quality.split_schema(NAMES))
+    failed = {f.check: f for f in report.findings if not f.passed}
+    assert set(failed) >= {"schema", "invalid_labels", "leakage", "near_duplicates", "pii", "encoding_anomalies", "length_outliers"}
+    assert failed["leakage"].count == 1 and failed["leakage"].examples == ["road broken"]
+    assert failed["invalid_labels"].examples == ["7"]
+    assert failed["pii"].count == 1 and "a@b.co" not in str(failed["pii"].examples)
+    assert [f.check for f in report.blocking_failures] == ["leakage", "pii"]
+    assert report.score < 60
+
+
+def test_score_weights_by_severity():
+    findings = [quality.Finding("a", "critical", False), quality.Finding("b", "low", True)]
+    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
+    findings = [quality.Finding("a", "medium", False, affected_share=0.5), quality.Finding("b", "high", True)]
+    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
+
+
+def test_drift_against_previous_version():
+    report = run_quality_checks(_splits(), label_names=NAMES, previous_label_counts={"NORMAL": 90, "URGENT": 5, "HIGHLY URGENT": 5})
+    drift = report.finding("label_drift")
+    assert not drift.passed and "total variation distance" in drift.detail
+    report = run_quality_checks(_splits(), label_names=NAMES, previous_label_counts={"NORMAL": 4, "URGENT": 4, "HIGHLY URGENT": 4})
+    assert report.finding("label_drift").passed
+
+
+def test_usable_on_any_dataframe_with_string_labels():
+    df = pd.DataFrame({"text": ["hello", "hello", None, "call 081-234-5678"], "category": ["a", "b", "a", "zz"]})
+    report = run_quality_checks(df, text_col="text", label_col="category", label_names=["a", "b"])
+    failed = {f.check: f.count for f in report.findings if not f.passed}
+    assert failed == {"missing_values": 1, "invalid_labels": 1, "exact_duplicates": 1, "pii": 1}
+    assert report.finding("leakage") is None  # needs splits
+
+
+def test_pull_schema_and_markdown_and_plot(tmp_path):
+    pull_df = pd.DataFrame({"complaint_id": [1, 2], "text": ["a", "b"], "label": ["URGENT", None], "source": ["correct", "oops"]})
+    finding = quality.schema_finding(pull_df, quality.pull_schema())
+    assert not finding.passed and finding.count == 1 and "source" in finding.examples[0]
+    report = run_quality_checks(_splits(), label_names=NAMES)
+    md = report.to_markdown()
+    assert "| check | severity | status | count | examples |" in md and "| NORMAL | 2 | 1 | 1 |" in md
+    png = quality.plot_label_distribution(report, tmp_path / "dist.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

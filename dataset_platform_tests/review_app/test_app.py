@@ -1,0 +1,191 @@
+"""Both pages of the review app driven headlessly by Streamlit's AppTest, on SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+import dataset_platform.review_app as review_app
+from dataset_platform.common import db
+from dataset_platform.review_app import store
+from dataset_platform_tests.review_app.conftest import GOOD
+
+APP = Path(review_app.__file__).parent / "app.py"
+FORM = "bkk-d01-s001"  # the inconsistent fixture form: district and candidate 1's votes are wrong
+
+
+@pytest.fixture
+def engine(db_url, seeded_engine, form_sets, monkeypatch):
+    monkeypatch.setenv("POSTGRES_URL", db_url)
+    return seeded_engine
+
+
+def open_app(reviewer: str | None = "Somchai") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if reviewer:
+        at.session_state["reviewer"] = reviewer
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_form(at: AppTest, form_set_id: str = FORM) -> AppTest:
+    select = next(s for s in at.selectbox if s.label == "Form set")
+    select.set_value(form_set_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def correct(at: AppTest, district: str = "สันทราย", votes: str = "๒๑๑") -> AppTest:
+    at.text_input(key=f"{FORM}:form_info.district").set_value(district)
+    at.session_state[f"{FORM}:candidates"] = {"edited_rows": {0: {"vote_count": votes}}, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def rules_markdown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith((":green[", ":red["))]
+
+
+def reviews(engine) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id)).all()
+
+
+def test_queue_starts_with_the_failed_form(engine):
+    at = open_app()
+    assert next(s for s in at.selectbox if s.label == "Form set").value == "kkc-d02-s007"
+    assert any("Model extraction failed: ResourceExhausted" in w.value for w in at.warning)
+
+
+def test_saving_a_correction(engine):
+    at = open_form(open_app())
+    assert sum(m.startswith(":red[") for m in rules_markdown(at)) == 2  # vote_sum and words_match_digits broken
+    correct(at)
+    assert all(m.startswith(":green[") for m in rules_markdown(at)), rules_markdown(at)  # re-checked live
+    at.button(key="save_review").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("Saved review" in s.value for s in at.success)
+    [row] = reviews(engine)
+    assert row.form_set_id == FORM and row.reviewer == "Somchai"
+    assert row.corrected_extraction == GOOD  # Thai digits normalised, the rest as the model read it
+    assert next(s for s in at.selectbox if s.label == "Form set").value == FORM  # stays on the saved form
+    assert "Review history (1)" in [e.label for e in at.expander]
+
+
+def test_candidate_rows_can_be_added_and_removed(engine):
+    at = open_form(open_app())
+    at.session_state[f"{FORM}:candidates"] = {
+        "edited_rows": {},
+        "added_rows": [{"candidate_number": "๓", "candidate_name": "นายใหม่ มาก่อน", "vote_count": "0", "vote_count_text": "ศูนย์"}],
+        "deleted_rows": [1],
+    }
+    at.run()
+    at.button(key="save_review").click().run()
+    assert not at.error, [e.value for e in at.error]
+    [row] = reviews(engine)
+    assert [(c["candidate_number"], c["vote_count"]) for c in row.corrected_extraction["vote_results"]] == [(1, 210), (3, 0)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("ballot_statistics.good_ballots", "-400", "must not be negative"),
+        ("voter_statistics.voters_present", "สี่ร้อย", "not a number"),
+        ("form_info.province", "ก" * 5000, "too long"),
+        ("form_info.election_date", "last Sunday", "not a date"),
+    ],
+)
+def test_invalid_input_writes_nothing(engine, field, value, message):
+    at = open_form(open_app())
+    at.text_input(key=f"{FORM}:{field}").set_value(value).run()
+    assert any(field in e.value and message in e.value for e in at.error)  # shown live, before saving
+    at.button(key="save_review").click().run()
+    assert any(e.value.startswith("Not saved") and field in e.value for e in at.error)
+    assert reviews(engine) == []
+
+
+def test_reviewer_name_is_required(engine):
+    at = open_form(open_app(reviewer=None))
+    at.button(key="save_review").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert reviews(engine) == []
+
+
+def test_concurrent_saves_keep_both_and_latest_wins(engine):
+    first, second = open_form(open_app("Somchai")), open_form(open_app("Malee"))
+    correct(first, district="สันทราย")
+    correct(second, district="เมืองเชียงใหม่")
+    first.button(key="save_review").click().run()
+    second.button(key="save_review").click().run()
+    assert [r.reviewer for r in reviews(engine)] == ["Somchai", "Malee"]
+    assert store.latest_reviews(engine)[FORM].extraction["form_info"]["district"] == "เมืองเชียงใหม่"
+    note = next(s.value for s in second.success if "Saved review" in s.value)
+    assert "Somchai saved this form" in note  # the second reviewer learns someone saved in between
+    assert "Review history (2)" in [e.label for e in second.expander]
+
+
+def test_export_buttons(engine, platform_home):
+    (platform_home / "exports").mkdir()
+    (platform_home / "exports" / "vote-extraction.json").write_text("{}")
+    at = open_app()
+    labels = [b.label for b in at.get("download_button")]
+    assert any(label.startswith("Ground truth") for label in labels)
+    assert "Datadog export (vote-extraction.json)" in labels
+
+
+def grievances(reviewer: str | None = "Nok") -> AppTest:
+    at = open_app(reviewer)
+    at.switch_page("views/grievances.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def misclassified(engine) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(db.misclassified_complaints).order_by(db.misclassified_complaints.c.id)).all()
+
+
+def test_grievances_confirm_correct_and_move_on(engine):
+    at = grievances()
+    assert any("ไฟถนนดับมาสามวัน" in m.value for m in at.markdown)
+    assert at.selectbox(key="g1.department").value == "Infrastructure, Utilities & Natural Resources"  # pre-filled
+    assert at.selectbox(key="g1.urgency").value == "URGENT"
+    at.button(key="save_grievance").click().run()  # confirm as predicted
+    assert any("prediction confirmed" in s.value for s in at.success)
+    assert any("โรงเรียนไม่มีครู" in m.value for m in at.markdown)  # next complaint loaded by itself
+    at.selectbox(key="g2.department").set_value("Education, Health & Social Welfare")
+    at.button(key="save_grievance").click().run()
+    assert any("corrected to Education" in s.value for s in at.success)
+
+    rows = misclassified(engine)
+    assert [(r.complaint_id, r.model_predicted_department, r.correct_department, r.reviewed) for r in rows] == [
+        (1, "Infrastructure, Utilities & Natural Resources", "Infrastructure, Utilities & Natural Resources", True),
+        (2, "Security & Law Enforcement", "Education, Health & Social Welfare", True),
+    ]
+    assert at.selectbox(key="g3.department").value is None  # no prediction: the reviewer must choose
+    at.button(key="save_grievance").click().run()
+    assert any("choose a department" in e.value for e in at.error)
+    assert len(misclassified(engine)) == 2
+
+
+def test_grievances_skip_and_reviewer_required(engine):
+    at = grievances(reviewer=None)
+    at.button(key="save_grievance").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    at.button(key="skip_grievance").click().run()
+    assert any("โรงเรียนไม่มีครู" in m.value for m in at.markdown)
+    assert misclassified(engine) == []
+
+
+def test_grievance_queue_is_shared_between_reviewers(engine):
+    a, b = grievances("A"), grievances("B")
+    a.button(key="save_grievance").click().run()
+    b.button(key="save_grievance").click().run()  # B still had complaint 1 on screen
+    assert any("already reviewed" in w.value for w in b.warning)
+    assert [r.complaint_id for r in misclassified(engine)] == [1]
+    b.run()
+    assert any("โรงเรียนไม่มีครู" in m.value for m in b.markdown)

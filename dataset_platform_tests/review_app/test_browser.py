@@ -1,0 +1,150 @@
+"""End to end: the review app as a real server driven by headless Debian Chromium (Playwright, no browser
+download); a reviewer corrects a demo form, the row lands in the review DB (SQLite and Postgres) and
+the new-reviews sensor would request a ground-truth rebuild. Stores screenshots."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from dataset_platform.common import db
+from dataset_platform.review_app import store
+from dataset_platform.review_app.launch import streamlit_command
+from dataset_platform.resources.review_db import ReviewDatabase
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "review_app.png"
+REVIEWER = "E2E Reviewer"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def demo_forms(platform_home) -> tuple[str, dict]:
+    """Three rendered demo form sets; the first one's model extraction misread the district and a vote count."""
+    from dataset_platform.forms.demo import render_demo_form_sets
+
+    made = render_demo_form_sets(platform_home / "forms", 3, 1)
+    (platform_home / "extractions").mkdir()
+    for n, (form_set_id, truth) in enumerate(made):
+        extraction, error = truth.model_dump(mode="json"), None
+        if n == 0:
+            extraction["form_info"]["district"] = "เมืองขอนแกน"
+            extraction["vote_results"][0]["vote_count"] += 10
+        elif n == 1:
+            extraction, error = None, "ResourceExhausted: quota"
+        record = {"form_set_id": form_set_id, "model": "tesseract", "config_name": "tesseract", "prompt_version": "v1",
+                  "extraction": extraction, "error": error, "input_tokens": 0, "output_tokens": 0, "latency_s": 0.0,
+                  "cost_usd": 0.0, "cache_hit": False}  # fmt: skip
+        (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record, ensure_ascii=False))
+    form_set_id, truth = made[0]
+    return form_set_id, truth.model_dump(mode="json")
+
+
+@contextmanager
+def review_server(db_url: str, home: Path, log: Path):
+    port = _free_port()
+    env = {**os.environ, "DATASET_PLATFORM_HOME": str(home), "POSTGRES_URL": db_url}
+    with log.open("w") as out:
+        proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"review app did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished rerunning the script."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def evaluate_sensor(instance, db_url: str, cursor: str | None):
+    from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)})
+    return new_reviews_sensor(context)
+
+
+def test_reviewer_corrects_a_form_in_chromium(demo_forms, db_url, platform_home, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed (scripts/system-deps.sh installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    form_set_id, truth = demo_forms
+    engine = store.get_engine(db_url)
+
+    with dg.instance_for_test() as instance:
+        before = evaluate_sensor(instance, db_url, None)
+        assert not before.run_requests  # nothing reviewed yet
+
+        with review_server(db_url, platform_home, tmp_path / "server.log") as url, sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(url)
+            page.get_by_role("button", name="Save review").wait_for(timeout=60_000)
+            settle(page)
+            page.get_by_label("Your name (reviewer)").fill(REVIEWER)
+            page.get_by_label("Your name (reviewer)").press("Enter")
+            settle(page)
+            page.get_by_label("Form set").click()
+            page.keyboard.type(form_set_id)
+            page.keyboard.press("Enter")
+            settle(page)
+            district = page.get_by_label("เขต/อำเภอ · district")
+            assert district.input_value() == "เมืองขอนแกน"
+            district.fill(truth["form_info"]["district"])
+            district.press("Enter")
+            settle(page)
+            page.get_by_role("button", name="Save review").click()
+            page.get_by_text("Saved review").wait_for(timeout=30_000)
+            settle(page)
+            page.screenshot(path=str(tmp_path / "review_app_full.png"), full_page=True)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(tmp_path / "review_app.png"))
+            browser.close()
+
+        with engine.connect() as conn:
+            [row] = conn.execute(sa.select(db.extraction_reviews)).all()
+        assert (row.form_set_id, row.reviewer) == (form_set_id, REVIEWER)
+        assert row.corrected_extraction["form_info"] == truth["form_info"]
+
+        after = evaluate_sensor(instance, db_url, before.cursor)
+        assert [r.job_name for r in after.run_requests] == ["ground_truth_refresh_job"]
+        assert after.cursor != before.cursor
+
+    assert (tmp_path / "review_app.png").stat().st_size > 10_000
+    DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(tmp_path / "review_app.png", DOCS_SCREENSHOT)
