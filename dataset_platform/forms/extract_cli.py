@@ -61,7 +61,9 @@ def main(dirs: list[Path], *, model: str, output: Optional[Path] = None, max_con
         return _usage_error(f"model {model!r} unavailable: {reason}")
 
     progress = Progress(len(dirs), sys.stderr) if sys.stderr.isatty() else None
-    records = models.extract([Path(d) for d in dirs], ModelConfig(model=model), max_concurrency=max_concurrency, on_progress=progress)
+    records = models.extract(
+        [Path(d) for d in dirs], ModelConfig(model=model), max_concurrency=max_concurrency, on_progress=progress
+    )
     lines = "".join(
         json.dumps({"id": r.form_set_id, "extraction": r.extraction, "error": r.error}, ensure_ascii=False) + "\n"
         for r in records

@@ -172,4 +172,3 @@ def generate(
         output_tokens=output_tokens,
         finish_reason=getattr(finish, "value", finish) if finish is not None else None,
     )
-

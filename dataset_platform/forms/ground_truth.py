@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from dataset_platform.common import atomic, db, settings
-from dataset_platform.forms.pages import list_pages, UnreadableFormSet
+from dataset_platform.forms.pages import UnreadableFormSet, list_pages
 from dataset_platform.forms.schema import FormExtraction
 
 HUMAN_REVIEWED = "human-reviewed"
@@ -91,7 +91,9 @@ def build_records(
             try:
                 corrected = json.loads(corrected) if isinstance(corrected, str) else corrected
                 expected = FormExtraction.model_validate(corrected).model_dump(mode="json")
-                meta.update(status=HUMAN_REVIEWED, reviewer=review.get("reviewer"), reviewed_at=_iso(review.get("reviewed_at")))
+                meta.update(
+                    status=HUMAN_REVIEWED, reviewer=review.get("reviewer"), reviewed_at=_iso(review.get("reviewed_at"))
+                )
             except (ValidationError, json.JSONDecodeError, TypeError) as exc:
                 review_error = f"review {review.get('id')} is not a valid FormExtraction ({type(exc).__name__})"
         if expected is None and extraction.get("extraction") is not None:

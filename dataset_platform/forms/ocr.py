@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
     from PIL import Image
 
+# Part of the extraction cache key: bump when preprocessing or parsing changes what is read.
+OCR_VERSION = "v1"
 LANG = "tha+eng"
 TESSERACT_CONFIG = "--psm 6 -c preserve_interword_spaces=1"
 TARGET_DPI = 300  # Tesseract reads Thai best with glyphs ~ 300 dpi high; demo scans are 150–200 dpi
@@ -34,7 +36,7 @@ class UnreadablePage(Exception):
 
     def __init__(self, path: Path | str, reason: str):
         self.path, self.reason = Path(path), reason
-        super().__init__(f"unreadable page {self.path.name}: {reason}")
+        super().__init__(f"{self.path.name}: {reason}")
 
     def __reduce__(self):  # picklable across the process pool
         return (UnreadablePage, (str(self.path), self.reason))

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoterStatistics, VoteResult
 from dataset_platform.forms.thai import THAI_MONTHS, fix_ocr_thai, parse_thai_date, thai_digits_to_arabic, thai_words_to_int
@@ -46,6 +46,7 @@ LABEL_MIN_SCORE = 0.78
 NUMBER_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า",
                 "สิบ", "ยี่", "เอ็ด", "ร้อย", "พัน", "หมื่น", "แสน", "ล้าน")  # fmt: skip
 _MARKS = re.compile("[\u0e31\u0e47-\u0e4e]")  # ั and tone/diacritic marks (่ ้ ๊ ๋ ็ ์ ํ ...)
+_VOWEL_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
 _DIGIT = "0-9\u0e50-\u0e59"
 _ENUM = re.compile(rf"^[\s\[\(|]*(?:[{_DIGIT}]{{1,2}}(?:\s*[\.,]\s*|\s+)?){{1,3}}[\)\]\.]?\s*(?=[^\s{_DIGIT}])")
@@ -87,7 +88,7 @@ def read_thai_number_words(text: str | None) -> tuple[int | None, str | None]:
     if not text:
         return None, None
     raw = re.sub(r"[^\u0e01-\u0e4e]", "", fix_ocr_thai(text))
-    plain = _stripped(raw)
+    plain = _stripped(raw).replace("\u0e33", "\u0e32")  # ``ห้า`` read as ``หํา`` → ``หำ``; no number word has ำ
     if not plain:
         return None, None
     tokens: list[str] = []
@@ -125,6 +126,10 @@ def _digits_of(text: str) -> tuple[int | None, bool]:
     return int(digits), clean
 
 
+def _skeleton(text: str) -> str:
+    return _VOWEL_MARKS.sub("", text)
+
+
 def match_label(line: str) -> tuple[str, str, float] | None:
     """(field, value text, score) when the line starts (after any ``2.3`` numbering) with a printed label."""
     body = _ENUM.sub("", line, count=1)
@@ -134,7 +139,11 @@ def match_label(line: str) -> tuple[str, str, float] | None:
     best: tuple[float, str, int] | None = None
     for field, label in LABELS.items():
         for cut in range(max(1, len(label) - 2), min(len(compact), len(label) + 2) + 1):
-            score = SequenceMatcher(None, label, compact[:cut], autojunk=False).ratio()
+            score = max(
+                SequenceMatcher(None, label, compact[:cut], autojunk=False).ratio(),
+                # OCR swaps vowel marks (``บัตรดี`` → ``บุตรดิ``): compare consonant skeletons too
+                SequenceMatcher(None, _skeleton(label), _skeleton(compact[:cut]), autojunk=False).ratio() - 0.08,
+            )
             rest = compact[cut:]
             if field in NUMBER_FIELDS:
                 # a number must follow: Thai letters before the first digit mean a longer label was cut short
@@ -340,7 +349,8 @@ def _repair_ballots(numbers: dict[str, _Number], vote_sum: int | None) -> dict[s
         if held == 3 or (vote_sum is None and held == 2):
             break
         best = (held, b)
-        for f in fields:
+        # filling a value that could not be read beats overwriting one that was
+        for f in sorted(fields, key=lambda name: b[name] is not None):
             options = _variants(numbers[f]) if f in numbers else []
             options += _solved(f, b, vote_sum)
             for v in options:
@@ -394,32 +404,46 @@ def _renumber(rows: list[CandidateRow]) -> list[CandidateRow]:
     return rows
 
 
+def _is_title(compact: str) -> bool:
+    compact = thai_digits_to_arabic(compact)
+    return "5/18" in compact or SequenceMatcher(None, "แบบส.ส.5/18", compact, autojunk=False).ratio() >= 0.7
+
+
 def parse_form_text(pages: Sequence[str] | str) -> FormExtraction:
     """Parse the OCR text of a form set's pages (in page order) into a `FormExtraction`."""
-    lines: Iterable[str] = (pages if isinstance(pages, str) else "\n".join(pages)).splitlines()
+    page_texts = [pages] if isinstance(pages, str) else list(pages)
     values: dict[str, str] = {}
     scores: dict[str, float] = {}
     rows: list[CandidateRow] = []
     form_type = None
-    for raw_line in lines:
-        line = normalize_line(raw_line)
-        if not line.strip():
-            continue
-        compact, _ = _compact(line)
-        if form_type is None and re.search(r"ส\.?ส\.?\d+/\d+", thai_digits_to_arabic(compact)):
-            form_type = FORM_TYPE
-            continue
-        label = match_label(line)
-        if label is not None:
-            field, value, score = label
-            if value and score > scores.get(field, 0.0):  # the best-read occurrence of a label wins
-                values[field], scores[field] = value, score
-            continue
-        if compact.startswith(("หน้า", "ลงชื่อ", "(")) or _is_table_header(line):  # footer, signatures
-            continue
-        row = parse_candidate_row(line)
-        if row is not None:
-            rows.append(row)
+    for page in page_texts:
+        labels_on_page, table_started = 0, False
+        for raw_line in page.splitlines():
+            line = normalize_line(raw_line)
+            if not line.strip():
+                continue
+            compact, _ = _compact(line)
+            if form_type is None and _is_title(compact):
+                form_type = FORM_TYPE
+                continue
+            label = match_label(line)
+            if label is not None:
+                field, value, score = label
+                labels_on_page += 1
+                if value and score > scores.get(field, 0.0):  # the best-read occurrence of a label wins
+                    values[field], scores[field] = value, score
+                continue
+            if _is_table_header(line):
+                table_started = True
+                continue
+            if compact.startswith(("หน้า", "ลงชื่อ", "(")):  # footer, signatures
+                continue
+            # on the statistics page a misread label line must not pass for a candidate row
+            if labels_on_page >= 3 and not table_started:
+                continue
+            row = parse_candidate_row(line)
+            if row is not None:
+                rows.append(row)
 
     numbers = {f: _number_value(values[f]) for f in NUMBER_FIELDS if f in values}
     rows = _renumber(rows)

@@ -6,6 +6,7 @@ schema become an ``ExtractionRecord`` with ``error`` set, and the other form set
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,8 @@ from dataset_platform.forms.pages import PageInfo, UnreadableFormSet, readable_p
 from dataset_platform.forms.prompt import PROMPT_VERSION, render_prompt
 from dataset_platform.forms.ratelimit import RateLimiter
 from dataset_platform.forms.validation import InvalidResponse, drop_phantom_rows, guard_issues, parse_extraction
+
+log = logging.getLogger(__name__)
 
 TESSERACT = "tesseract"
 # Calls per form set when the answer is invalid or fails the guards: the first answer plus one re-read.
@@ -132,12 +135,20 @@ class _Extractor:
     def run(self, form_set_dir: Path) -> ExtractionRecord:
         form_set_id = Path(form_set_dir).name
         try:
+            return self._run(form_set_id, Path(form_set_dir))
+        except Exception as exc:  # one form set must never fail the others
+            return self.record(form_set_id, error=f"{type(exc).__name__}: {exc}"[:500])
+
+    def _run(self, form_set_id: str, form_set_dir: Path) -> ExtractionRecord:
+        try:
             pages = readable_pages(form_set_dir)
         except UnreadableFormSet as exc:
             return self.record(form_set_id, error=str(exc))
-        key = cache_key(self.config.model, self.prompt_version, self.config.generation_config(), [p.sha256 for p in pages])
+        key = cache_key(
+            self.config.model, self.prompt_version, self.config.generation_config(), [p.sha256 for p in pages]
+        )
         cached = self.cache.get(key)
-        if cached is not None:
+        if cached is not None and cached.get("extraction") is not None:
             return self.record(
                 form_set_id,
                 extraction=cached["extraction"],
@@ -148,16 +159,18 @@ class _Extractor:
                 warnings=cached.get("warnings", []),
                 cache_hit=True,
             )
-        try:
-            if self.config.model == TESSERACT:
-                record = self._ocr(form_set_id, pages)
-            elif is_gemini(self.config.model):
-                record = self._gemini(form_set_id, pages)
-            else:
-                record = self.record(form_set_id, error=f"unknown model {self.config.model!r}: use gemini-* or tesseract")
-        except Exception as exc:  # one form set must never fail the others
-            record = self.record(form_set_id, error=f"{type(exc).__name__}: {exc}"[:500])
+        if self.config.model == TESSERACT:
+            record = self._ocr(form_set_id, pages)
+        elif is_gemini(self.config.model):
+            record = self._gemini(form_set_id, pages)
+        else:
+            return self.record(form_set_id, error=f"unknown model {self.config.model!r}: use gemini-* or tesseract")
         if record.ok:
+            self._remember(key, record)
+        return record
+
+    def _remember(self, key: str, record: ExtractionRecord) -> None:
+        try:
             self.cache.put(
                 key,
                 {
@@ -173,7 +186,8 @@ class _Extractor:
                     "created_at": datetime.now(timezone.utc).isoformat(),
                 },
             )
-        return record
+        except OSError as exc:  # a full disk costs a future re-call, not this answer
+            log.warning("could not cache the extraction of %s: %s", record.form_set_id, exc)
 
     def _gemini(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
         prompt = render_prompt(len(pages))

@@ -15,15 +15,19 @@ def _set(environ: Mapping[str, str], *names: str) -> bool:
     return any(environ.get(n) for n in names)
 
 
+def review_db_mode(url: str | None) -> str:
+    if url and url.startswith("postgres"):
+        return "real: PostgreSQL"
+    return "embedded: SQLite" if not url or url.startswith("sqlite") else "real: " + url.split(":", 1)[0]
+
+
 def service_modes(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Service name → "real: ..." or "embedded: ..." following DESIGN.md's configuration table."""
     env = os.environ if environ is None else environ
     vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
-    wandb_online = _set(env, "WANDB_API_KEY") and env.get("WANDB_MODE", "online") != "offline"
+    wandb_online = _set(env, "WANDB_API_KEY") and (env.get("WANDB_MODE") or "online") == "online"
     return {
-        "review_db": "real: PostgreSQL (POSTGRES_URL)"
-        if env.get("POSTGRES_URL", "").startswith("postgres")
-        else "embedded: SQLite under DATASET_PLATFORM_HOME",
+        "review_db": review_db_mode(env.get("POSTGRES_URL")),
         "models": "real: Gemini on Vertex AI"
         if vertex
         else "real: Gemini Developer API"
@@ -37,17 +41,21 @@ def service_modes(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     }
 
 
+class NotWritableError(OSError):
+    pass
+
+
 def check_writable(directory: Path) -> Path:
     """Create ``directory`` if needed and prove a file can be written and removed there.
 
     A container running as a non-root user on a volume owned by root fails here, before any asset
     half-writes its output.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     probe = directory / f".write-probe-{uuid.uuid4().hex}"
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"ok")
+        probe.unlink()
     except OSError as exc:
-        raise PermissionError(f"{directory} is not writable by uid {os.getuid()}: {exc.strerror}") from None
-    probe.unlink()
+        raise NotWritableError(f"{directory} is not writable by uid {os.getuid()}: {exc.strerror or exc}") from None
     return directory

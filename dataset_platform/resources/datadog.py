@@ -52,7 +52,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
 
         with _SESSION_LOCK:
             LLMObs.enable(
-                ml_app=ml_app or self.ml_app,
+                **_ml_app_argument(LLMObs.enable, ml_app or self.ml_app),
                 api_key=self.api_key,
                 app_key=self.app_key,
                 site=self.site,
@@ -191,12 +191,17 @@ class DatadogLLMObs(dg.ConfigurableResource):
         """``LLMObs.experiment(...).run(jobs, sample_size, raise_errors)`` over the records in ``record_keys``.
 
         The pulled dataset's records are reordered so that the chosen (sampled) ones come first, and
-        ``sample_size`` takes exactly those. Returns ``{"experiment_id", "url", "dataset_version",
+        ``sample_size`` takes exactly those. The dataset is read from this resource's project, the
+        experiment is recorded in ``project_name``. Returns ``{"experiment_id", "url", "dataset_version",
         "rows": [{"key", "output", "evaluations", "error"}], "summary": {name: value}}``.
         """
         project = project_name or self.project_name
         with self.session(ml_app=ml_app, project_name=project) as llmobs:
-            dataset = llmobs.pull_dataset(dataset_name=dataset_name, project_name=project, version=dataset_version)
+            # The dataset lives where datadog_dataset pushed it (this resource's project); the experiment
+            # may be recorded in another project.
+            dataset = llmobs.pull_dataset(
+                dataset_name=dataset_name, project_name=self.project_name, version=dataset_version
+            )
             wanted = {k: i for i, k in enumerate(record_keys)}
             missing = set(wanted) - {key(r) for r in dataset}
             if missing:
@@ -232,6 +237,14 @@ class DatadogLLMObs(dg.ConfigurableResource):
                 "rows": rows,
                 "summary": summary,
             }
+
+
+def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, str]:
+    """ddtrace ≥ 4.x renamed ``ml_app`` to ``agent_service`` (deprecated, not removed); use what this version takes."""
+    import inspect
+
+    name = "agent_service" if "agent_service" in inspect.signature(enable).parameters else "ml_app"
+    return {name: ml_app}
 
 
 def _sync_records(dataset: Any, records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], str]):

@@ -27,7 +27,9 @@ class ExtractionModels(dg.ConfigurableResource):
     )
     max_concurrency: int = Field(default=8, ge=1, description="Form sets extracted at once within one run")
     timeout_s: float = Field(default=180.0, gt=0, description="Per-request timeout (seconds)")
-    retry_attempts: int = Field(default=5, ge=1, description="Attempts per request on 429/5xx/timeouts, incl. the first")
+    retry_attempts: int = Field(
+        default=5, ge=1, description="Attempts per request on 429/5xx/timeouts, incl. the first"
+    )
     retry_initial_delay_s: float = Field(default=2.0, ge=0, description="First backoff delay; doubles each retry")
     retry_max_delay_s: float = Field(default=60.0, ge=0)
 
@@ -43,7 +45,11 @@ class ExtractionModels(dg.ConfigurableResource):
     def availability(self, model: str) -> Optional[str]:
         """None when ``model`` can run here, else why not."""
         if model == "tesseract":
-            return None if shutil.which("tesseract") else "tesseract binary not installed (apt install tesseract-ocr tesseract-ocr-tha)"
+            return (
+                None
+                if shutil.which("tesseract")
+                else "tesseract binary not installed (apt install tesseract-ocr tesseract-ocr-tha)"
+            )
         if model.startswith("gemini"):
             if self.gemini_usable():
                 return None

@@ -14,6 +14,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -90,7 +91,7 @@ def correct_pool_query(label: str) -> sa.Select:
 
 def correct_rows_query(label: str, ids: list[int]) -> sa.Select:
     column, _, _ = _columns(label)
-    return sa.select(complaints.c.id, complaints.c.message, column).where(complaints.c.id.in_(ids))
+    return sa.select(complaints.c.id, complaints.c.message, column).where(complaints.c.id.in_([int(i) for i in ids]))
 
 
 def sample_positions(pool_size: int, n: int, random_state: int = RANDOM_STATE) -> np.ndarray:
@@ -100,9 +101,74 @@ def sample_positions(pool_size: int, n: int, random_state: int = RANDOM_STATE) -
     return np.random.RandomState(random_state).choice(pool_size, size=n, replace=False)
 
 
-def _stream(conn: sa.Connection, query: sa.Select, chunk_size: int):
+def _arrow_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema, chunk_size: int) -> Iterator[pa.Table]:
+    """Query results as Arrow tables of at most ~chunk_size rows.
+
+    On PostgreSQL (psycopg 3) the query is streamed with ``COPY (...) TO STDOUT`` and parsed by Arrow's
+    CSV reader: no Python object per row. Elsewhere a server-side/streaming cursor fills the tables.
+    The queries carry no user input (labels come from the allowlist), so literal compilation is safe.
+    """
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        yield from _copy_batches(conn, query, schema)
+        return
     result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(query)
-    yield from result.partitions()
+    for rows in result.partitions():
+        columns = list(zip(*rows))
+        yield pa.table({f.name: pa.array(col, f.type) for f, col in zip(schema, columns)}, schema=schema)
+
+
+COPY_BLOCK_BYTES = 32 << 20
+
+
+def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> Iterator[pa.Table]:
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            pending: list[bytes] = []
+            size = 0
+            for block in copy:
+                pending.append(bytes(block))
+                size += len(block)
+                if size >= COPY_BLOCK_BYTES:
+                    data = b"".join(pending)
+                    cut = _last_row_end(data)
+                    if cut:
+                        yield _parse_csv(data[:cut], schema)
+                    pending, size = [data[cut:]], len(data) - cut
+            if size:
+                yield _parse_csv(b"".join(pending), schema)
+    finally:
+        cursor.close()
+
+
+def _last_row_end(data: bytes) -> int:
+    """Offset just past the last newline that ends a row (outside quotes: Postgres doubles inner quotes)."""
+    end = data.rfind(b"\n")
+    while end >= 0:
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end + 1
+        end = data.rfind(b"\n", 0, end)
+    return 0
+
+
+def _parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
+    import pyarrow.csv as pacsv
+
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=schema.names, use_threads=False),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        # Postgres writes NULL unquoted-empty and '' quoted: only the former is null.
+        convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False),
+    ).cast(schema)
+
+
+_MIS_SCHEMA = pa.schema(
+    [("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string()), ("reviewed_at", pa.timestamp("us"))]
+)
+_ID_SCHEMA = pa.schema([("id", pa.int64())])
+_CORRECT_SCHEMA = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string())])
 
 
 def pull(
@@ -121,38 +187,37 @@ def pull(
     n_mis = n_correct = 0
     try:
         with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression="zstd") as writer:
-            for rows in _stream(conn, misclassified_query(label), chunk_size):
-                ids, texts, labels, reviewed_at = zip(*rows)
-                writer.write_table(_table(ids, texts, labels, "misclassified", reviewed_at))
-                n_mis += len(rows)
+            for part in _arrow_batches(conn, misclassified_query(label), _MIS_SCHEMA, chunk_size):
+                writer.write_table(_with_source(part, "misclassified"))
+                n_mis += part.num_rows
 
-            pool = np.fromiter(
-                (row[0] for rows in _stream(conn, correct_pool_query(label), chunk_size) for row in rows), dtype=np.int64
-            )
+            id_parts = [p.column("id").to_numpy() for p in _arrow_batches(conn, correct_pool_query(label), _ID_SCHEMA, chunk_size)]
+            pool = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+            del id_parts
             requested = math.floor(n_mis * correct_ratio)
             chosen = np.sort(pool[sample_positions(len(pool), requested, random_state)])
             for start in range(0, len(chosen), ID_BATCH):
                 batch = chosen[start : start + ID_BATCH].tolist()
-                rows = conn.execute(correct_rows_query(label, batch).order_by(complaints.c.id)).all()
-                if rows:
-                    ids, texts, labels = zip(*rows)
-                    writer.write_table(_table(ids, texts, labels, "correct", None))
-                    n_correct += len(rows)
+                query = correct_rows_query(label, batch).order_by(complaints.c.id)
+                for part in _arrow_batches(conn, query, _CORRECT_SCHEMA, chunk_size):
+                    writer.write_table(_with_source(part, "correct"))
+                    n_correct += part.num_rows
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
     return PullStats(label, n_mis, len(pool), requested, n_correct)
 
 
-def _table(ids, texts, labels, source: str, reviewed_at) -> pa.Table:
-    n = len(ids)
+def _with_source(part: pa.Table, source: str) -> pa.Table:
+    n = part.num_rows
+    reviewed_at = part.column("reviewed_at") if "reviewed_at" in part.column_names else pa.nulls(n, pa.timestamp("us"))
     return pa.table(
         {
-            "complaint_id": pa.array(ids, pa.int64()),
-            "text": pa.array(texts, pa.large_string()),
-            "label": pa.array(labels, pa.large_string()),
-            "source": pa.array([source] * n, pa.string()),
-            "reviewed_at": pa.array(reviewed_at if reviewed_at is not None else [None] * n, pa.timestamp("us")),
+            "complaint_id": part.column("complaint_id"),
+            "text": part.column("text"),
+            "label": part.column("label"),
+            "source": pa.array(np.full(n, source, dtype=object), pa.string()),
+            "reviewed_at": reviewed_at,
         },
         schema=PULL_SCHEMA,
     )

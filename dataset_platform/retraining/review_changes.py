@@ -83,7 +83,7 @@ def find_changes(engine: sa.Engine, cursor: ReviewCursor) -> ReviewChanges:
     extraction_new = _after(e, cursor.extraction)
     with engine.connect() as conn:
         counts = conn.execute(sa.select(sa.func.count().label("n"), *per_label).where(reviewed_new)).one()
-        n_extraction = conn.execute(sa.select(sa.func.count()).where(extraction_new)).scalar_one()
+        n_extraction = conn.execute(sa.select(sa.func.count()).select_from(e).where(extraction_new)).scalar_one()
         new_cursor = ReviewCursor(
             _newest(conn, m, reviewed_new) or cursor.misclassified,
             _newest(conn, e, extraction_new) or cursor.extraction,

@@ -26,8 +26,8 @@ def extractions_dir() -> Path:
     return settings.platform_home() / "extractions"
 
 
-def page_images(form_set_id: str) -> list[Path]:
-    folder = settings.form_sets_dir() / check_form_set_id(form_set_id)
+def page_images(form_set_id: str, forms_dir: Path | None = None) -> list[Path]:
+    folder = (forms_dir or settings.form_sets_dir()) / check_form_set_id(form_set_id)
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.name.startswith("page_") and p.suffix.lower() in PAGE_SUFFIXES)
@@ -36,11 +36,13 @@ def page_images(form_set_id: str) -> list[Path]:
 def list_form_sets() -> list[str]:
     """Form sets that have page images or a model extraction."""
     ids: set[str] = set()
-    forms = settings.form_sets_dir()
+    forms, extractions = settings.form_sets_dir(), extractions_dir()
     if forms.is_dir():
-        ids.update(d.name for d in forms.iterdir() if d.is_dir() and not d.name.startswith(".") and page_images(d.name))
-    if extractions_dir().is_dir():
-        ids.update(p.stem for p in extractions_dir().glob("*.json") if not p.name.startswith("."))
+        ids.update(
+            d.name for d in forms.iterdir() if d.is_dir() and not d.name.startswith(".") and page_images(d.name, forms)
+        )
+    if extractions.is_dir():
+        ids.update(p.stem for p in extractions.glob("*.json") if not p.name.startswith("."))
     return sorted(ids)
 
 
@@ -111,17 +113,38 @@ def queue_item(
     )
 
 
+# The app rebuilds the queue on every keystroke: re-read and re-check a form set only when its
+# extraction file, its pages or its latest review changed.
+_ITEMS: dict[tuple, QueueItem] = {}
+_MAX_CACHED = 20_000
+
+
+def _cached_item(form_set_id: str, review: ExtractionReview | None, forms: Path, extractions: Path) -> QueueItem:
+    try:
+        stat = (extractions / f"{form_set_id}.json").stat()
+        file_sig: tuple | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        file_sig = None
+    pages = page_images(form_set_id, forms)
+    key = (str(forms), form_set_id, file_sig, len(pages), review.id if review else None)
+    item = _ITEMS.get(key)
+    if item is None:
+        if len(_ITEMS) >= _MAX_CACHED:
+            _ITEMS.clear()
+        item = _ITEMS[key] = queue_item(form_set_id, load_extraction_record(form_set_id), review, len(pages))
+    return item
+
+
 def build_queue(latest: Mapping[str, ExtractionReview]) -> list[QueueItem]:
     """Every known form set (and every reviewed one), in review order."""
+    forms, extractions = settings.form_sets_dir(), extractions_dir()
     items = []
     for form_set_id in sorted(set(list_form_sets()) | set(latest)):
         try:
             check_form_set_id(form_set_id)
         except ValueError:
             continue
-        items.append(
-            queue_item(form_set_id, load_extraction_record(form_set_id), latest.get(form_set_id), len(page_images(form_set_id)))
-        )
+        items.append(_cached_item(form_set_id, latest.get(form_set_id), forms, extractions))
     return sorted(items, key=lambda i: i.rank)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import sqlalchemy as sa
@@ -47,6 +48,11 @@ def reviewer() -> str:
 def escape_md(text: str) -> str:
     """User text (complaints, names) shown literally, never as markdown."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def literal_html(text: str) -> str:
+    """Citizen-written text shown exactly as written: escaped, no markdown, no auto-linked URLs."""
+    return f'<div class="complaint" style="font-size:1.15rem;white-space:pre-wrap">{html.escape(text)}</div>'
 
 
 def _ago(when: dt.datetime | None) -> str:

@@ -1,7 +1,7 @@
 """Production configuration without Docker: the repo's dagster.yaml and workspace.yaml with a real PostgreSQL,
 the user-code gRPC server, the daemon and the webserver as local processes, one run launched through GraphQL.
 
-Touches no Docker engine and no external service; `docker-compose config` only parses the compose file.
+Touches no Docker engine and no external service (docker-compose.yml is checked in test_compose.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-import yaml
 
 from dataset_platform_tests.support.postgres import PostgresServer, free_port, start_postgres
 
@@ -56,7 +55,8 @@ class Deployment:
 
     def logs(self) -> str:
         return "\n".join(
-            f"--- {p.name} (last 3000 chars)\n{p.read_text(errors='replace')[-3000:]}" for p in self.workdir.glob("*.log")
+            f"--- {p.name} (last 3000 chars)\n{p.read_text(errors='replace')[-3000:]}"
+            for p in self.workdir.glob("*.log")
         )
 
     def assert_alive(self) -> None:
@@ -131,7 +131,18 @@ def deployment(tmp_path_factory):
             "GEMINI_POOL_LIMIT": str(GEMINI_POOL_LIMIT),
         }
         workspace = str(REPO / "workspace.yaml")
-        dep.start("user_code", str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1", "-p", str(grpc_port), "-m", CODE_MODULE)
+        dep.start(
+            "user_code",
+            str(BIN / "dagster"),
+            "code-server",
+            "start",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(grpc_port),
+            "-m",
+            CODE_MODULE,
+        )
         # What the daemon container runs first (DAGSTER_INSTANCE_INIT=1): schema + gemini pool limit,
         # here while the code server loads the definitions.
         init = subprocess.run(
@@ -146,8 +157,12 @@ def deployment(tmp_path_factory):
 
         _wait_for(dep, "user code server", lambda: _code_server_healthy(grpc_port))
         dep.start("daemon", str(BIN / "dagster-daemon"), "run", "-w", workspace)
-        dep.start("webserver", str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(dep.web_port), "-w", workspace)
-        _wait_for(dep, "webserver", lambda: httpx.get(f"http://127.0.0.1:{dep.web_port}/server_info", timeout=5).is_success)
+        dep.start(
+            "webserver", str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(dep.web_port), "-w", workspace
+        )
+        _wait_for(
+            dep, "webserver", lambda: httpx.get(f"http://127.0.0.1:{dep.web_port}/server_info", timeout=5).is_success
+        )
         _wait_for(dep, "code location", lambda: _location_loaded(dep.web_port))
         yield dep
     finally:
@@ -204,47 +219,3 @@ def test_gemini_pool_limit_set_by_entrypoint(deployment):
         ).scalar_one()
     engine.dispose()
     assert limit == GEMINI_POOL_LIMIT
-
-
-def _compose_command() -> list[str] | None:
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    return None
-
-
-def _compose_config(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    compose = _compose_command()
-    if compose is None:
-        pytest.skip("neither docker-compose nor the docker compose plugin is installed (scripts/system-deps.sh installs it)")
-    # An empty --env-file: a developer's .env must not change what is being tested.
-    empty_env_file = tmp_path / "empty.env"
-    empty_env_file.touch()
-    return subprocess.run(
-        [*compose, "--env-file", str(empty_env_file), "-f", str(REPO / "docker-compose.yml"), "config"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
-def test_docker_compose_config_accepts_the_file(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "GEMINI_", "HF_", "WANDB_", "DD_"))}
-    result = _compose_config({**env, "POSTGRES_PASSWORD": "example"}, tmp_path)
-    assert result.returncode == 0, result.stderr
-    config = yaml.safe_load(result.stdout)
-    services = config["services"]
-    assert set(services) == {"postgres", "user_code", "daemon", "webserver"}
-    assert services["user_code"]["command"][:3] == ["dagster", "code-server", "start"]
-    assert services["webserver"]["environment"]["DAGSTER_CODE_SERVER_HOST"] == "user_code"
-    assert services["webserver"]["depends_on"]["user_code"]["condition"] == "service_healthy"
-    assert services["daemon"]["environment"]["DAGSTER_INSTANCE_INIT"] == "1"
-    # Unset credentials stay unset in the container (embedded defaults), never empty strings.
-    assert "GEMINI_API_KEY" not in services["user_code"]["environment"]
-    assert services["user_code"]["environment"]["POSTGRES_URL"].endswith("@postgres:5432/reviews")
-
-
-def test_docker_compose_refuses_to_start_without_a_database_password(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")}
-    result = _compose_config(env, tmp_path)
-    assert result.returncode != 0
-    assert "POSTGRES_PASSWORD" in result.stderr

@@ -73,7 +73,8 @@ def gemini(demo_forms):
     by_hash = _page_hash_to_id(root)
 
     def respond(request):
-        first_page = base64.b64decode(request.images[0]["data"])
+        data = request.images[0]["data"]
+        first_page = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
         fid = by_hash[hashlib.sha256(first_page).hexdigest()]
         return degrade(truths[fid], request.model)
 

@@ -71,9 +71,10 @@ def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, 
     assert ocr["summary"]["estimated_cost_usd"] == 0.0
     assert 0.5 < ocr["summary"]["avg_ballot_accuracy"] <= 1.0
 
-    # every request went to the Gemini test server: 3 form sets × 2 models
-    assert len(gemini.requests) == 2 * len(truths)
-    assert {r.model for r in gemini.requests} == {"gemini-2.5-flash", "gemini-2.5-flash-lite"}
+    # every Gemini call went to the test server: one per form set for flash; the lite model's answers fail the
+    # words-vs-digits guard, so the forms runner asks it a second time
+    per_model = {m: sum(r.model == m for r in gemini.requests) for m in ("gemini-2.5-flash", "gemini-2.5-flash-lite")}
+    assert per_model == {"gemini-2.5-flash": len(truths), "gemini-2.5-flash-lite": 2 * len(truths)}
 
     meta = _metadata(result)
     table = meta["comparison"].value
@@ -112,27 +113,21 @@ def test_unavailable_models_are_reported_not_fatal(tiny_ground_truth):
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
 
 
-def test_history_is_append_only_and_regression_warns(tiny_ground_truth, models, gemini):
+def test_history_is_append_only_and_reruns_hit_the_cache(tiny_ground_truth, models, gemini):
     first = _materialize(models, [{"model": "gemini-2.5-flash"}])
     assert first.success
-    # the production model gets worse: every answer now carries a misread vote count
-    gemini.responder, good = None, gemini.responder
-    gemini.extraction = {"form_info": {}, "voter_statistics": {}, "ballot_statistics": {}, "vote_results": []}
-    second = _materialize(models, [{"model": "gemini-2.5-flash", "temperature": 0.0, "name_suffix": None}])
-    assert second.success  # cached: the same pages and config make no new model call…
-    assert len(gemini.requests) == len(tiny_ground_truth[1])
+    runs_after_first = history.read_history()
+    second = _materialize(models, [{"model": "gemini-2.5-flash"}])
+    assert second.success
+    assert len(gemini.requests) == len(tiny_ground_truth[1])  # the second run made no model call
     runs = history.read_history()
     assert [r["run_id"] for r in runs] == [first.run_id, second.run_id]
+    assert runs[:1] == runs_after_first  # the earlier line is untouched
+    assert runs[1]["configs"][0]["summary"]["cache_hits"] == len(tiny_ground_truth[1])
+    assert history.load_results(runs[0])["configs"][0]["records"]  # the earlier full results stay readable
     [check] = second.get_asset_check_evaluations()
-    assert check.passed  # …so the accuracy is unchanged
-
-    # a different seed/sample does not matter either; a regression is injected by rewriting nothing old:
-    # a third run with a name suffix (new cache entry) answers badly and is compared with its own history only
-    third = _materialize(models, [{"model": "gemini-2.5-flash", "name_suffix": "rerun"}])
-    [check] = third.get_asset_check_evaluations()
-    assert check.passed and "no previous run" in check.metadata["reason"].value
-    assert history.read_history()[:2] == runs  # earlier lines untouched
-    gemini.responder = good
+    assert check.passed and check.metadata["previous_ci_low"].value == 1.0
+    assert "Trend" in _metadata(second)["comparison"].value
 
 
 def test_regression_check_warns_below_previous_ci(tiny_ground_truth, models, gemini):

@@ -13,14 +13,19 @@ import sqlalchemy as sa
 from dataset_platform.common import db
 from dataset_platform.defs.forms.assets import ground_truth_dataset, llm_extractions, raw_form_images
 from dataset_platform.defs.forms.checks import consistency_checks
-from dataset_platform.defs.forms.sensors import RANGE_END, RANGE_START, new_form_sets_sensor
+from dataset_platform.defs.forms.partitions import RANGE_END_TAG as RANGE_END
+from dataset_platform.defs.forms.partitions import RANGE_START_TAG as RANGE_START
+from dataset_platform.defs.forms.partitions import sync_form_set_partitions
+from dataset_platform.defs.forms.sensors import new_form_sets_sensor
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform_tests.forms.helpers import make_form_set, sample_extraction
 
 
 def _models(server) -> ExtractionModels:
-    return ExtractionModels(gemini_api_key="test-key", gemini_base_url=server.url, retry_initial_delay_s=0.01, timeout_s=10)
+    return ExtractionModels(
+        gemini_api_key="test-key", gemini_base_url=server.url, retry_initial_delay_s=0.01, timeout_s=10
+    )
 
 
 def _materialize(instance, server, keys, **config):
@@ -105,8 +110,9 @@ def test_failed_form_set_does_not_fail_the_run(gemini_server, platform_home):
     bad = make_form_set(forms, "bad", pages=1)
     (bad / "page_02.png").write_bytes(b"")
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("form_sets", ["bad", "good"])
-        result = _materialize(instance, gemini_server, ["bad", "good"])
+        keys = sync_form_set_partitions(instance)
+        assert keys == ["bad", "good"] and sync_form_set_partitions(instance) == keys
+        result = _materialize(instance, gemini_server, keys)
         meta = _metadata(result)
         assert (meta["succeeded"], meta["failed"]) == (1, 1)
         assert "page_02.png: empty file" in meta["failure_reasons"]
@@ -139,7 +145,12 @@ def test_ground_truth_asset(db_url, platform_home):
     forms = platform_home / "forms"
     for form_set_id in ("a", "b"):
         make_form_set(forms, form_set_id)
-        record = {"form_set_id": form_set_id, "model": "gemini-2.5-flash", "extraction": sample_extraction(), "error": None}
+        record = {
+            "form_set_id": form_set_id,
+            "model": "gemini-2.5-flash",
+            "extraction": sample_extraction(),
+            "error": None,
+        }
         (platform_home / "extractions").mkdir(exist_ok=True)
         (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record))
     engine = db.make_engine(db_url)

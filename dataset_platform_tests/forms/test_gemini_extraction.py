@@ -156,7 +156,12 @@ def test_max_concurrency_is_honoured(gemini_server, tmp_path):
 def test_progress_callback_sees_every_record(gemini_server, tmp_path):
     seen = []
     dirs = [make_form_set(tmp_path, f"fs-{i}") for i in range(4)]
-    run(gemini_server, dirs, max_concurrency=2, on_progress=lambda done, total, r: seen.append((done, total, r.form_set_id)))
+    run(
+        gemini_server,
+        dirs,
+        max_concurrency=2,
+        on_progress=lambda done, total, r: seen.append((done, total, r.form_set_id)),
+    )
     assert [s[0] for s in seen] == [1, 2, 3, 4] and {s[1] for s in seen} == {4}
     assert sorted(s[2] for s in seen) == sorted(d.name for d in dirs)
 
@@ -197,6 +202,18 @@ def test_failures_are_not_cached(gemini_server, tmp_path):
     assert run(gemini_server, [folder])[0].error
     assert run(gemini_server, [folder])[0].error is None
     assert len(gemini_server.requests) == 3
+
+
+def test_cache_trouble_never_costs_an_answer(gemini_server, tmp_path):
+    class BrokenCache(ExtractionCache):
+        def get(self, key):
+            return {"not": "an entry"}
+
+        def put(self, key, entry):
+            raise OSError(28, "No space left on device")
+
+    [record] = run(gemini_server, [make_form_set(tmp_path, "a")], cache=BrokenCache(tmp_path / "c"))
+    assert record.error is None and record.extraction == sample_extraction() and not record.cache_hit
 
 
 def test_cache_writes_are_atomic_files(gemini_server, tmp_path, platform_home):
@@ -243,10 +260,35 @@ def test_empty_and_missing_folders(gemini_server, tmp_path):
     assert gemini_server.requests == []
 
 
-def test_rate_limit_spaces_requests(gemini_server, tmp_path):
+def test_rate_limiter_allows_a_burst_then_the_rate():
+    from dataset_platform.forms.ratelimit import RateLimiter
+
+    now = [0.0]
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+
+    limiter = RateLimiter(requests_per_minute=120, burst=2, clock=lambda: now[0], sleep=sleep)
+    assert [limiter.acquire() for _ in range(4)] == [0.0, 0.0, pytest.approx(0.5), pytest.approx(1.0)]
+    now[0] = 10.0  # idle long enough to refill the burst, never more
+    assert [limiter.acquire() for _ in range(3)] == [0.0, 0.0, pytest.approx(0.5)]
+    assert RateLimiter(None).acquire() == 0.0
+
+
+def test_rate_limited_run_still_extracts_everything(gemini_server, tmp_path):
     dirs = [make_form_set(tmp_path, f"fs-{i}") for i in range(4)]
-    records = run(gemini_server, dirs, max_concurrency=4, requests_per_minute=600)  # one per 0.1 s after a burst of 4
-    assert all(r.error is None for r in records)
+    records = run(gemini_server, dirs, max_concurrency=4, requests_per_minute=1200)
+    assert all(r.error is None for r in records) and len(gemini_server.requests) == 4
+
+
+def test_vertex_environment_makes_gemini_available(monkeypatch):
+    from dataset_platform.resources.models import ExtractionModels
+
+    assert ExtractionModels().availability("gemini-2.5-pro") is not None
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-project")
+    assert ExtractionModels().availability("gemini-2.5-pro") is None
 
 
 def test_unknown_model_is_a_record_error(gemini_server, tmp_path):

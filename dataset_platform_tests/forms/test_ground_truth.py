@@ -59,7 +59,10 @@ def test_latest_review_wins_over_model_output(db_url, platform_home):
     assert records["b"]["metadata"]["status"] == "llm-generated"  # an invalid review never replaces a good extraction
     assert "not a valid FormExtraction" in records["b"]["metadata"]["error"]
     assert records["c"]["expected_output"] is None
-    assert records["c"]["metadata"]["status"] == "unavailable" and records["c"]["metadata"]["error"] == "Gemini API error 500"
+    assert (
+        records["c"]["metadata"]["status"] == "unavailable"
+        and records["c"]["metadata"]["error"] == "Gemini API error 500"
+    )
     assert records["d"]["metadata"]["error"] == "not extracted yet"
     assert status_counts(records.values()) == {"human-reviewed": 1, "llm-generated": 1, "unavailable": 2}
 

@@ -114,3 +114,20 @@ def test_sample_positions_matches_numpy_draw():
     assert len(set(positions)) == 10
     np.testing.assert_array_equal(positions, np.random.RandomState(42).choice(1000, 10, replace=False))
     np.testing.assert_array_equal(pull.sample_positions(5, 10), np.arange(5))
+
+
+@pytest.mark.parametrize("block_bytes", [64, 32 << 20])
+def test_tricky_texts_survive_streaming(db_url, tmp_path, monkeypatch, block_bytes):
+    """Quotes, commas, CR/LF, tabs, empty strings and Thai survive (Postgres: COPY → Arrow CSV in small blocks)."""
+    monkeypatch.setattr(pull, "COPY_BLOCK_BYTES", block_bytes)
+    texts = ['say "hi", ok', "", "line\r\nbreak", '""', "ก\tข,ค", "ends with newline\n", "\\N", "NULL"]
+    engine = engine_for(db_url)
+    insert(engine, [complaint(i, "x", department=D[0]) for i in range(1, 41)], [])
+    with engine.begin() as conn:
+        for i, text in enumerate(texts, start=1):
+            conn.execute(sa.update(pull.complaints).where(pull.complaints.c.id == i).values(message=text))
+    insert(engine, [], [review(i, i, D[0], D[1], minutes=i) for i in range(1, len(texts) + 1)])
+    _, rows = _pull(engine, "department", tmp_path)
+    mis = rows[rows.source == "misclassified"].sort_values("complaint_id")
+    assert mis["text"].tolist() == texts
+    assert mis["reviewed_at"].notna().all() and rows[rows.source == "correct"]["reviewed_at"].isna().all()

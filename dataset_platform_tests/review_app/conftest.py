@@ -62,7 +62,7 @@ def form_sets(platform_home) -> list[str]:
 
 
 COMPLAINTS = [
-    {"id": 1, "message": "ไฟถนนดับมาสามวัน **ด่วน**", "department": "Infrastructure, Utilities & Natural Resources", "urgency": "URGENT"},
+    {"id": 1, "message": "ไฟถนนดับมาสามวัน **ด่วน** <script>alert(1)</script>", "department": "Infrastructure, Utilities & Natural Resources", "urgency": "URGENT"},
     {"id": 2, "message": "โรงเรียนไม่มีครู", "department": "Security & Law Enforcement", "urgency": "NORMAL"},
     {"id": 3, "message": "มีการลักขโมยในซอย", "department": None, "urgency": "HIGHLY URGENT"},
 ]  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -151,12 +150,13 @@ def misclassified(engine) -> list[sa.Row]:
 
 def test_grievances_confirm_correct_and_move_on(engine):
     at = grievances()
-    assert any("ไฟถนนดับมาสามวัน" in m.value for m in at.markdown)
+    [message] = [h.value for h in at.get("html") if "ไฟถนนดับมาสามวัน" in h.value]
+    assert "**ด่วน** &lt;script&gt;" in message and "<script>" not in message  # shown literally, never run
     assert at.selectbox(key="g1.department").value == "Infrastructure, Utilities & Natural Resources"  # pre-filled
     assert at.selectbox(key="g1.urgency").value == "URGENT"
     at.button(key="save_grievance").click().run()  # confirm as predicted
     assert any("prediction confirmed" in s.value for s in at.success)
-    assert any("โรงเรียนไม่มีครู" in m.value for m in at.markdown)  # next complaint loaded by itself
+    assert any("โรงเรียนไม่มีครู" in h.value for h in at.get("html"))  # next complaint loaded by itself
     at.selectbox(key="g2.department").set_value("Education, Health & Social Welfare")
     at.button(key="save_grievance").click().run()
     assert any("corrected to Education" in s.value for s in at.success)
@@ -177,7 +177,7 @@ def test_grievances_skip_and_reviewer_required(engine):
     at.button(key="save_grievance").click().run()
     assert any("Enter your name" in e.value for e in at.error)
     at.button(key="skip_grievance").click().run()
-    assert any("โรงเรียนไม่มีครู" in m.value for m in at.markdown)
+    assert any("โรงเรียนไม่มีครู" in h.value for h in at.get("html"))
     assert misclassified(engine) == []
 
 
@@ -188,4 +188,4 @@ def test_grievance_queue_is_shared_between_reviewers(engine):
     assert any("already reviewed" in w.value for w in b.warning)
     assert [r.complaint_id for r in misclassified(engine)] == [1]
     b.run()
-    assert any("โรงเรียนไม่มีครู" in m.value for m in b.markdown)
+    assert any("โรงเรียนไม่มีครู" in h.value for h in b.get("html"))

@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def demo_forms(platform_home) -> tuple[str, dict]:
+def demo_forms(platform_home):
     """Three rendered demo form sets; the first one's model extraction misread the district and a vote count."""
     from dataset_platform.forms.demo import render_demo_form_sets
 
@@ -59,7 +59,7 @@ def demo_forms(platform_home) -> tuple[str, dict]:
                   "cost_usd": 0.0, "cache_hit": False}  # fmt: skip
         (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record, ensure_ascii=False))
     form_set_id, truth = made[0]
-    return form_set_id, truth.model_dump(mode="json")
+    return form_set_id, truth.model_dump(mode="json"), made[2]
 
 
 @contextmanager
@@ -103,12 +103,12 @@ def test_reviewer_corrects_a_form_in_chromium(demo_forms, db_url, platform_home,
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium not installed (scripts/system-deps.sh installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    form_set_id, truth = demo_forms
+    form_set_id, truth, (earlier_id, earlier_truth) = demo_forms
     engine = store.get_engine(db_url)
+    store.save_extraction_review(engine, earlier_id, earlier_truth, "demo-reviewer")  # reviewed before this session
 
     with dg.instance_for_test() as instance:
-        before = evaluate_sensor(instance, db_url, None)
-        assert not before.run_requests  # nothing reviewed yet
+        before = evaluate_sensor(instance, db_url, None)  # the sensor's high-water mark before the session
 
         with review_server(db_url, platform_home, tmp_path / "server.log") as url, sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
@@ -116,14 +116,14 @@ def test_reviewer_corrects_a_form_in_chromium(demo_forms, db_url, platform_home,
             page.goto(url)
             page.get_by_role("button", name="Save review").wait_for(timeout=60_000)
             settle(page)
-            page.get_by_label("Your name (reviewer)").fill(REVIEWER)
-            page.get_by_label("Your name (reviewer)").press("Enter")
+            page.get_by_role("textbox", name="Your name (reviewer)", exact=True).fill(REVIEWER)
+            page.get_by_role("textbox", name="Your name (reviewer)", exact=True).press("Enter")
             settle(page)
-            page.get_by_label("Form set").click()
+            page.get_by_role("combobox", name="Form set").click()
             page.keyboard.type(form_set_id)
             page.keyboard.press("Enter")
             settle(page)
-            district = page.get_by_label("เขต/อำเภอ · district")
+            district = page.get_by_role("textbox", name="เขต/อำเภอ · district", exact=True)
             assert district.input_value() == "เมืองขอนแกน"
             district.fill(truth["form_info"]["district"])
             district.press("Enter")
@@ -137,7 +137,7 @@ def test_reviewer_corrects_a_form_in_chromium(demo_forms, db_url, platform_home,
             browser.close()
 
         with engine.connect() as conn:
-            [row] = conn.execute(sa.select(db.extraction_reviews)).all()
+            row = conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id.desc())).first()
         assert (row.form_set_id, row.reviewer) == (form_set_id, REVIEWER)
         assert row.corrected_extraction["form_info"] == truth["form_info"]
 

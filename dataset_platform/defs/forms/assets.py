@@ -49,7 +49,14 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             context.log.warning("form set %s: %s", form_set_id, manifest["error"])
     unreadable = [m for m in manifests if not m["readable"]]
     rows = [
-        [m["form_set_id"], p["name"], f"{p['width']}×{p['height']}", p["size_bytes"], p["sha256"][:12], p["reason"] or "ok"]
+        [
+            m["form_set_id"],
+            p["name"],
+            f"{p['width']}×{p['height']}",
+            p["size_bytes"],
+            p["sha256"][:12],
+            p["reason"] or "ok",
+        ]
         for m in manifests[:10]
         for p in m["pages"]
     ]
@@ -61,7 +68,9 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "unreadable_reasons": dg.MetadataValue.md(
                 "\n".join(f"- `{m['form_set_id']}`: {m['error']}" for m in unreadable[:MAX_REASONS]) or "none"
             ),
-            "pages_preview": dg.MetadataValue.md(_md_table(["form set", "page", "pixels", "bytes", "sha256", "status"], rows)),
+            "pages_preview": dg.MetadataValue.md(
+                _md_table(["form set", "page", "pixels", "bytes", "sha256", "status"], rows)
+            ),
             "dagster/uri": str(manifests_dir()),
         }
     )
@@ -74,7 +83,9 @@ class ExtractionConfig(dg.Config):
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Gemini sampling temperature")
     thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; unset = model default")
-    max_concurrency: Optional[int] = Field(default=None, ge=1, description="Form sets at once; unset = resource default")
+    max_concurrency: Optional[int] = Field(
+        default=None, ge=1, description="Form sets at once; unset = resource default"
+    )
 
 
 @dg.asset(
@@ -105,7 +116,13 @@ def llm_extractions(
 
     def log_progress(done: int, total: int, record: Any) -> None:
         if done == total or done % 10 == 0 or record.error:
-            context.log.info("%d/%d done (last: %s%s)", done, total, record.form_set_id, f" failed: {record.error}" if record.error else "")
+            context.log.info(
+                "%d/%d done (last: %s%s)",
+                done,
+                total,
+                record.form_set_id,
+                f" failed: {record.error}" if record.error else "",
+            )
 
     records = models.extract(dirs, model_config, max_concurrency=config.max_concurrency, on_progress=log_progress)
     for record in records:
@@ -134,7 +151,9 @@ def llm_extractions(
             "output_tokens": sum(r.output_tokens for r in fresh),
             "cost_usd": round(sum(r.cost_usd for r in fresh), 6),
             "dagster/row_count": len(records),
-            "preview": dg.MetadataValue.md(_md_table(["form set", "status", "candidates", "tokens", "latency s", "notes"], rows)),
+            "preview": dg.MetadataValue.md(
+                _md_table(["form set", "status", "candidates", "tokens", "latency s", "notes"], rows)
+            ),
             "dagster/uri": str(extractions_dir()),
         }
     )
@@ -159,7 +178,9 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
     )
 
     forms_dir = settings.form_sets_dir()
-    folders = [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []
+    folders = (
+        [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []
+    )
     records = build_records(folders, load_extractions(), latest_reviews(review_db.get_engine()), forms_dir)
     version = write_ground_truth(records)
     counts = status_counts(records)

@@ -3,3 +3,26 @@
 import dagster as dg
 
 form_sets_partitions = dg.DynamicPartitionsDefinition(name="form_sets")
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def range_tags(keys: list[str]) -> dict[str, str]:
+    """Run tags that make one run cover ``keys`` (contiguous in the partition order), e.g. all new form sets."""
+    return {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]} if keys else {}
+
+
+def sync_form_set_partitions(instance: dg.DagsterInstance) -> list[str]:
+    """Add a partition for every form-set folder not yet known; return all form-set keys in partition order."""
+    from dataset_platform.common import settings
+
+    root = settings.form_sets_dir()
+    folders = (
+        sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    )
+    known = set(instance.get_dynamic_partitions(form_sets_partitions.name))
+    new = [f for f in folders if f not in known]
+    if new:
+        instance.add_dynamic_partitions(form_sets_partitions.name, new)
+    return list(instance.get_dynamic_partitions(form_sets_partitions.name))

@@ -13,10 +13,7 @@ import dagster as dg
 
 from dataset_platform.common import settings
 from dataset_platform.defs.forms.assets import llm_extractions, raw_form_images
-from dataset_platform.defs.forms.partitions import form_sets_partitions
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
+from dataset_platform.defs.forms.partitions import form_sets_partitions, range_tags
 
 
 def _form_set_folders(root: Path) -> dict[str, int]:
@@ -55,7 +52,7 @@ def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.Sensor
 
     run_requests = []
     if new:
-        tags = {RANGE_START: new[0], RANGE_END: new[-1]} if len(new) > 1 else {}
+        tags = range_tags(new) if len(new) > 1 else {}
         run_requests.append(
             dg.RunRequest(
                 run_key=f"new:{new[0]}..{new[-1]}:{len(new)}:{max(folders[k] for k in new)}",

@@ -200,7 +200,7 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
         label,
         paths.splits_dir(label),
         min_len=settings.min_dataset_len(),
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         code_version=CODE_VERSION,
         extra_metadata={"quality_score": quality["score"]},
     )

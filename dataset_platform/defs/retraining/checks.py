@@ -1,11 +1,16 @@
 """Blocking checks on cleaned_splits: a failure stops published_versions in the same run."""
 
+import warnings
+
 import dagster as dg
 
 from dataset_platform.common import settings
 from dataset_platform.defs.retraining.assets import cleaned_splits
 from dataset_platform.defs.retraining.partitions import label_partitions
 from dataset_platform.retraining import paths
+
+# Partitioned asset checks are a Dagster preview feature; the checks need the label partition.
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
 
 
 def _splits(label: str):

@@ -30,11 +30,11 @@ FIELD_LABELS = {
     "bad_ballots": "บัตรเสีย · bad ballots",
     "no_vote_ballots": "บัตรไม่เลือกผู้สมัครผู้ใด · no-vote ballots",
     "ballots_remaining": "บัตรที่เหลือ · ballots remaining",
-    "candidate_number": "หมายเลข · no.",
-    "candidate_name": "ชื่อตัว - ชื่อสกุล · name",
-    "party_name": "สังกัดพรรค · party",
-    "vote_count": "คะแนน (ตัวเลข) · votes",
-    "vote_count_text": "คะแนน (ตัวอักษร) · votes in words",
+    "candidate_number": "เลข · no.",
+    "candidate_name": "ชื่อ · name",
+    "party_name": "พรรค · party",
+    "vote_count": "คะแนน · votes",
+    "vote_count_text": "ตัวอักษร · in words",
     "vote_results.vote_count": "candidates' votes",
     "vote_results.vote_count_text": "candidates' votes in words",
 }
@@ -134,6 +134,7 @@ def edit_extraction(form_set_id: str, base: dict[str, Any]) -> dict[str, Any]:
         }
     st.markdown("**Candidates** (add or delete rows at the table's edge)")
     columns = ("candidate_number", *CANDIDATE_FIELDS)
+    narrow = ("candidate_number", "vote_count")
     rows = [{c: _str(r.get(c)) or None for c in columns} for r in base.get("vote_results") or []]
     table = pd.DataFrame(rows, columns=list(columns), dtype=object)
     edited = st.data_editor(
@@ -142,7 +143,10 @@ def edit_extraction(form_set_id: str, base: dict[str, Any]) -> dict[str, Any]:
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        column_config={c: st.column_config.TextColumn(FIELD_LABELS[c], max_chars=400) for c in columns},
+        column_config={
+            c: st.column_config.TextColumn(FIELD_LABELS[c], max_chars=400, width="small" if c in narrow else "medium")
+            for c in columns
+        },
     )
     raw["vote_results"] = [
         {c: (None if pd.isna(v) else v) for c, v in row.items()} for row in edited.to_dict("records")
@@ -246,35 +250,45 @@ def main() -> None:
     with left:
         show_pages(form_set_id, form_queue.page_images(form_set_id))
     with right:
-        st.caption(f"Editing from: {ui.escape_md(base['source'])}")
-        if item.error:
-            st.warning(f"Model extraction failed: {ui.escape_md(item.error)}")
-        raw = edit_extraction(form_set_id, base["extraction"])
-        cleaned, errors = normalise_extraction(raw)
-        st.markdown("**Consistency rules** (re-checked as you type)")
-        show_checks(cleaned, errors)
-
-        c1, c2, c3 = st.columns([2, 2, 2])
-        save = c1.button("Save review", type="primary", key="save_review", icon=":material/save:")
-        if c2.button("Next in queue", key="next_form"):
-            todo = [i for i in ids if by_id[i].status != "reviewed" and i != form_set_id]
-            st.session_state[CURRENT] = todo[0] if todo else ids[(ids.index(form_set_id) + 1) % len(ids)]
-            st.rerun()
-        if c3.button("Discard edits", key="reload_form"):
-            for key in [k for k in st.session_state if str(k).startswith(f"{form_set_id}:") or k == base_key]:
-                del st.session_state[key]
-            st.rerun()
-        if save:
-            _save(engine, form_set_id, raw, base, history)
+        todo = [i for i in ids if by_id[i].status != "reviewed" and i != form_set_id]
+        next_id = todo[0] if todo else ids[(ids.index(form_set_id) + 1) % len(ids)]
+        editor_panel(engine, item, base_key, next_id)
         show_history(history)
     show_export(engine)
 
 
-def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any], history: list[store.ExtractionReview]) -> None:
+@st.fragment
+def editor_panel(engine, item: form_queue.QueueItem, base_key: str, next_id: str) -> None:
+    """The editor reruns on its own while the reviewer types, so the queue is not rebuilt per keystroke."""
+    form_set_id = item.form_set_id
+    base = st.session_state[base_key]
+    st.caption(f"Editing from: {ui.escape_md(base['source'])}")
+    if item.error:
+        st.warning(f"Model extraction failed: {ui.escape_md(item.error)}")
+    raw = edit_extraction(form_set_id, base["extraction"])
+    cleaned, errors = normalise_extraction(raw)
+    st.markdown("**Consistency rules** (re-checked as you type)")
+    show_checks(cleaned, errors)
+
+    c1, c2, c3 = st.columns([2, 2, 2])
+    save = c1.button("Save review", type="primary", key="save_review", icon=":material/save:")
+    if c2.button("Next in queue", key="next_form"):
+        st.session_state[CURRENT] = next_id
+        st.rerun()
+    if c3.button("Discard edits", key="reload_form"):
+        for key in [k for k in st.session_state if str(k).startswith(f"{form_set_id}:") or k == base_key]:
+            del st.session_state[key]
+        st.rerun()
+    if save:
+        _save(engine, form_set_id, raw, base)
+
+
+def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any]) -> None:
     reviewer = ui.reviewer()
     if not reviewer:
         st.error("Enter your name in the sidebar before saving.")
         return
+    history = store.review_history(engine, form_set_id)
     try:
         saved = store.save_extraction_review(engine, form_set_id, raw, reviewer)
     except ReviewValidationError as exc:
@@ -288,6 +302,7 @@ def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any], h
             " yours is now the latest, theirs stays in the history."
         )
     base["review_id"] = saved.id
+    base["source"] = f"your review #{saved.id} ({reviewer}), edited from {base['source']}"
     st.session_state[FLASH] = ("success", message)
     st.rerun()
 

@@ -43,7 +43,11 @@ def main() -> None:
 
     with st.container(border=True):
         st.caption(f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else ""))
-        st.markdown(ui.escape_md(complaint.message))
+        st.html(ui.literal_html(complaint.message))
+        st.caption(
+            f"Model predicted: **{ui.escape_md(complaint.department or 'no department')}** · "
+            f"**{ui.escape_md(complaint.urgency or 'no urgency')}**"
+        )
     departments, urgencies = label_names("department"), label_names("urgency")
     with st.form(key=f"grievance-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])

@@ -1,0 +1,212 @@
+"""Retraining pull → clean → split at scale: the platform vs a straightforward pandas implementation.
+
+Starts a throw-away PostgreSQL server, COPYs 1,000,000 complaints and 300,000 reviewed misclassification
+rows (``--quick``: 100,000 / 30,000), then runs each implementation for both labels in its own
+subprocess, measuring wall time and peak RSS (``resource.getrusage`` of that subprocess).
+
+    .venv/bin/python bench/retraining_scale.py [--quick]
+
+Writes bench/results/retraining_scale.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LABELS = ("department", "urgency")
+
+
+# --- the straightforward implementation (what the platform replaces) ---------------------------------
+
+NAIVE_MIS = """
+SELECT c.id AS complaint_id, c.message AS text, m.correct_{x} AS label
+FROM misclassified_complaints m JOIN complaints c ON c.id = m.complaint_id
+WHERE m.reviewed AND m.correct_{x} IS NOT NULL AND m.model_predicted_{x} IS DISTINCT FROM m.correct_{x}
+ORDER BY m.id
+"""
+NAIVE_POOL = """
+SELECT c.id AS complaint_id, c.message AS text, c.{x} AS label FROM complaints c
+WHERE c.{x} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM misclassified_complaints m WHERE m.complaint_id = c.id)
+ORDER BY c.id
+"""
+
+
+def naive(url: str, label: str, out: Path) -> dict:
+    import pandas as pd
+    import sqlalchemy as sa
+    from sklearn.model_selection import train_test_split
+
+    from dataset_platform.common.labels import LABEL_MAPPINGS
+
+    engine = sa.create_engine(url)
+    mis = pd.read_sql(sa.text(NAIVE_MIS.format(x=label)), engine)
+    pool = pd.read_sql(sa.text(NAIVE_POOL.format(x=label)), engine)
+    sample = pool.sample(n=min(len(pool), math.floor(len(mis) * 0.5)), random_state=42)
+    df = pd.concat([mis.assign(source="misclassified"), sample.assign(source="correct")], ignore_index=True)
+
+    def clean(text: str) -> str:
+        text = re.sub(r"https?://\S+|www\.\S+", " ", text)
+        text = re.sub(r"</?[A-Za-z!][^<>]*>", " ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        return unicodedata.normalize("NFC", text)
+
+    df["grievance"] = df["text"].apply(clean)
+    mapping = LABEL_MAPPINGS[label]
+    df = df[df["label"].isin(mapping) & (df["grievance"] != "")].drop_duplicates("grievance")
+    df["label"] = df["label"].map(mapping)
+    df = df[["complaint_id", "grievance", "label", "source"]]
+    train, rest = train_test_split(df, test_size=0.2, stratify=df["label"], random_state=42)
+    eval_, test = train_test_split(rest, test_size=0.5, stratify=rest["label"], random_state=42)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, part in (("train", train), ("eval", eval_), ("test", test)):
+        part.to_parquet(out / f"{name}.parquet", index=False)
+    return {"n_misclassified": len(mis), "n_correct": len(sample), "records": len(df),
+            "splits": {"train": len(train), "eval": len(eval_), "test": len(test)}}  # fmt: skip
+
+
+def platform(url: str, label: str, out: Path) -> dict:
+    from dataset_platform.common import db
+    from dataset_platform.retraining import pipeline
+
+    stats = pipeline.run_pull(db.make_engine(url), label)
+    report = pipeline.run_clean_split(label)
+    return {"n_misclassified": stats.n_misclassified, "n_correct": stats.n_correct, "records": report["num_samples"],
+            "splits": report["split"]["sizes"]}  # fmt: skip
+
+
+def worker(kind: str, url: str, out: Path) -> None:
+    os.environ["DATASET_PLATFORM_HOME"] = str(out / "home")
+    # Libraries are imported before the clock starts; their memory still counts in the peak RSS.
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import sqlalchemy  # noqa: F401
+
+    if kind == "naive":
+        import sklearn.model_selection  # noqa: F401
+    else:
+        import dataset_platform.retraining.pipeline  # noqa: F401
+    started = time.perf_counter()
+    results = {label: (naive if kind == "naive" else platform)(url, label, out / label) for label in LABELS}
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"kind": kind, "work_seconds": wall, "peak_rss_mib": peak_kib / 1024, "labels": results}))
+
+
+# --- data ----------------------------------------------------------------------------------------------
+
+
+def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
+    import psycopg
+
+    from dataset_platform.common import db
+    from dataset_platform.common.labels import label_names
+    from dataset_platform.retraining import demo
+
+    db.ensure_schema(db.make_engine(url))
+    rng = random.Random(seed)
+    departments, urgencies = label_names("department"), label_names("urgency")
+    bases = [(d, u, demo._message(rng, d, u)) for d, u in ((rng.randrange(4), rng.randrange(3)) for _ in range(20_000))]
+    started = time.perf_counter()
+    reviewed = rng.sample(range(1, n_complaints + 1), n_reviews)
+    with psycopg.connect(url) as conn:
+        with conn.cursor() as cur:
+            with cur.copy("COPY complaints (id, message, department, urgency, created_at) FROM STDIN") as copy:
+                for cid in range(1, n_complaints + 1):
+                    d, u, text = bases[rng.randrange(len(bases))]
+                    copy.write_row((cid, f"{text} ref {cid}", departments[d], urgencies[u], "2026-01-01 00:00:00"))
+            with cur.copy(
+                "COPY misclassified_complaints (id, complaint_id, model_predicted_department, model_predicted_urgency, "
+                "correct_department, correct_urgency, reviewed, reviewed_at) FROM STDIN"
+            ) as copy:
+                for rid, cid in enumerate(reviewed, start=1):
+                    d, u = rng.randrange(4), rng.randrange(3)
+                    cd = departments[(d + 1) % 4] if rng.random() < 0.9 else departments[d]
+                    cu = urgencies[(u + 1) % 3] if rng.random() < 0.6 else None
+                    copy.write_row((rid, cid if rid % 500 else None, departments[d], urgencies[u], cd, cu, True,
+                                    "2026-02-01 00:00:00"))  # fmt: skip
+            cur.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def run_worker(kind: str, url: str, out: Path) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--url", url, "--out", str(out)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if proc.returncode:
+        raise SystemExit(f"{kind} worker failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = time.perf_counter() - started
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 complaints and 30,000 reviewed rows")
+    parser.add_argument("--worker", choices=["naive", "platform"])
+    parser.add_argument("--url")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.url, args.out)
+        return
+
+    from dataset_platform_tests.support.postgres import start_postgres
+
+    n_complaints, n_reviews = (100_000, 30_000) if args.quick else (1_000_000, 300_000)
+    server = start_postgres(extra_conf={"shared_buffers": "'256MB'", "work_mem": "'64MB'"})
+    try:
+        url = server.create_database("retraining_bench")
+        load_seconds = load(url, n_complaints, n_reviews)
+        print(f"loaded {n_complaints:,} complaints + {n_reviews:,} reviewed rows with COPY in {load_seconds:.1f}s")
+        with tempfile.TemporaryDirectory() as tmp:
+            results = {kind: run_worker(kind, url, Path(tmp) / kind) for kind in ("naive", "platform")}
+    finally:
+        server.stop()
+
+    naive_r, platform_r = results["naive"], results["platform"]
+    summary = {
+        "complaints": n_complaints,
+        "reviewed_rows": n_reviews,
+        "load_seconds": round(load_seconds, 2),
+        "naive_seconds": round(naive_r["work_seconds"], 2),
+        "platform_seconds": round(platform_r["work_seconds"], 2),
+        "speedup": round(naive_r["work_seconds"] / platform_r["work_seconds"], 2),
+        "naive_peak_rss_mib": round(naive_r["peak_rss_mib"], 1),
+        "platform_peak_rss_mib": round(platform_r["peak_rss_mib"], 1),
+        "memory_ratio": round(platform_r["peak_rss_mib"] / naive_r["peak_rss_mib"], 2),
+        "naive_process_seconds": round(naive_r["process_seconds"], 2),
+        "platform_process_seconds": round(platform_r["process_seconds"], 2),
+        "records": {k: {label: v["labels"][label]["records"] for label in LABELS} for k, v in results.items()},
+        "same_pull_sizes": all(
+            (naive_r["labels"][x]["n_misclassified"], naive_r["labels"][x]["n_correct"])
+            == (platform_r["labels"][x]["n_misclassified"], platform_r["labels"][x]["n_correct"])
+            for x in LABELS
+        ),
+    }
+    print(json.dumps(summary, indent=2))
+    print(
+        f"pull→clean→split, both labels: naive {summary['naive_seconds']}s / platform {summary['platform_seconds']}s "
+        f"= {summary['speedup']}× faster; peak RSS naive {summary['naive_peak_rss_mib']} MiB vs platform "
+        f"{summary['platform_peak_rss_mib']} MiB ({summary['memory_ratio']}×)"
+    )
+    name = "retraining_scale_quick.json" if args.quick else "retraining_scale.json"
+    (ROOT / "bench" / "results" / name).write_text(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Datadog LLMObs: the export file, ddtrace's dataset push and experiment push against a local endpoint
+(DD_LLMOBS_OVERRIDE_ORIGIN → dataset_platform_tests/support/datadog_server.py). No real Datadog, no OCR."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from dataset_platform.common import settings
+from dataset_platform.defs.experiments import datadog_dataset, experiment_results
+from dataset_platform.experiments import history
+from dataset_platform.forms import datadog_export as dx
+from dataset_platform.forms.ground_truth import load_ground_truth, write_ground_truth
+from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.wandb import WandbResource
+from dataset_platform_tests.support.datadog_server import DatadogTestServer
+
+API_KEY, APP_KEY = "dd-api-secret-123", "dd-app-secret-456"
+
+
+@pytest.fixture
+def dd_server(monkeypatch):
+    with DatadogTestServer() as server:
+        monkeypatch.setenv("DD_LLMOBS_OVERRIDE_ORIGIN", server.url)
+        yield server
+
+
+def _resource() -> DatadogLLMObs:
+    return DatadogLLMObs(api_key=API_KEY, app_key=APP_KEY, site="datadoghq.eu")
+
+
+def _metadata(result, key):
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
+    return event.materialization.metadata
+
+
+def _assert_no_secret(metadata) -> None:
+    text = json.dumps({k: str(v.value) for k, v in metadata.items()})
+    assert API_KEY not in text and APP_KEY not in text
+
+
+def test_export_shapes():
+    records = [
+        {"id": "b", "input": {"form_set_name": "b", "image_paths": ["/x/b/page_01.png"], "num_pages": 1},
+         "expected_output": None, "metadata": {"status": "unavailable", "error": "not extracted yet"}},
+        {"id": "a", "input": {"form_set_name": "a", "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"]},
+         "expected_output": {"form_info": {"province": "ภูเก็ต"}}, "metadata": {"status": "human-reviewed"}},
+    ]  # fmt: skip
+    export = dx.build_export(records, version="v20260101_000000")
+    assert [r["id"] for r in export["records"]] == ["a", "b"]
+    assert export["records"][0]["input"] == {
+        "form_set_name": "a", "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"], "num_pages": 2,
+    }  # fmt: skip
+    assert export["status_counts"] == {"human-reviewed": 1, "unavailable": 1}
+    assert {"name", "description", "version", "records"} <= set(export)
+    dd = dx.to_ddtrace_records(export)
+    assert dd == [
+        {
+            "input_data": export["records"][0]["input"],
+            "expected_output": {"form_info": {"province": "ภูเก็ต"}},
+            "metadata": {"status": "human-reviewed", "form_set_id": "a"},
+        }
+    ]
+    assert dx.record_key(dd[0]) == "a"
+
+
+def test_datadog_dataset_without_keys_is_local_only(tiny_ground_truth):
+    version, truths = tiny_ground_truth
+    result = dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()})
+    meta = _metadata(result, "datadog_dataset")
+    assert meta["destination"].value.startswith("local-only")
+    assert meta["dagster/row_count"].value == len(truths)
+    path = settings.exports_dir() / "datadog" / f"{dx.DATASET_NAME}_{version}.json"
+    assert json.loads(path.read_text())["version"] == version
+    assert meta["dataset_action"].value == "created"
+    # unchanged ground truth → the local dataset keeps its version
+    again = _metadata(dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}), "datadog_dataset")
+    assert again["dataset_action"].value == "unchanged" and again["dataset_version"].value == 1
+
+
+def test_datadog_dataset_push_create_then_update(tiny_ground_truth, dd_server):
+    version, truths = tiny_ground_truth
+    result = dg.materialize([datadog_dataset], resources={"datadog": _resource()})
+    meta = _metadata(result, "datadog_dataset")
+    assert meta["destination"].value == "pushed to Datadog"
+    assert meta["dataset_action"].value == "created"
+    [dataset] = dd_server.state.datasets.values()
+    assert dataset.name == dx.DATASET_NAME and len(dataset.records) == len(truths)
+    assert meta["dataset_url"].value == f"https://app.datadoghq.eu/llm/datasets/{dataset.id}"
+    stored = sorted(dataset.records.values(), key=lambda r: r["input"]["form_set_name"])
+    first_id = sorted(truths)[0]
+    assert stored[0]["input"]["form_set_name"] == first_id
+    assert stored[0]["expected_output"] == truths[first_id]
+    assert stored[0]["metadata"]["status"] == "human-reviewed"
+    # every request carried the keys as headers, never in the URL
+    assert all(r.headers["dd-api-key"] == API_KEY and r.headers["dd-application-key"] == APP_KEY
+               for r in dd_server.state.requests)  # fmt: skip
+    assert all(API_KEY not in r.path for r in dd_server.state.requests)
+    _assert_no_secret(meta)
+
+    # a reviewer corrects one form set and one form set disappears → one update, one delete, a new version
+    _, records = load_ground_truth()
+    records[0]["expected_output"]["ballot_statistics"]["bad_ballots"] = 999
+    records[0]["metadata"]["reviewer"] = "second reviewer"
+    write_ground_truth(records[:-1])
+    meta = _metadata(dg.materialize([datadog_dataset], resources={"datadog": _resource()}), "datadog_dataset")
+    assert meta["dataset_action"].value == "updated"
+    assert meta["records_inserted_updated_deleted"].value == "0/1/1"
+    assert dataset.version == 2 and len(dataset.records) == len(truths) - 1
+    changed = [r for r in dataset.records.values() if r["input"]["form_set_name"] == first_id][0]
+    assert changed["expected_output"]["ballot_statistics"]["bad_ballots"] == 999
+    assert dx.dataset_version_for(load_ground_truth()[0], "datadog") == 2
+
+
+def test_experiment_pushed_to_datadog(tiny_ground_truth, dd_server, models, gemini):
+    version, truths = tiny_ground_truth
+    gemini.fail_next(1, status=400)  # one form set fails (400 is not retried) → an errored row in Datadog
+    resources = {"models": models, "datadog": _resource(), "wandb": WandbResource()}
+    run_config = {"ops": {"experiment_results": {"config": {
+        "model_configs": [{"model": "gemini-2.5-flash"}], "jobs": 1, "project_name": "vote-tests",
+    }}}}  # fmt: skip
+    result = dg.materialize([datadog_dataset, experiment_results], resources=resources, run_config=run_config)
+    assert result.success
+
+    state = dd_server.state
+    [experiment] = state.experiments.values()
+    [experiment_id] = state.experiments
+    assert experiment["name"] == "vote-extraction-gemini-2.5-flash-t0.0"
+    assert experiment["config"]["model"] == "gemini-2.5-flash" and experiment["config"]["temperature"] == 0.0
+    assert experiment["dataset_id"] in state.datasets and experiment["status"] in ("completed", "failed")
+    assert f"ground_truth_version:{version}" in experiment["metadata"]["tags"]
+    assert "vote-tests" in state.projects
+
+    metrics = [m for batch in state.experiment_events[experiment_id] for m in batch["metrics"]]
+    labels = [m["label"] for m in metrics]
+    for name in ("field_accuracy", "ballot_accuracy", "vote_accuracy", "exact_match", "consistency"):
+        assert labels.count(name) == len(truths)
+    for name in ("overall_accuracy", "success_rate", "avg_ballot_accuracy", "overall_accuracy_ci_low", "total_tokens"):
+        assert name in labels
+    summary = {m["label"]: m.get("score_value") for m in metrics if m["label"] == "success_rate"}
+    assert summary["success_rate"] == pytest.approx((len(truths) - 1) / len(truths))
+    assert state.intake, "experiment spans reach the span intake"
+
+    [entry] = history.read_history()
+    [config] = history.load_results(entry)["configs"]
+    assert config["mode"] == "datadog"
+    assert config["experiment_url"] == f"https://app.datadoghq.eu/llm/experiments/{experiment_id}"
+    failed = [r for r in config["records"] if r["error"]]
+    assert len(failed) == 1 and failed[0]["field_accuracy"] == 0.0
+    assert config["summary"]["success_rate"] == pytest.approx((len(truths) - 1) / len(truths))
+    meta = _metadata(result, "experiment_results")
+    assert meta["datadog/gemini-2.5-flash-t0.0"].value == config["experiment_url"]
+    assert "[Datadog](https://app.datadoghq.eu/llm/experiments/" in meta["comparison"].value
+    _assert_no_secret(meta)

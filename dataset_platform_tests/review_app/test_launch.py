@@ -1,0 +1,37 @@
+"""`dataset-platform review` launcher: the Streamlit command line it runs; starts no server."""
+
+from __future__ import annotations
+
+import subprocess
+
+from dataset_platform.review_app import launch
+
+
+def test_command_binds_localhost_by_default():
+    cmd = launch.streamlit_command()
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("review_app/app.py")
+    flags = dict(zip(cmd[5::2], cmd[6::2]))
+    assert flags["--server.address"] == "127.0.0.1"
+    assert flags["--server.port"] == "8501"
+    assert flags["--server.headless"] == "true"
+    assert flags["--browser.gatherUsageStats"] == "false"
+
+
+def test_launch_runs_streamlit_and_warns_off_localhost(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    assert launch.launch(host="127.0.0.1", port=9000) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert launch.launch(host="0.0.0.0", port=9001) == 0
+    assert "reachable beyond this machine" in capsys.readouterr().err
+    assert [c[c.index("--server.port") + 1] for c in calls] == ["9000", "9001"]
+    assert launch.launch(port=0) == 2 and len(calls) == 2
+
+
+def test_cli_dispatches_to_launch(monkeypatch):
+    from dataset_platform import cli
+
+    seen = {}
+    monkeypatch.setattr(launch, "launch", lambda **kw: seen.update(kw) or 0)
+    assert cli.main(["review", "--port", "8600"]) == 0
+    assert seen == {"host": "127.0.0.1", "port": 8600}
