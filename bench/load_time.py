@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -86,6 +87,7 @@ def main() -> int:
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 9)
 
+    load_before = os.getloadavg()[0]
     sample(TARGETS["import dagster"])  # warm the OS file cache and .pyc files before measuring
     sample(TARGETS["load definitions"])
     samples: dict[str, list[dict]] = {name: [] for name in TARGETS}
@@ -100,12 +102,16 @@ def main() -> int:
     n_assets = samples["load definitions"][-1]["n_assets"]
     added = top_packages_added()
 
+    load_after = os.getloadavg()[0]
     print(f"samples: {repeats} fresh interpreters per target, alternating; median")
+    print(f"1-min load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs (compare the ratio)")
     print(f"{'':22}{'in-process':>12}{'wall (incl. python start)':>28}")
     for name in TARGETS:
         print(f"{name:22}{median[name]:>11.2f}s{median_wall[name]:>27.2f}s")
-    print(f"ratio definitions / import dagster: {ratio:.2f}x  "
-          f"(definitions add {median['load definitions'] - median['import dagster']:.2f}s; {n_assets} asset keys)")  # fmt: skip
+    added_seconds = median["load definitions"] - median["import dagster"]
+    print(
+        f"ratio definitions / import dagster: {ratio:.2f}x  (definitions add {added_seconds:.2f}s; {n_assets} assets)"
+    )
     print(f"heavy modules imported by loading the definitions: {', '.join(heavy) or 'none'}")
     print("packages imported by the definitions but not by dagster (own import time, one -X importtime run):")
     for pkg, seconds in added:
@@ -124,6 +130,8 @@ def main() -> int:
                 "heavy_modules_imported": heavy,
                 "top_packages_added": dict(added),
                 "python": sys.version.split()[0],
+                "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
+                "cpu_count": os.cpu_count(),
             },
             indent=2,
         )

@@ -237,4 +237,6 @@ def ocr_form_set(page_paths: list[Path], *, workers: int | None = None) -> FormE
     paths = sorted((Path(p) for p in page_paths), key=lambda p: p.name)
     if not paths:
         raise UnreadablePage(Path("."), "form set has no pages")
+    for path in paths:  # cheap check first: a corrupt page fails the set before any OCR time is spent
+        load_page(path)
     return parse_form_text(ocr_pages(paths, workers))

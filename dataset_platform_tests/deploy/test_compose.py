@@ -42,7 +42,11 @@ def _compose_config(env: dict[str, str], tmp_path: Path) -> subprocess.Completed
 
 
 def test_docker_compose_config_accepts_the_file(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "GEMINI_", "HF_", "WANDB_", "DD_", "PUBLISH_HOST"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("POSTGRES_", "GEMINI_", "HF_", "WANDB_", "DD_", "PUBLISH_HOST"))
+    }
     result = _compose_config({**env, "POSTGRES_PASSWORD": "example", "HF_TOKEN": "hf_example"}, tmp_path)
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)

@@ -47,11 +47,11 @@ class Deployment:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, *cmd: str) -> None:
-        log = open(self.workdir / f"{name}.log", "wb")
         # Own process group, so teardown also reaches the run workers the code server spawns.
-        self.procs[name] = subprocess.Popen(
-            cmd, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with open(self.workdir / f"{name}.log", "wb") as log:
+            self.procs[name] = subprocess.Popen(
+                cmd, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def logs(self) -> str:
         return "\n".join(

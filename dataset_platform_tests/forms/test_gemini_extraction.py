@@ -322,3 +322,13 @@ def test_page_listing_is_natural_order(tmp_path):
     assert [p["name"] for p in manifest["pages"]] == [f"page_{i:02d}.png" for i in range(1, 12)]
     assert manifest["readable"] and manifest["pages"][0]["width"] == 24 and len(manifest["pages"][0]["sha256"]) == 64
     assert Path(manifest["pages"][0]["path"]).is_absolute()
+
+
+def test_unavailable_model_yields_failed_records_through_the_resource(tmp_path):
+    from dataset_platform.resources.models import ExtractionModels
+
+    seen = []
+    dirs = [make_form_set(tmp_path, "a"), make_form_set(tmp_path, "b")]
+    records = ExtractionModels().extract(dirs, FLASH, on_progress=lambda done, total, r: seen.append(done))
+    assert [r.form_set_id for r in records] == ["a", "b"] and seen == [1, 2]
+    assert all(r.extraction is None and r.error.startswith("model unavailable: GEMINI_API_KEY") for r in records)

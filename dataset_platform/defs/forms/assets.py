@@ -177,6 +177,7 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         write_ground_truth,
     )
 
+    review_db.check_connection()  # retries with backoff, then a clear error naming the (masked) URL
     forms_dir = settings.form_sets_dir()
     folders = (
         [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []

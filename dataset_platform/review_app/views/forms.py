@@ -244,7 +244,6 @@ def main() -> None:
     base_key = f"base:{form_set_id}"
     if base_key not in st.session_state or f"{form_set_id}:form_info.province" not in st.session_state:
         st.session_state[base_key] = _load_base(form_set_id, history)
-    base = st.session_state[base_key]
 
     left, right = st.columns([5, 6], gap="medium")
     with left:
