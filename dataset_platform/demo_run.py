@@ -10,9 +10,8 @@ import os
 import time
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
 from dataset_platform.common import settings
+from dataset_platform.defs.forms.partitions import range_tags, sync_form_set_partitions
 
 FORM_ASSETS = ["raw_form_images", "llm_extractions"]
 DATASET_ASSETS = ["ground_truth_dataset", "datadog_dataset", "experiment_results"]
@@ -38,15 +37,12 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
     instance = instance or _instance()
     failures = 0
 
-    form_set_ids = sorted(p.name for p in settings.form_sets_dir().iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not form_set_ids:
-        raise SystemExit("no form sets found: run `dataset-platform demo-data` first")
-    instance.add_dynamic_partitions("form_sets", form_set_ids)
-    keys = instance.get_dynamic_partitions("form_sets")  # the partition order Dagster uses for ranges
+    keys = sync_form_set_partitions(instance)
+    if not keys:
+        raise SystemExit(f"no form sets under {settings.form_sets_dir()}: run `dataset-platform demo-data` first")
 
     steps: list[tuple[str, list[str], dict]] = [
-        (f"forms ({len(form_set_ids)} form sets)", FORM_ASSETS,
-         {"tags": {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}}),
+        (f"forms ({len(keys)} form sets, one run)", FORM_ASSETS, {"tags": range_tags(keys)}),
         ("datasets and experiments", DATASET_ASSETS, {}),
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
     ]  # fmt: skip

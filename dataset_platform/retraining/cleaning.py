@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,11 +25,16 @@ URL_PATTERN = rf"https?://[^{WHITESPACE}]+|www\.[^{WHITESPACE}]+"
 HTML_TAG_PATTERN = r"</?[A-Za-z!][^<>]*>"
 WHITESPACE_RUN = f"{_WS_CLASS}+"
 
+# Whitespace that is not already a single plain space: a run with a non-space character or two spaces.
+_WS_NO_SPACE = WHITESPACE.replace(" ", "")
+_NOISY_WHITESPACE = f"[{_WS_NO_SPACE}]|  "
+_NOISY_WHITESPACE_RUN = f" ?(?:[{_WS_NO_SPACE}]|  )[{WHITESPACE}]*"
+_MAY_HAVE_URL = r"https?://|www\."
+_MAY_HAVE_TAG = r"</?[A-Za-z!]"
+
 _URL_RE = re.compile(URL_PATTERN)
 _HTML_RE = re.compile(HTML_TAG_PATTERN)
 _WS_RE = re.compile(WHITESPACE_RUN)
-
-SOURCE_RANK = {"misclassified": 0, "correct": 1}
 
 
 def clean_text(text: str) -> str:
@@ -37,15 +43,30 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _WS_RE.sub(" ", text).strip(" "))
 
 
-def clean_texts(texts: pa.Array | pa.ChunkedArray | pd.Series) -> pa.ChunkedArray | pa.Array:
-    """``clean_text`` over a whole column in Arrow's C++ kernels."""
+def clean_texts(texts: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
+    """``clean_text`` over a whole column in Arrow's C++ kernels.
+
+    Each regex pass runs only on the rows a cheap match says it can change (most rows have no URL,
+    no tag and only single spaces), and NFC only on non-ASCII rows (ASCII is always NFC).
+    """
     if isinstance(texts, pd.Series):
         texts = pa.array(texts, pa.large_string())
-    out = pc.replace_substring_regex(texts, URL_PATTERN, " ")
-    out = pc.replace_substring_regex(out, HTML_TAG_PATTERN, " ")
-    out = pc.replace_substring_regex(out, WHITESPACE_RUN, " ")
+    out = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    out = _replace_where(out, _MAY_HAVE_URL, URL_PATTERN)
+    out = _replace_where(out, _MAY_HAVE_TAG, HTML_TAG_PATTERN)
+    out = _replace_where(out, _NOISY_WHITESPACE, _NOISY_WHITESPACE_RUN)
     out = pc.utf8_trim(out, characters=" ")
-    return pc.utf8_normalize(out, form="NFC")
+    non_ascii = pc.invert(pc.string_is_ascii(out))
+    if pc.any(non_ascii).as_py():
+        out = pc.replace_with_mask(out, non_ascii, pc.utf8_normalize(pc.filter(out, non_ascii), form="NFC"))
+    return out
+
+
+def _replace_where(values: pa.Array, prefilter: str, pattern: str) -> pa.Array:
+    mask = pc.fill_null(pc.match_substring_regex(values, prefilter), False)
+    if not pc.any(mask).as_py():
+        return values
+    return pc.replace_with_mask(values, mask, pc.replace_substring_regex(pc.filter(values, mask), pattern, " "))
 
 
 @dataclass
@@ -69,51 +90,49 @@ def clean_records(records: pa.Table | pd.DataFrame, label: str) -> tuple[pd.Data
     the latest review, then the lowest complaint id; this order does not depend on insertion order.
     """
     table = records if isinstance(records, pa.Table) else pa.Table.from_pandas(records, preserve_index=False)
+    table = table.combine_chunks()
     mapping = LABEL_MAPPINGS[label]
     stats = CleanStats(rows_in=table.num_rows)
 
     grievance = clean_texts(table.column("text"))
-    label_ids = pc.index_in(table.column("label"), value_set=pa.array(sorted(mapping, key=mapping.get)))
-    df = pd.DataFrame(
-        {
-            "complaint_id": table.column("complaint_id").to_numpy(),
-            "grievance": grievance.to_pandas(types_mapper=pd.ArrowDtype),
-            "label": label_ids.to_pandas(types_mapper=pd.ArrowDtype),
-            "source": table.column("source").to_pandas(),
-            "raw_label": table.column("label").to_pandas(),
-            "reviewed_at": (
-                table.column("reviewed_at").to_pandas()
-                if "reviewed_at" in table.column_names
-                else pd.Series(pd.NaT, index=range(table.num_rows))
-            ),
-        }
-    )
-
-    unknown = df["label"].isna()
-    stats.unknown_labels = {str(k): int(v) for k, v in df.loc[unknown, "raw_label"].value_counts(dropna=False).items()}
+    raw_labels = table.column("label")
+    names = pa.array(sorted(mapping, key=mapping.get), raw_labels.type)
+    label_ids = pc.fill_null(pc.index_in(raw_labels, value_set=names), -1).to_numpy().astype(np.int64)
+    unknown = label_ids < 0
+    if unknown.any():
+        counts = pc.value_counts(pc.filter(raw_labels, pa.array(unknown))).to_pylist()
+        stats.unknown_labels = {str(c["values"]): int(c["counts"]) for c in counts}
     stats.dropped["label_not_in_mapping"] = int(unknown.sum())
-    df = df[~unknown]
-    empty = df["grievance"].str.len() == 0
+    empty = (pc.binary_length(grievance).to_numpy(zero_copy_only=False) == 0) & ~unknown
     stats.dropped["empty_text"] = int(empty.sum())
-    df = df[~empty]
+    (valid,) = np.nonzero(~unknown & ~empty)
 
-    df = df.assign(_rank=df["source"].map(SOURCE_RANK), _ts=df["reviewed_at"].fillna(pd.Timestamp.min))
-    df = df.sort_values(
-        ["_rank", "_ts", "complaint_id", "label"], ascending=[True, False, True, True], kind="mergesort"
-    )
-    dup = df["grievance"].duplicated(keep="first")
-    stats.duplicates_removed = int(dup.sum())
+    complaint_id = table.column("complaint_id").to_numpy(zero_copy_only=False).astype(np.int64)
+    correct = pc.equal(table.column("source"), "correct").to_numpy(zero_copy_only=False).astype(np.int8)
+    if "reviewed_at" in table.column_names:
+        reviewed = table.column("reviewed_at").cast(pa.int64())
+        reviewed_at = pc.fill_null(reviewed, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
+    else:
+        reviewed_at = np.zeros(table.num_rows, dtype=np.int64)
+    codes = pc.dictionary_encode(grievance).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    # Priority order (misclassified, latest review, lowest id, lowest label); first of each text wins.
+    order = valid[np.lexsort((label_ids[valid], complaint_id[valid], -reviewed_at[valid], correct[valid]))]
+    _, first = np.unique(codes[order], return_index=True)
+    keep = order[first]
+    stats.duplicates_removed = int(len(order) - len(keep))
     if stats.duplicates_removed:
-        labels_per_text = df.loc[df["grievance"].isin(df.loc[dup, "grievance"]), ["grievance", "label"]]
-        stats.conflicting_label_duplicates = int((labels_per_text.groupby("grievance")["label"].nunique() > 1).sum())
-    df = df[~dup].sort_values(["complaint_id", "source"], kind="mergesort")
+        pairs = np.unique(codes[valid] * len(mapping) + label_ids[valid])
+        stats.conflicting_label_duplicates = int((np.bincount(pairs // len(mapping)) > 1).sum())
+    keep = keep[np.lexsort((1 - correct[keep], complaint_id[keep]))]
 
+    take = pa.array(keep)
     out = pd.DataFrame(
         {
-            "complaint_id": df["complaint_id"].astype("int64").to_numpy(),
-            "grievance": df["grievance"].astype(object).to_numpy(),
-            "label": df["label"].astype("int64").to_numpy(),
-            "source": df["source"].astype(object).to_numpy(),
+            "complaint_id": complaint_id[keep],
+            "grievance": pc.take(grievance, take).to_numpy(zero_copy_only=False),
+            "label": label_ids[keep],
+            "source": np.where(correct[keep] == 1, "correct", "misclassified").astype(object),
         }
     )
     stats.rows_out = len(out)

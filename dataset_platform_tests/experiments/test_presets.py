@@ -55,6 +55,8 @@ def test_quick_test_preset_runs_two_records(tiny_ground_truth, models, gemini):
     [config] = entry["configs"]
     assert config["status"] == "completed" and config["summary"]["overall_accuracy"] == 1.0
     assert result.dagster_run.tags["experiments/preset"] == "experiment_quick_test"
+    [check] = result.get_asset_check_evaluations()  # the regression check runs with every preset
+    assert check.check_name == "accuracy_not_regressed" and check.passed
 
 
 def test_temperature_sweep_preset(tiny_ground_truth, models, gemini):
