@@ -83,10 +83,13 @@ def platform(url: str, label: str, out: Path) -> dict:
     from dataset_platform.common import db
     from dataset_platform.retraining import pipeline
 
+    started = time.perf_counter()
     stats = pipeline.run_pull(db.make_engine(url), label)
+    pulled = time.perf_counter()
     report = pipeline.run_clean_split(label)
     return {"n_misclassified": stats.n_misclassified, "n_correct": stats.n_correct, "records": report["num_samples"],
-            "splits": report["split"]["sizes"]}  # fmt: skip
+            "splits": report["split"]["sizes"], "pull_seconds": round(pulled - started, 2),
+            "clean_split_seconds": round(time.perf_counter() - pulled, 2)}  # fmt: skip
 
 
 def worker(kind: str, url: str, out: Path) -> None:
@@ -157,6 +160,7 @@ def run_worker(kind: str, url: str, out: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 complaints and 30,000 reviewed rows")
+    parser.add_argument("--repeat", type=int, default=2, help="alternating runs of each; the best time is kept")
     parser.add_argument("--worker", choices=["naive", "platform"])
     parser.add_argument("--url")
     parser.add_argument("--out", type=Path)
@@ -173,8 +177,15 @@ def main() -> None:
         url = server.create_database("retraining_bench")
         load_seconds = load(url, n_complaints, n_reviews)
         print(f"loaded {n_complaints:,} complaints + {n_reviews:,} reviewed rows with COPY in {load_seconds:.1f}s")
+        runs: dict[str, list[dict]] = {"naive": [], "platform": []}
         with tempfile.TemporaryDirectory() as tmp:
-            results = {kind: run_worker(kind, url, Path(tmp) / kind) for kind in ("naive", "platform")}
+            for i in range(args.repeat):  # alternate, so background load hits both alike; keep each one's best
+                for kind in ("naive", "platform"):
+                    runs[kind].append(run_worker(kind, url, Path(tmp) / f"{kind}{i}"))
+        results = {kind: min(r, key=lambda x: x["work_seconds"]) for kind, r in runs.items()}
+        for kind, r in runs.items():
+            results[kind]["peak_rss_mib"] = max(x["peak_rss_mib"] for x in r)
+            print(kind, "runs:", [round(x["work_seconds"], 2) for x in r])
     finally:
         server.stop()
 
@@ -191,6 +202,8 @@ def main() -> None:
         "memory_ratio": round(platform_r["peak_rss_mib"] / naive_r["peak_rss_mib"], 2),
         "naive_process_seconds": round(naive_r["process_seconds"], 2),
         "platform_process_seconds": round(platform_r["process_seconds"], 2),
+        "repeat": args.repeat,
+        "platform_phases": {x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS},
         "records": {k: {label: v["labels"][label]["records"] for label in LABELS} for k, v in results.items()},
         "same_pull_sizes": all(
             (naive_r["labels"][x]["n_misclassified"], naive_r["labels"][x]["n_correct"])

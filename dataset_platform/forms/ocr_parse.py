@@ -58,6 +58,7 @@ def _stripped(text: str) -> str:
     return _MARKS.sub("", text)
 
 
+_PLACE_WORDS = ("สิบ", "รอย", "พัน")  # stripped forms; polling-station counts stay below ten thousand
 _WORDS_BY_STRIPPED = {_stripped(w): w for w in NUMBER_WORDS}
 _STRIPPED_WORDS = sorted(_WORDS_BY_STRIPPED, key=len, reverse=True)
 
@@ -98,8 +99,11 @@ def read_thai_number_words(text: str | None) -> tuple[int | None, str | None]:
         if match is None:
             # one misread letter in a word of three or more letters
             match = next(
-                (w for w in _STRIPPED_WORDS if len(w) >= 3 and _one_letter_off(plain[i : i + len(w)], w)), None
-            )
+                (w for w in _STRIPPED_WORDS if _one_letter_off(plain[i : i + len(w)], w)
+                 # two-letter words only before a place word (``ทาร้อย`` → ``ห้าร้อย``)
+                 and (len(w) >= 3 or any(plain.startswith(v, i + 2) for v in _PLACE_WORDS))),
+                None,
+            )  # fmt: skip
             if match is None:
                 # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
                 skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
@@ -216,8 +220,8 @@ def _is_digit_cell(token: str) -> bool:
 def _clean_name(name: str) -> str | None:
     name = re.sub(r"^[^\u0e01-\u0e4e]+", "", name).strip()
     for title in TITLES:
-        at = name.find(title, 0, len(title) + 2)
-        if 0 < at <= 2:  # a stray glyph from the table rule before the title
+        at = name.find(title, 0, len(title) + 4)
+        if 0 < at <= 4 and " " not in name[:at]:  # stray glyphs from the table rule before the title
             name = name[at:]
             break
     return re.sub(r"\s+", " ", name) or None
@@ -225,7 +229,7 @@ def _clean_name(name: str) -> str | None:
 
 def _has_title(text: str) -> bool:
     text = text.lstrip()
-    return any(0 <= text.find(title, 0, len(title) + 2) <= 2 for title in TITLES)
+    return any(0 <= text.find(title, 0, len(title) + 4) <= 4 for title in TITLES)
 
 
 def parse_candidate_row(line: str) -> CandidateRow | None:
@@ -234,13 +238,15 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
     m = re.match(rf"^[\s\.,:;'`»«>-]*([{_DIGIT}]{{1,2}})[\s\.]+(?=\S)", line)
     number = int(thai_digits_to_arabic(m.group(1))) if m else None
     rest = line[m.end() :] if m else line
-    if m is None:
-        # the number cell misread as a glyph or two (``>``, ``ฆซ``): skip it when a titled name follows
-        junk = re.match(r"^\s*(\S{1,3})\s+(?=\S)", line)
-        if junk and not junk.group(1).startswith(TITLES) and _has_title(line[junk.end() :]):
-            rest = line[junk.end() :]
+    # cells glued together by the OCR (``ประชาชาติ263สองร้อย``): split where Thai letters meet digits
+    rest = re.sub(rf"(?<=[\u0e01-\u0e4e])(?=[{_DIGIT}])|(?<=[{_DIGIT}])(?=[\u0e01-\u0e4e])", " ", rest)
     # punctuation-only tokens are specks and table rules, not cells
     tokens = [t for t in rest.split() if re.search(rf"[{_DIGIT}A-Za-z\u0e01-\u0e4e]", t)]
+    if m is None:
+        # the number cell misread as a glyph or two (``>``, ``ฆ``, ``ab``): drop it when a titled name follows
+        titled = next((k for k, t in enumerate(tokens[:3]) if _has_title(t)), None)
+        if titled:
+            tokens = tokens[titled:]
     if len(tokens) < 2:
         return None
     # the number-words column: the longest run of trailing tokens that reads as a number
@@ -267,8 +273,8 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
     middle = tokens[: cut - digit_tokens]
     if len(middle) < 2 or not any(_THAI_LETTER.search(t) for t in middle):
         return None  # a candidate has at least a name and a family name
-    if number is None and not _has_title(middle[0]):
-        return None
+    if number is None and not _has_title(middle[0]) and (words_value is None or not digit_tokens):
+        return None  # without a number or a title, only a full digits + words pair makes a row
     # name = title+first name, family name (two tokens; three when the title stands apart);
     # the party is the rest, written without spaces
     n_name = 3 if middle[0] in TITLES and len(middle) > 3 else 2
@@ -372,14 +378,16 @@ def _solved(field: str, b: dict[str, int | None], vote_sum: int | None) -> list[
 
     out = []
     used, good, bad, nv = b["ballots_used"], b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"]
-    if field == "good_ballots" and vote_sum is not None:
-        out.append(vote_sum)
     if field == "ballots_used" and known("good_ballots", "bad_ballots", "no_vote_ballots"):
         out.append(good + bad + nv)  # type: ignore[operator]
     if field in ("good_ballots", "bad_ballots", "no_vote_ballots") and used is not None:
         others = [b[f] for f in ("good_ballots", "bad_ballots", "no_vote_ballots") if f != field]
         if None not in others:
             out.append(used - sum(others))  # type: ignore[arg-type]
+    # the candidates' votes come last: a misread row that passed the words check is likelier than
+    # two page-1 numbers that happen to balance
+    if field == "good_ballots" and vote_sum is not None:
+        out.append(vote_sum)
     if field == "ballots_allocated" and known("ballots_used", "ballots_remaining"):
         out.append(b["ballots_used"] + b["ballots_remaining"])  # type: ignore[operator]
     if field == "ballots_remaining" and known("ballots_allocated", "ballots_used"):

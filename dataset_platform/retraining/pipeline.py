@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from dataset_platform.common import atomic
@@ -21,8 +22,17 @@ def run_pull(engine: sa.Engine, label: str, **options) -> pull.PullStats:
     return stats
 
 
+def _return_freed_memory_promptly() -> None:
+    """Arrow's jemalloc keeps freed pages for a while; cleaning makes several column-sized temporaries."""
+    try:
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # built without jemalloc: the system allocator already returns memory
+        pass
+
+
 def run_clean_split(label: str, pull_path: Path | None = None, out_dir: Path | None = None) -> dict:
     """Clean, deduplicate and split a pull; the split folder is replaced as a whole. Returns the report."""
+    _return_freed_memory_promptly()
     table = pull.read_pull(pull_path or paths.pull_file(label))
     cleaned, clean_stats = cleaning.clean_records(table, label)
     del table

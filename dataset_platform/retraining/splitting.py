@@ -26,6 +26,7 @@ RATIOS = (0.8, 0.1, 0.1)
 RANDOM_STATE = 42
 MIN_CLASS_FOR_ALL_SPLITS = 10
 COLUMNS = ("complaint_id", "grievance", "label", "source")
+HASH_CHUNK = 50_000
 
 
 @dataclass
@@ -117,9 +118,12 @@ def content_hash(splits: dict[str, pd.DataFrame]) -> str:
         h.update(f"{split}:{len(df)}\n".encode())
         h.update(df["complaint_id"].to_numpy(dtype="<i8").tobytes())
         h.update(df["label"].to_numpy(dtype="<i8").tobytes())
-        h.update("\x1f".join(df["source"].tolist()).encode())
-        h.update(b"\x1e")
-        h.update("\x1f".join(df["grievance"].tolist()).encode())
+        for column in ("source", "grievance"):
+            values = df[column]
+            for start in range(0, len(values), HASH_CHUNK):  # bounded temporary Python strings
+                h.update("\x1f".join(values.iloc[start : start + HASH_CHUNK].astype(str).tolist()).encode())
+                h.update(b"\x1f")
+            h.update(b"\x1e")
     return h.hexdigest()
 
 

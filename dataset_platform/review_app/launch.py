@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,18 @@ def launch(*, host: str = "127.0.0.1", port: int = 8501) -> int:
         # The app has no login: anyone who can reach the port can write reviews.
         print(f"warning: serving the review app on {host}, reachable beyond this machine; it has no login", file=sys.stderr)
     print(f"review app on http://{host}:{port}", file=sys.stderr)
+    proc = subprocess.Popen(streamlit_command(host, port))
+    # A service manager stops us with SIGTERM: pass it on so no orphaned server keeps the port.
+    forwarded = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda signum, _frame: proc.send_signal(signum)) for sig in forwarded}
     try:
-        return subprocess.call(streamlit_command(host, port))
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:  # Ctrl+C reached the server too; wait for it to stop
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else code

@@ -54,10 +54,23 @@ def reviews(engine) -> list[sa.Row]:
         return conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id)).all()
 
 
-def test_queue_starts_with_the_failed_form(engine):
+def test_queue_starts_with_the_failed_form_and_shows_the_status_strip(engine, monkeypatch):
+    monkeypatch.setenv("DAGSTER_UI_URL", "http://dagster.internal:3000")
+    store.save_extraction_review(engine, "cnx-d03-s012", GOOD, "Somchai")
     at = open_app()
     assert next(s for s in at.selectbox if s.label == "Form set").value == "kkc-d02-s007"
     assert any("Model extraction failed: ResourceExhausted" in w.value for w in at.warning)
+    assert any("Ground truth** not built yet" in c.value and "**1** form reviews since" in c.value for c in at.caption)
+    [link] = at.get("link_button")
+    assert link.proto.url == "http://dagster.internal:3000/assets/ground_truth_dataset"
+
+
+def test_page_images_zoom(engine):
+    at = open_app()
+    assert len(at.image) == 2  # the page and its full-size version
+    at.select_slider(key="zoom").set_value(3.0).run()
+    at.slider(key="pan_y").set_value(50).run()
+    assert not at.exception and len(at.image) == 2
 
 
 def test_saving_a_correction(engine):

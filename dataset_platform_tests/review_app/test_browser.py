@@ -86,10 +86,14 @@ def review_server(db_url: str, home: Path, log: Path):
         proc.wait(timeout=20)
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished rerunning the script."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+def settle(page, sync_api) -> None:
+    """Wait until Streamlit has started, then finished, rerunning the script after an interaction."""
+    running = page.locator('[data-testid="stStatusWidget"]')
+    try:
+        running.wait_for(state="visible", timeout=2_000)
+    except sync_api.TimeoutError:
+        pass  # the rerun finished before we looked
+    running.wait_for(state="hidden", timeout=60_000)
 
 
 def evaluate_sensor(instance, db_url: str, cursor: str | None):
@@ -113,28 +117,32 @@ def test_reviewer_corrects_a_form_in_chromium(demo_forms, db_url, platform_home,
         with review_server(db_url, platform_home, tmp_path / "server.log") as url, sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(url)
-            page.get_by_role("button", name="Save review").wait_for(timeout=60_000)
-            settle(page)
-            page.get_by_role("textbox", name="Your name (reviewer)", exact=True).fill(REVIEWER)
-            page.get_by_role("textbox", name="Your name (reviewer)", exact=True).press("Enter")
-            settle(page)
-            page.get_by_role("combobox", name="Form set").click()
-            page.keyboard.type(form_set_id)
-            page.keyboard.press("Enter")
-            settle(page)
-            district = page.get_by_role("textbox", name="เขต/อำเภอ · district", exact=True)
-            sync_api.expect(district).to_have_value("เมืองขอนแกน", timeout=30_000)  # the model's misreading
-            district.fill(truth["form_info"]["district"])
-            district.press("Enter")
-            settle(page)
-            page.get_by_role("button", name="Save review").click()
-            page.get_by_text("Saved review").wait_for(timeout=30_000)
-            settle(page)
-            page.screenshot(path=str(tmp_path / "review_app_full.png"), full_page=True)
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(tmp_path / "review_app.png"))
-            browser.close()
+            try:
+                page.goto(url)
+                page.get_by_role("button", name="Save review").wait_for(timeout=60_000)
+                settle(page, sync_api)
+                page.get_by_role("textbox", name="Your name (reviewer)", exact=True).fill(REVIEWER)
+                page.get_by_role("textbox", name="Your name (reviewer)", exact=True).press("Enter")
+                settle(page, sync_api)
+                page.get_by_role("combobox", name="Form set").click()
+                page.keyboard.type(form_set_id)
+                page.keyboard.press("Enter")
+                settle(page, sync_api)
+                district = page.get_by_role("textbox", name="เขต/อำเภอ · district", exact=True)
+                sync_api.expect(district).to_have_value("เมืองขอนแกน", timeout=30_000)  # the model's misreading
+                district.fill(truth["form_info"]["district"])
+                district.press("Enter")
+                settle(page, sync_api)
+                page.get_by_role("button", name="Save review").click()
+                page.get_by_text("Saved review").wait_for(timeout=30_000)
+                settle(page, sync_api)
+                page.screenshot(path=str(tmp_path / "review_app.png"))
+            except Exception:
+                page.screenshot(path=str(tmp_path / "failure.png"))
+                print(f"failure screenshot: {tmp_path / 'failure.png'}, server log: {tmp_path / 'server.log'}")
+                raise
+            finally:
+                browser.close()
 
         with engine.connect() as conn:
             row = conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id.desc())).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 
 from dataset_platform.review_app import launch
@@ -17,15 +19,29 @@ def test_command_binds_localhost_by_default():
     assert flags["--browser.gatherUsageStats"] == "false"
 
 
-def test_launch_runs_streamlit_and_warns_off_localhost(monkeypatch, capsys):
-    calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+class FakeServer:
+    def __init__(self, cmd):
+        self.cmd, self.signals = cmd, []
+
+    def send_signal(self, signum):
+        self.signals.append(signum)
+
+    def wait(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # as a service manager stopping `dataset-platform review`
+        return -signal.SIGTERM
+
+
+def test_launch_runs_streamlit_forwards_sigterm_and_warns_off_localhost(monkeypatch, capsys):
+    servers, handler = [], signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd: servers.append(FakeServer(cmd)) or servers[-1])
     assert launch.launch(host="127.0.0.1", port=9000) == 0
     assert "warning" not in capsys.readouterr().err
     assert launch.launch(host="0.0.0.0", port=9001) == 0
     assert "reachable beyond this machine" in capsys.readouterr().err
-    assert [c[c.index("--server.port") + 1] for c in calls] == ["9000", "9001"]
-    assert launch.launch(port=0) == 2 and len(calls) == 2
+    assert [s.cmd[s.cmd.index("--server.port") + 1] for s in servers] == ["9000", "9001"]
+    assert [s.signals for s in servers] == [[signal.SIGTERM], [signal.SIGTERM]]
+    assert signal.getsignal(signal.SIGTERM) is handler  # restored
+    assert launch.launch(port=0) == 2 and len(servers) == 2
 
 
 def test_cli_dispatches_to_launch(monkeypatch):
