@@ -11,7 +11,6 @@ the experiments' evaluators against the renders' ground truth. Writes bench/resu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -35,6 +34,7 @@ def _scorers():
 
         return vote_accuracy, field_accuracy, "dataset_platform.experiments.evaluators"
     except ImportError:  # the experiments package is optional for this benchmark
+
         def vote_accuracy(_input, output, expected):
             p = {c["candidate_number"]: c["vote_count"] for c in output["vote_results"]}
             e = {c["candidate_number"]: c["vote_count"] for c in expected["vote_results"]}
@@ -126,8 +126,10 @@ def main() -> int:
         "quick": args.quick,
     }
     print(f"1 worker : {result['pages_per_s_1_worker']:.3f} pages/s")
-    print(f"2 workers: {result['pages_per_s_2_workers']:.3f} pages/s  → speedup {result['speedup_2_vs_1']:.2f}× (aim ≥ 1.8)")
-    print(f"vote_accuracy clean {result['vote_accuracy_clean']} (aim ≥ 0.95), noisy {result['vote_accuracy_noisy']} (aim ≥ 0.85)")
+    speedup = result["speedup_2_vs_1"]
+    print(f"2 workers: {result['pages_per_s_2_workers']:.3f} pages/s  → speedup {speedup:.2f}× (aim ≥ 1.8)")
+    clean, noisy = result["vote_accuracy_clean"], result["vote_accuracy_noisy"]
+    print(f"vote_accuracy clean {clean} (aim ≥ 0.95), noisy {noisy} (aim ≥ 0.85)")
     print(f"field_accuracy clean {result['field_accuracy_clean']}, noisy {result['field_accuracy_noisy']}")
     for r in rows:
         if r["vote_accuracy"] < 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoterStatistics, VoteResult
+from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoteResult, VoterStatistics
 from dataset_platform.forms.thai import int_to_thai_words
 
 FORM_TYPE = "ส.ส. 5/18"

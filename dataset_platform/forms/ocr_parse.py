@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
 from typing import Sequence
 
-from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoterStatistics, VoteResult
-from dataset_platform.forms.thai import THAI_MONTHS, fix_ocr_thai, parse_thai_date, thai_digits_to_arabic, thai_words_to_int
+from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoteResult, VoterStatistics
+from dataset_platform.forms.thai import (
+    THAI_MONTHS,
+    fix_ocr_thai,
+    parse_thai_date,
+    thai_digits_to_arabic,
+    thai_words_to_int,
+)
 
 FORM_TYPE = "ส.ส. 5/18"
 
@@ -58,11 +64,6 @@ def _stripped(text: str) -> str:
     return _MARKS.sub("", text)
 
 
-_PLACE_WORDS = ("สิบ", "รอย", "พัน")  # stripped forms; polling-station counts stay below ten thousand
-_WORDS_BY_STRIPPED = {_stripped(w): w for w in NUMBER_WORDS}
-_STRIPPED_WORDS = sorted(_WORDS_BY_STRIPPED, key=len, reverse=True)
-
-
 def normalize_line(line: str) -> str:
     """NFC, ``ํา`` → ``ำ``, OCR table rules (``|``, ``[``) and stray quotes out, spaces kept."""
     line = fix_ocr_thai(unicodedata.normalize("NFC", line))
@@ -80,6 +81,53 @@ def _one_letter_off(a: str, b: str) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
 
 
+class _Vocabulary:
+    """Number words under one normalisation (tone marks stripped, or only the consonant skeleton left)."""
+
+    def __init__(self, normalise):
+        self.normalise = normalise
+        self.by_form = {normalise(w): w for w in NUMBER_WORDS}
+        self.forms = sorted(self.by_form, key=len, reverse=True)
+        self.places = tuple(normalise(w) for w in ("สิบ", "ร้อย", "พัน"))  # counts stay below ten thousand
+
+    def tokens(self, plain: str, fuzzy: bool) -> list[str] | None:
+        tokens: list[str] = []
+        i = skipped = 0
+        while i < len(plain):
+            match = next((w for w in self.forms if plain.startswith(w, i)), None)
+            if match is None and fuzzy:
+                # one misread letter; in a two-letter word only before a place word (``ทาร้อย`` → ``ห้าร้อย``)
+                # or as the last word (``สิบทก`` → ``สิบหก``)
+                match = next(
+                    (w for w in self.forms if len(w) >= 2 and _one_letter_off(plain[i : i + len(w)], w)
+                     and (len(w) >= 3 or any(plain.startswith(v, i + 2) for v in self.places)
+                          or (tokens and i + 2 == len(plain)))),
+                    None,
+                )  # fmt: skip
+            if match is None and fuzzy:
+                # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
+                skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
+                    plain.startswith(w, i + k) for w in self.forms)), None)  # fmt: skip
+                if skip is not None:
+                    skipped += skip
+                    i += skip
+                    continue
+            if match is None:
+                return None
+            tokens.append(self.by_form[match])
+            i += len(match)
+        return tokens
+
+
+def _skeleton_form(text: str) -> str:
+    return _VOWEL_MARKS.sub("", text).replace("\u0e33", "\u0e32")
+
+
+# First with tone marks stripped (what OCR loses most); then by consonant skeleton, for cells whose
+# upper vowels the OCR split off onto a line of their own (``สสบเอด`` → ``สี่สิบเอ็ด``).
+_VOCABULARIES = (_Vocabulary(lambda t: _stripped(t).replace("\u0e33", "\u0e32")), _Vocabulary(_skeleton_form))
+
+
 def read_thai_number_words(text: str | None) -> tuple[int | None, str | None]:
     """Thai number words as OCR'd (spaces, lost tone marks, junk) → (value, canonical words).
 
@@ -88,36 +136,17 @@ def read_thai_number_words(text: str | None) -> tuple[int | None, str | None]:
     """
     if not text:
         return None, None
-    raw = re.sub(r"[^\u0e01-\u0e4e]", "", fix_ocr_thai(text))
-    plain = _stripped(raw).replace("\u0e33", "\u0e32")  # ``ห้า`` read as ``หํา`` → ``หำ``; no number word has ำ
-    if not plain:
-        return None, None
-    tokens: list[str] = []
-    i = skipped = 0
-    while i < len(plain):
-        match = next((w for w in _STRIPPED_WORDS if plain.startswith(w, i)), None)
-        if match is None:
-            # one misread letter in a word of three or more letters
-            match = next(
-                (w for w in _STRIPPED_WORDS if _one_letter_off(plain[i : i + len(w)], w)
-                 # two-letter words only before a place word (``ทาร้อย`` → ``ห้าร้อย``)
-                 and (len(w) >= 3 or any(plain.startswith(v, i + 2) for v in _PLACE_WORDS))),
-                None,
-            )  # fmt: skip
-            if match is None:
-                # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
-                skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
-                    plain.startswith(w, i + k) for w in _STRIPPED_WORDS)), None)  # fmt: skip
-                if skip is None:
-                    return None, None
-                skipped += skip
-                i += skip
-                continue
-        tokens.append(_WORDS_BY_STRIPPED[match])
-        i += len(match)
-    canonical = "".join(tokens)
-    value = thai_words_to_int(canonical)
-    return (value, canonical) if value is not None else (None, None)
+    raw = re.sub(r"[^\u0e01-\u0e4e]", "", fix_ocr_thai(text))  # ``ห้า`` read as ``หํา`` → ``หำ`` → ``หา``
+    # exact readings first (marks stripped, then skeleton); a one-letter repair only when none exists
+    for vocabulary, fuzzy in ((_VOCABULARIES[0], False), (_VOCABULARIES[1], False), (_VOCABULARIES[0], True)):
+        plain = vocabulary.normalise(raw)
+        tokens = vocabulary.tokens(plain, fuzzy) if plain else None
+        if tokens:
+            canonical = "".join(tokens)
+            value = thai_words_to_int(canonical)
+            if value is not None:
+                return value, canonical
+    return None, None
 
 
 def _digits_of(text: str) -> tuple[int | None, bool]:
@@ -169,6 +198,26 @@ def _place_name(value: str) -> str | None:
     # Thai writes no spaces inside a name; OCR inserts them between glyph clusters
     value = re.sub(r"(?<=[\u0e01-\u0e4e])\s+(?=[\u0e01-\u0e4e])", "", value)
     return value or None
+
+
+def _province(value: str) -> str | None:
+    """The province as read, snapped to the official name it is closest to (pythainlp's list of 77)."""
+    name = _place_name(value)
+    if not name:
+        return None
+    from pythainlp.corpus import provinces
+
+    close = get_close_matches(name, sorted(provinces()), n=1, cutoff=0.6)
+    return close[0] if close else name
+
+
+def _election_date(label_value: str | None, announcement: str | None) -> str | None:
+    """The date by the label; the signature page repeats it, and a reading in Arabic digits (which OCR
+    reads reliably) wins over one in Thai digits."""
+    readings = [(v, _thai_date(v)) for v in (label_value, announcement) if v]
+    readings = [(v, d) for v, d in readings if d]
+    arabic = [d for v, d in readings if not re.search("[\u0e50-\u0e59]", v)]
+    return (arabic or [d for _, d in readings] or [None])[0]
 
 
 def _thai_date(value: str) -> str | None:
@@ -273,8 +322,11 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
     middle = tokens[: cut - digit_tokens]
     if len(middle) < 2 or not any(_THAI_LETTER.search(t) for t in middle):
         return None  # a candidate has at least a name and a family name
-    if number is None and not _has_title(middle[0]) and (words_value is None or not digit_tokens):
+    titled = _has_title(middle[0])
+    if number is None and not titled and (words_value is None or not digit_tokens):
         return None  # without a number or a title, only a full digits + words pair makes a row
+    if words_value is None and not (titled and clean):
+        return None  # unreadable words: only clean digits beside a titled name make a row (not specks)
     # name = title+first name, family name (two tokens; three when the title stands apart);
     # the party is the rest, written without spaces
     n_name = 3 if middle[0] in TITLES and len(middle) > 3 else 2
@@ -348,7 +400,14 @@ def _rules_held(b: dict[str, int | None], vote_sum: int | None) -> int:
 
 def _repair_ballots(numbers: dict[str, _Number], vote_sum: int | None) -> dict[str, int | None]:
     """Ballot statistics that satisfy the form's arithmetic when one reading is missing or misread."""
-    fields = ("ballots_allocated", "ballots_used", "good_ballots", "bad_ballots", "no_vote_ballots", "ballots_remaining")
+    fields = (
+        "ballots_allocated",
+        "ballots_used",
+        "good_ballots",
+        "bad_ballots",
+        "no_vote_ballots",
+        "ballots_remaining",
+    )
     b = {f: numbers[f].value if f in numbers else None for f in fields}
     for _ in range(2):
         held = _rules_held(b, vote_sum)
@@ -423,7 +482,7 @@ def parse_form_text(pages: Sequence[str] | str) -> FormExtraction:
     values: dict[str, str] = {}
     scores: dict[str, float] = {}
     rows: list[CandidateRow] = []
-    form_type = None
+    form_type = announcement = None
     for page in page_texts:
         labels_on_page, table_started = 0, False
         for raw_line in page.splitlines():
@@ -443,6 +502,9 @@ def parse_form_text(pages: Sequence[str] | str) -> FormExtraction:
                 continue
             if _is_table_header(line):
                 table_started = True
+                continue
+            if compact.startswith("ประกาศ") and announcement is None:
+                announcement = line.split("ณ", 1)[-1]
                 continue
             if compact.startswith(("หน้า", "ลงชื่อ", "(")):  # footer, signatures
                 continue
@@ -481,14 +543,16 @@ def parse_form_text(pages: Sequence[str] | str) -> FormExtraction:
     return FormExtraction(
         form_info=FormInfo(
             form_type=form_type,
-            province=_place_name(values["province"]) if "province" in values else None,
+            province=_province(values["province"]) if "province" in values else None,
             district=_place_name(values["district"]) if "district" in values else None,
             sub_district=_place_name(values["sub_district"]) if "sub_district" in values else None,
             constituency_number=number("constituency_number"),
             polling_station_number=number("polling_station_number"),
-            election_date=_thai_date(values["election_date"]) if "election_date" in values else None,
+            election_date=_election_date(values.get("election_date"), announcement),
         ),
-        voter_statistics=VoterStatistics(eligible_voters=number("eligible_voters"), voters_present=number("voters_present")),
+        voter_statistics=VoterStatistics(
+            eligible_voters=number("eligible_voters"), voters_present=number("voters_present")
+        ),
         ballot_statistics=BallotStatistics(**ballots),
         vote_results=results,
     )

@@ -301,9 +301,7 @@ def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOpti
     return images
 
 
-def render_form_set(
-    extraction: FormExtraction, out_dir: Path, options: RenderOptions = RenderOptions()
-) -> list[Path]:
+def render_form_set(extraction: FormExtraction, out_dir: Path, options: RenderOptions = RenderOptions()) -> list[Path]:
     """Write ``page_01.png`` … (``.jpg`` when the noise has a JPEG quality) into ``out_dir``."""
     from dataset_platform.common.atomic import write_bytes
 

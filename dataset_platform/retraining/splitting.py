@@ -26,7 +26,6 @@ RATIOS = (0.8, 0.1, 0.1)
 RANDOM_STATE = 42
 MIN_CLASS_FOR_ALL_SPLITS = 10
 COLUMNS = ("complaint_id", "grievance", "label", "source")
-HASH_CHUNK = 50_000
 
 
 @dataclass
@@ -111,7 +110,10 @@ def split_filename(split: str) -> str:
 
 
 def content_hash(splits: dict[str, pd.DataFrame]) -> str:
-    """sha256 of the rows themselves (not parquet bytes, which change with the writer's version)."""
+    """sha256 of the rows themselves (not parquet bytes, which change with the writer's version).
+
+    Strings are hashed as their UTF-8 lengths plus bytes, read from Arrow buffers: no Python str per row.
+    """
     h = hashlib.sha256()
     for split in SPLITS:
         df = splits[split]
@@ -119,12 +121,20 @@ def content_hash(splits: dict[str, pd.DataFrame]) -> str:
         h.update(df["complaint_id"].to_numpy(dtype="<i8").tobytes())
         h.update(df["label"].to_numpy(dtype="<i8").tobytes())
         for column in ("source", "grievance"):
-            values = df[column]
-            for start in range(0, len(values), HASH_CHUNK):  # bounded temporary Python strings
-                h.update("\x1f".join(values.iloc[start : start + HASH_CHUNK].astype(str).tolist()).encode())
-                h.update(b"\x1f")
-            h.update(b"\x1e")
+            _update_with_strings(h, df[column])
     return h.hexdigest()
+
+
+def _update_with_strings(h, values: pd.Series) -> None:
+    arr = pa.array(values, pa.large_string()) if not isinstance(values.dtype, pd.ArrowDtype) else pa.array(values)
+    arr = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).cast(pa.large_string())
+    if arr.null_count:
+        raise ValueError("split columns must not contain nulls")
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype="<i8")[arr.offset : arr.offset + len(arr) + 1]
+    h.update(np.diff(offsets).astype("<i8").tobytes())
+    if len(arr):
+        h.update(memoryview(data_buf)[offsets[0] : offsets[-1]])
 
 
 def write_splits(splits: dict[str, pd.DataFrame], directory: Path, label: str) -> dict[str, Path]:

@@ -144,3 +144,10 @@ def test_disagreeing_digits_and_words_resolved_by_the_vote_sum():
 def test_empty_text_gives_an_empty_extraction():
     e = parse_form_text(["", "   \n"])
     assert e.vote_results == [] and e.form_info.province is None and e.ballot_statistics.good_ballots is None
+
+
+def test_province_snaps_to_the_official_name_and_the_date_prefers_arabic_digits():
+    page_1 = "จังหวัด ฏเก็ต\nวันที่เลือกตั้ง ๒๕ มีนาคม ๒๕๐๒\n"
+    signatures = "ลงชื่อ .......... กรรมการ\nประกาศ ณ 24 มีนาคม 2562\n"
+    e = parse_form_text([page_1, signatures])
+    assert (e.form_info.province, e.form_info.election_date) == ("ภูเก็ต", "2019-03-24")

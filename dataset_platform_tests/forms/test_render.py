@@ -40,7 +40,12 @@ def test_random_extractions_are_realistic_and_consistent():
 
 @pytest.mark.parametrize(
     "digits, separators, value, expected",
-    [("arabic", True, 12345, "12,345"), ("thai", True, 1964, "๑,๙๖๔"), ("thai", False, 1964, "๑๙๖๔"), ("arabic", False, 7, "7")],
+    [
+        ("arabic", True, 12345, "12,345"),
+        ("thai", True, 1964, "๑,๙๖๔"),
+        ("thai", False, 1964, "๑๙๖๔"),
+        ("arabic", False, 7, "7"),
+    ],
 )
 def test_number_formatting(digits, separators, value, expected):
     nums = _Numbers(RenderOptions(digits=digits, thousands_separator=separators), random.Random(0))
