@@ -223,6 +223,11 @@ def default_workers() -> int:
 
 def _init_worker() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    # pay the imports when the pool starts, not on each worker's first page
+    import numpy  # noqa: F401
+    import pytesseract  # noqa: F401
+    import scipy.ndimage  # noqa: F401
+    from PIL import Image  # noqa: F401
 
 
 def shared_pool(workers: int | None = None) -> ProcessPoolExecutor:

@@ -11,7 +11,13 @@ import pytest
 from dataset_platform.defs import experiments as experiments_defs
 from dataset_platform.defs.experiments.schedules import weekly_experiments_schedule
 from dataset_platform.experiments import history
-from dataset_platform.experiments.config import DEFAULT_MODEL_CONFIGS, ExperimentConfigError, validate_plan
+from dataset_platform.defs.experiments.jobs import experiment_jobs
+from dataset_platform.experiments.config import (
+    DEFAULT_MODEL_CONFIGS,
+    ExperimentConfigError,
+    model_config_name,
+    validate_plan,
+)
 from dataset_platform.resources.datadog import DatadogLLMObs
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
@@ -32,17 +38,17 @@ def test_presets_are_registered_with_their_config():
         "experiment_cost_optimization": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"], None),
         "experiment_weekly": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"], None),
     }
-    from dataset_platform.experiments.config import model_config_name
-
     for name, (configs, sample_size) in expected.items():
-        plan = validate_plan(_job_config(defs, name))
+        job = defs.resolve_job_def(name)
+        run_config = job.run_config_schema.config_type  # the job resolves with its preset config
+        assert run_config is not None
+        plan = validate_plan(_preset_config(name))
         assert [model_config_name(s) for s in plan.model_configs] == configs
         assert plan.sample_size == sample_size
+        assert dg.validate_run_config(job, {"ops": {"experiment_results": {"config": _preset_config(name)}}})
 
 
-def _job_config(defs: dg.Definitions, name: str) -> dict:
-    from dataset_platform.defs.experiments.jobs import experiment_jobs
-
+def _preset_config(name: str) -> dict:
     [job] = [j for j in experiment_jobs if j.name == name]
     return job.config["ops"]["experiment_results"]["config"]
 
