@@ -306,8 +306,10 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
         value, canonical = read_thai_number_words("".join(tokens[k:]))
         if value is not None:
             words_value, words_text, cut = value, canonical, k
-    if words_value is None and len(tokens) >= 3 and _is_digit_cell(tokens[-2]) and _THAI_LETTER.search(tokens[-1]):
-        words_text, cut = tokens[-1], len(tokens) - 1  # unreadable words; the digits still count
+    last_has_digit = re.search(rf"[{_DIGIT}]", tokens[-1]) is not None
+    if words_value is None and len(tokens) >= 3 and not last_has_digit and re.search(rf"[{_DIGIT}]", tokens[-2]):
+        # unreadable words (``aua``): the digits still count; Latin garbage is no reading of Thai words
+        words_text, cut = (tokens[-1] if _THAI_LETTER.search(tokens[-1]) else None), len(tokens) - 1
     digits, clean, thai, digit_tokens = None, False, False, 0
     while cut - digit_tokens - 1 >= 1 and _is_digit_cell(tokens[cut - digit_tokens - 1]) and digit_tokens < 3:
         digit_tokens += 1

@@ -67,7 +67,11 @@ PAGE_4 = """คณะกรรมการประจําหน่วยเ�
         ("ยีลิบแปด", 28, "ยี่สิบแปด"),  # one misread letter
         ("หนึ่งร้อยสีสิบหํา", 145, "หนึ่งร้อยสี่สิบห้า"),  # ้ read as ํ
         ("ศูนย์", 0, "ศูนย์"),
+        ("สสบเอด", 41, "สี่สิบเอ็ด"),  # upper vowels split off onto a line of their own
+        ("หนึ่งร้อยสิบทก", 116, "หนึ่งร้อยสิบหก"),  # last word misread
+        ("ทํ้าร้อยเก๋าสิบสี", 594, "ห้าร้อยเก้าสิบสี่"),
         ("คําแสน", None, None),  # a family name, not a number
+        ("ใจดี", None, None),
         ("พลังประชารัฐ", None, None),
         ("", None, None),
     ],
@@ -108,6 +112,25 @@ def test_candidate_row_words_do_not_swallow_the_digits():
     row = parse_candidate_row("2 นาย สมชาย ใจดี  เพื่อ ไทย 1,234 หนึ่งพันสองร้อย สามสิบสี่")
     assert row is not None
     assert (row.name, row.party, row.digits, row.words_value) == ("นายสมชาย ใจดี", "เพื่อไทย", 1234, 1234)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "๑  ew  P      we          ส4  va ๕ซ๕",  # upper marks of a row, split off by the OCR
+        "a a  a          aa  or             & เ  a",
+        "1. การใช้สิทธิเลือกตั้ง",
+        "ผลการนับคะแนนเลือกตั้งของผู้สมัครแต่ละราย",
+    ],
+)
+def test_junk_lines_are_no_candidate_rows(line):
+    assert parse_candidate_row(line) is None
+
+
+def test_row_with_unreadable_words_keeps_its_clean_digits():
+    row = parse_candidate_row("15 นางสาวณัฐพล ศรีสข    ประชาชาติ             14 aua")
+    assert row is not None
+    assert (row.number, row.party, row.digits, row.words_value, row.words_text) == (15, "ประชาชาติ", 14, None, None)
 
 
 def test_parse_form_set_text():
