@@ -8,7 +8,6 @@ extraction already made for that record) or locally with the same evaluator func
 from __future__ import annotations
 
 import random
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,14 +127,6 @@ def _score_in_datadog(
     return rows, summary, outcome
 
 
-def _release_ocr_workers() -> None:
-    """Stop the OCR process pool once a config is done: idle spawn workers left for interpreter exit
-    keep a Dagster step subprocess from exiting."""
-    ocr = sys.modules.get("dataset_platform.forms.ocr")
-    if ocr is not None:
-        ocr.shutdown_pool()
-
-
 def run_model_config(
     spec: ModelSpec,
     plan: ExperimentPlan,
@@ -182,8 +173,6 @@ def run_model_config(
         if plan.raise_errors:
             raise
         return {**result, "status": FAILED, "reason": f"{type(exc).__name__}: {exc}"}
-    finally:
-        _release_ocr_workers()
     summary["wall_time_s"] = round(time.monotonic() - started, 3)
     summary["cache_hits"] = sum(bool(r.get("cache_hit")) for r in rows)
     result.update(summary=summary, records=rows)

@@ -7,6 +7,7 @@ schema become an ``ExtractionRecord`` with ``error`` set, and the other form set
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -285,8 +286,19 @@ def extract_form_sets(
 
     # For tesseract these threads only feed ocr's shared process pool, which bounds the CPU work.
     workers = min(max_concurrency, max(1, len(dirs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
-        return list(pool.map(run_one, dirs))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+            return list(pool.map(run_one, dirs))
+    finally:
+        _release_ocr_workers()
+
+
+def _release_ocr_workers() -> None:
+    """Stop the OCR process pool when a batch ends: idle worker processes left for interpreter exit
+    keep a Dagster step subprocess from exiting."""
+    ocr = sys.modules.get("dataset_platform.forms.ocr")
+    if ocr is not None:
+        ocr.shutdown_pool()
 
 
 def failed_records(
