@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -50,7 +51,7 @@ def load_page(path: Path) -> "Image.Image":
     if not path.is_file():
         raise UnreadablePage(path, "file not found")
     if path.stat().st_size == 0:
-        raise UnreadablePage(path, "file is empty (0 bytes)")
+        raise UnreadablePage(path, "empty file (0 bytes)")
     try:
         with Image.open(path) as probe:
             probe.verify()
@@ -266,8 +267,11 @@ def ocr_pages(paths: Iterable[Path], workers: int | None = None) -> list[str]:
     paths = [Path(p) for p in paths]
     if workers == 1 or len(paths) == 0:
         return [ocr_page(p) for p in paths]
-    pool = shared_pool(workers)
-    return list(pool.map(ocr_page, paths))
+    try:
+        return list(shared_pool(workers).map(ocr_page, paths))
+    except BrokenProcessPool:  # a worker died (OOM kill, signal): start a fresh pool and retry once
+        shutdown_pool()
+        return list(shared_pool(workers).map(ocr_page, paths))
 
 
 def ocr_form_set(page_paths: list[Path], *, workers: int | None = None) -> FormExtraction:

@@ -214,6 +214,26 @@ _ID_SCHEMA = pa.schema([("id", pa.int64())])
 _CORRECT_SCHEMA = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string())])
 
 
+def misclassified_estimate_query(label: str) -> sa.Select:
+    """How many rows ``misclassified_query`` returns when every review points at an existing complaint.
+
+    It reads ``misclassified_complaints`` alone (the foreign key makes the join a no-op filter), so it
+    answers in a fraction of the join's time; ``pull`` checks it against the real count afterwards.
+    """
+    _, predicted, correct = _columns(label)
+    m = misclassified_complaints
+    return sa.select(sa.func.count()).where(
+        m.c.reviewed.is_(sa.true()), correct.is_not(None), predicted.is_distinct_from(correct), m.c.complaint_id.is_not(None)
+    )
+
+
+@dataclass
+class _CorrectSample:
+    pool: np.ndarray
+    n_misclassified_estimate: int
+    parts: list[pa.Table]
+
+
 def pull(
     engine: sa.Engine,
     label: str,
@@ -227,44 +247,52 @@ def pull(
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    n_mis = n_correct = 0
-    # The pool's anti-join and the misclassified join are independent: the database runs them side by side.
+    n_mis = 0
+    # The misclassified join (the slowest query) streams on this connection while a second one gets the
+    # pool ids and already fetches the sample drawn with the estimated count; if the estimate turns out
+    # wrong (a review naming a missing complaint) the sample is drawn again: the result never changes.
     with ThreadPoolExecutor(max_workers=1) as background:
-        pool_ids = background.submit(_pool_ids, engine, label, chunk_size)
+        sample = background.submit(_sample_correct, engine, label, correct_ratio, random_state, chunk_size)
         try:
             with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression="zstd") as writer:
                 for part in _arrow_batches(conn, misclassified_query(label), _MIS_SCHEMA, chunk_size):
                     writer.write_table(_with_source(part, "misclassified"))
                     n_mis += part.num_rows
-                pool = pool_ids.result()
+                drawn = sample.result()
                 requested = math.floor(n_mis * correct_ratio)
-                n_correct = _write_correct_sample(conn, writer, label, pool, requested, random_state, chunk_size)
+                parts = drawn.parts
+                if drawn.n_misclassified_estimate != n_mis:
+                    parts = _fetch_correct_sample(conn, label, drawn.pool, requested, random_state, chunk_size)
+                for part in parts:
+                    writer.write_table(part)
+                n_correct = sum(part.num_rows for part in parts)
             os.replace(tmp, out_path)
         finally:
             tmp.unlink(missing_ok=True)
-    return PullStats(label, n_mis, len(pool), requested, n_correct)
+    return PullStats(label, n_mis, len(drawn.pool), requested, n_correct)
 
 
-def _pool_ids(engine: sa.Engine, label: str, chunk_size: int) -> np.ndarray:
+def _sample_correct(engine: sa.Engine, label: str, correct_ratio: float, random_state: int, chunk_size: int) -> _CorrectSample:
     with engine.connect() as conn:
         parts = [p.column("id").to_numpy() for p in _arrow_batches(conn, correct_pool_query(label), _ID_SCHEMA, chunk_size)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        pool = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        estimate = int(conn.execute(misclassified_estimate_query(label)).scalar_one())
+        requested = math.floor(estimate * correct_ratio)
+        return _CorrectSample(pool, estimate, _fetch_correct_sample(conn, label, pool, requested, random_state, chunk_size))
 
 
-def _write_correct_sample(
-    conn: sa.Connection, writer: pq.ParquetWriter, label: str, pool: np.ndarray, requested: int, random_state: int, chunk_size: int
-) -> int:
-    """Fetch the sampled pool rows by id (in id order) and append them; returns how many were written."""
+def _fetch_correct_sample(
+    conn: sa.Connection, label: str, pool: np.ndarray, requested: int, random_state: int, chunk_size: int
+) -> list[pa.Table]:
+    """The sampled pool rows, fetched by id in id order, as pull-schema tables."""
     chosen = np.sort(pool[sample_positions(len(pool), requested, random_state)])
     dialect = conn.dialect.name
     batch_size = PG_ID_BATCH if dialect == "postgresql" else ID_BATCH
-    written = 0
+    parts = []
     for start in range(0, len(chosen), batch_size):
         query = correct_rows_query(label, chosen[start : start + batch_size].tolist(), dialect).order_by(complaints.c.id)
-        for part in _arrow_batches(conn, query, _CORRECT_SCHEMA, chunk_size):
-            writer.write_table(_with_source(part, "correct"))
-            written += part.num_rows
-    return written
+        parts.extend(_with_source(part, "correct") for part in _arrow_batches(conn, query, _CORRECT_SCHEMA, chunk_size))
+    return parts
 
 
 def _with_source(part: pa.Table, source: str) -> pa.Table:

@@ -63,7 +63,7 @@ def test_unreadable_pages_raise_a_clear_error(tmp_path):
     Image.new("L", (200, 300), 255).save(png)
     cases = {
         "file not found": tmp_path / "missing.png",
-        "empty": _write(tmp_path / "empty.png", b""),
+        "empty file": _write(tmp_path / "empty.png", b""),
         "not a readable image": _write(tmp_path / "text.png", b"this is not an image at all"),
         "truncated": _write(tmp_path / "cut.png", png.read_bytes()[:60]),
     }

@@ -10,6 +10,7 @@ from dataset_platform.experiments.config import DEFAULT_MODEL_CONFIGS
     name="weekly_experiments_schedule",
     cron_schedule="0 8 * * 1",
     execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     job=experiment_weekly,
     description="Monday 08:00 UTC: experiment_results with the default model configs.",
 )

@@ -33,7 +33,7 @@ def _form_set_folders(root: Path) -> dict[str, int]:
     name="new_form_sets_sensor",
     target=[raw_form_images, llm_extractions],
     minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="New form-set folders under $DATASET_PLATFORM_HOME/forms → partitions + an extraction run.",
 )
 def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.SensorResult, dg.SkipReason]:

@@ -6,7 +6,13 @@ from dataset_platform.common.labels import LABELS
 from dataset_platform.defs.retraining.jobs import retraining_job
 
 
-@dg.schedule(job=retraining_job, cron_schedule="0 6 * * 1", execution_timezone="UTC", name="weekly_retraining_schedule")
+@dg.schedule(
+    name="weekly_retraining_schedule",
+    job=retraining_job,
+    cron_schedule="0 6 * * 1",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext):
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     for label in LABELS:

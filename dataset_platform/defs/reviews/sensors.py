@@ -13,6 +13,8 @@ from dataset_platform.resources.review_db import ReviewDatabase
     name="new_reviews_sensor",
     jobs=[retraining_job, ground_truth_refresh_job],
     minimum_interval_seconds=60,
+    # Reviewers save and walk away: the rebuild needs no other step, so the sensor runs by default.
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Polls the review database with a (reviewed_at, id) high-water mark.",
 )
 def new_reviews_sensor(context: dg.SensorEvaluationContext, review_db: ReviewDatabase):
