@@ -46,7 +46,24 @@ ORDER BY c.id
 """
 
 
-def naive(url: str, label: str, out: Path) -> dict:
+class Phases:
+    """Wall time per phase, for the breakdown run only (the timed runs pass a no-op)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
+        self._last = now
+
+
+def _no_phases(name: str) -> None:
+    pass
+
+
+def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     import pandas as pd
     import sqlalchemy as sa
     from sklearn.model_selection import train_test_split
@@ -55,9 +72,12 @@ def naive(url: str, label: str, out: Path) -> dict:
 
     engine = sa.create_engine(url)
     mis = pd.read_sql(sa.text(NAIVE_MIS.format(x=label)), engine)
+    phase("misclassified query (read_sql)")
     pool = pd.read_sql(sa.text(NAIVE_POOL.format(x=label)), engine)
+    phase("pool query with texts (read_sql)")
     sample = pool.sample(n=min(len(pool), math.floor(len(mis) * 0.5)), random_state=42)
     df = pd.concat([mis.assign(source="misclassified"), sample.assign(source="correct")], ignore_index=True)
+    phase("sample + concat")
 
     def clean(text: str) -> str:
         text = re.sub(r"https?://\S+|www\.\S+", " ", text)
@@ -66,15 +86,19 @@ def naive(url: str, label: str, out: Path) -> dict:
         return unicodedata.normalize("NFC", text)
 
     df["grievance"] = df["text"].apply(clean)
+    phase("cleaning (apply re.sub)")
     mapping = LABEL_MAPPINGS[label]
     df = df[df["label"].isin(mapping) & (df["grievance"] != "")].drop_duplicates("grievance")
     df["label"] = df["label"].map(mapping)
     df = df[["complaint_id", "grievance", "label", "source"]]
+    phase("filter + dedup + encode")
     train, rest = train_test_split(df, test_size=0.2, stratify=df["label"], random_state=42)
     eval_, test = train_test_split(rest, test_size=0.5, stratify=rest["label"], random_state=42)
+    phase("split (2× train_test_split)")
     out.mkdir(parents=True, exist_ok=True)
     for name, part in (("train", train), ("eval", eval_), ("test", test)):
         part.to_parquet(out / f"{name}.parquet", index=False)
+    phase("parquet write")
     return {"n_misclassified": len(mis), "n_correct": len(sample), "records": len(df),
             "splits": {"train": len(train), "eval": len(eval_), "test": len(test)}}  # fmt: skip
 
@@ -90,6 +114,59 @@ def platform(url: str, label: str, out: Path) -> dict:
     return {"n_misclassified": stats.n_misclassified, "n_correct": stats.n_correct, "records": report["num_samples"],
             "splits": report["split"]["sizes"], "pull_seconds": round(pulled - started, 2),
             "clean_split_seconds": round(time.perf_counter() - pulled, 2)}  # fmt: skip
+
+
+def platform_phases(url: str, label: str, out: Path, phase) -> None:
+    """The platform's steps one at a time (run_pull overlaps the first four; run_clean_split chains the rest)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from dataset_platform.common import db
+    from dataset_platform.retraining import cleaning, paths, pipeline, pull, splitting
+
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        phase("connect")
+        ids = [p.column("id").to_numpy() for p in pull._arrow_batches(conn, pull.correct_pool_query(label), pull._ID_SCHEMA, pull.CHUNK_SIZE)]
+        phase("pool ids query (bigint only)")
+        estimate = conn.execute(pull.misclassified_estimate_query(label)).scalar_one()
+        phase("misclassified count estimate")
+        parts = pull._fetch_correct_sample(conn, label, np.concatenate(ids), math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE)
+        phase("sampled correct rows by id (= ANY)")
+        mis = list(pull._arrow_batches(conn, pull.misclassified_query(label), pull._MIS_SCHEMA, pull.CHUNK_SIZE))
+        phase("misclassified query with texts")
+    del ids, parts, mis
+    pipeline.run_pull(engine, label)
+    phase("run_pull (the above, overlapped, + parquet write)")
+    table = pull.read_pull(paths.pull_file(label))
+    phase("read pull parquet")
+    cleaning.clean_texts(table.column("text"))
+    phase("clean_texts (RE2 + NFC)")
+    cleaned, _ = cleaning.clean_records(table, label)
+    phase("clean_records (clean again + encode + dedup)")
+    splits, _ = splitting.stratified_split(cleaned, label)
+    phase("stratified split")
+    splitting.content_hash(splits)
+    phase("content hash")
+    splitting.write_splits(splits, out / "phases", label)
+    phase("parquet write (3 splits)")
+    del table, cleaned, splits
+    pa.default_memory_pool().release_unused()
+
+
+def phases_worker(url: str, out: Path) -> None:
+    os.environ["DATASET_PLATFORM_HOME"] = str(out / "home")
+    report = {}
+    for kind in ("naive", "platform"):
+        for label in LABELS:
+            phase = Phases()
+            if kind == "naive":
+                naive(url, label, out / "naive" / label, phase)
+            else:
+                platform_phases(url, label, out / "platform" / label, phase)
+            report[f"{kind}/{label}"] = phase.seconds
+    print(json.dumps(report))
 
 
 def worker(kind: str, url: str, out: Path) -> None:
@@ -149,6 +226,14 @@ def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
     return time.perf_counter() - started
 
 
+def run_phases(url: str, out: Path) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--phases-worker", "--url", url, "--out", str(out)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if proc.returncode:
+        raise SystemExit(f"phase breakdown failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_worker(kind: str, url: str, out: Path) -> dict:
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--url", url, "--out", str(out)],
@@ -165,11 +250,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 complaints and 30,000 reviewed rows")
     parser.add_argument("--repeat", type=int, default=2, help="alternating runs of each; the best time is kept")
     parser.add_argument("--worker", choices=["naive", "platform"])
+    parser.add_argument("--phases-worker", action="store_true")
     parser.add_argument("--url")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.url, args.out)
+        return
+    if args.phases_worker:
+        phases_worker(args.url, args.out)
         return
 
     from dataset_platform_tests.support.postgres import start_postgres
@@ -185,6 +274,7 @@ def main() -> None:
             for i in range(args.repeat):  # alternate, so background load hits both alike; keep each one's best
                 for kind in ("naive", "platform"):
                     runs[kind].append(run_worker(kind, url, Path(tmp) / f"{kind}{i}"))
+            phases = run_phases(url, Path(tmp) / "phases")  # after the timed runs: not part of any timing
         results = {kind: min(r, key=lambda x: x["work_seconds"]) for kind, r in runs.items()}
         for kind, r in runs.items():
             results[kind]["peak_rss_mib"] = max(x["peak_rss_mib"] for x in r)
@@ -207,6 +297,9 @@ def main() -> None:
         "platform_process_seconds": round(platform_r["process_seconds"], 2),
         "repeat": args.repeat,
         "platform_phases": {x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS},
+        "runs_seconds": {kind: [round(x["work_seconds"], 2) for x in r] for kind, r in runs.items()},
+        "ratio_per_round": [round(n["work_seconds"] / p["work_seconds"], 2) for n, p in zip(runs["naive"], runs["platform"])],
+        "phase_breakdown_seconds": phases,
         "records": {k: {label: v["labels"][label]["records"] for label in LABELS} for k, v in results.items()},
         "same_pull_sizes": all(
             (naive_r["labels"][x]["n_misclassified"], naive_r["labels"][x]["n_correct"])

@@ -259,6 +259,7 @@ class CandidateRow:
     digits_thai: bool
     words_value: int | None
     words_text: str | None
+    digits_raw: str = ""
 
 
 def _is_digit_cell(token: str) -> bool:
@@ -288,7 +289,8 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
     number = int(thai_digits_to_arabic(m.group(1))) if m else None
     rest = line[m.end() :] if m else line
     # cells glued together by the OCR (``ประชาชาติ263สองร้อย``): split where Thai letters meet digits
-    rest = re.sub(rf"(?<=[\u0e01-\u0e4e])(?=[{_DIGIT}])|(?<=[{_DIGIT}])(?=[\u0e01-\u0e4e])", " ", rest)
+    # (a single letter beside digits is a misread digit, ``๓ซ``, and stays in its cell)
+    rest = re.sub(rf"(?<=[\u0e01-\u0e4e]{{2}})(?=[{_DIGIT}])|(?<=[{_DIGIT}])(?=[\u0e01-\u0e4e]{{2}})", " ", rest)
     # punctuation-only tokens are specks and table rules, not cells
     tokens = [t for t in rest.split() if re.search(rf"[{_DIGIT}A-Za-z\u0e01-\u0e4e]", t)]
     if m is None:
@@ -329,6 +331,8 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
         return None  # without a number or a title, only a full digits + words pair makes a row
     if words_value is None and not (titled and clean):
         return None  # unreadable words: only clean digits beside a titled name make a row (not specks)
+    if number is None and len(middle) >= 3 and len(middle[0]) <= 2:
+        middle = middle[1:]  # what is left of an unreadable number cell
     # name = title+first name, family name (two tokens; three when the title stands apart);
     # the party is the rest, written without spaces
     n_name = 3 if middle[0] in TITLES and len(middle) > 3 else 2
@@ -337,7 +341,8 @@ def parse_candidate_row(line: str) -> CandidateRow | None:
         name_tokens = [name_tokens[0] + name_tokens[1], name_tokens[2]]
     name = _clean_name(" ".join(name_tokens))
     party = "".join(party_tokens) or None
-    return CandidateRow(number, name, party, digits, clean, thai, words_value, words_text)
+    raw = " ".join(tokens[cut - digit_tokens : cut])
+    return CandidateRow(number, name, party, digits, clean, thai, words_value, words_text, raw)
 
 
 def _is_table_header(line: str) -> bool:
@@ -356,6 +361,8 @@ def _vote_choices(row: CandidateRow) -> list[int]:
         options.append(row.words_value)
     if row.digits is not None and row.digits not in options:
         options.append(row.digits)
+    if row.digits_thai and row.words_value is None:  # no words to check against: allow a confused digit
+        options += [v for v in _confused_readings(row.digits_raw) if v not in options]
     return options
 
 
@@ -377,16 +384,22 @@ def _choose_votes(rows: list[CandidateRow], good_ballots: int | None) -> list[in
     return default
 
 
+def _confused_readings(raw: str) -> list[int]:
+    """Readings of a Thai-digit number one confused digit away from what the OCR saw."""
+    digits = re.sub(rf"[^{_DIGIT}]", "", raw)
+    out: list[int] = []
+    for i, ch in enumerate(digits):
+        for alt in THAI_DIGIT_CONFUSIONS.get(ch, ""):
+            value = int(thai_digits_to_arabic(digits[:i] + alt + digits[i + 1 :]))
+            if value not in out:
+                out.append(value)
+    return out
+
+
 def _variants(n: _Number) -> list[int]:
     """The read number first, then readings one confused Thai digit away."""
     out = [n.value] if n.value is not None else []
-    raw = re.sub(r"[^\u0e50-\u0e590-9]", "", n.raw)
-    for i, ch in enumerate(raw):
-        for alt in THAI_DIGIT_CONFUSIONS.get(ch, ""):
-            v = int(thai_digits_to_arabic(raw[:i] + alt + raw[i + 1 :]))
-            if v not in out:
-                out.append(v)
-    return out
+    return out + [v for v in _confused_readings(n.raw) if v not in out]
 
 
 def _rules_held(b: dict[str, int | None], vote_sum: int | None) -> int:
@@ -459,15 +472,14 @@ def _solved(field: str, b: dict[str, int | None], vote_sum: int | None) -> list[
 
 
 def _renumber(rows: list[CandidateRow]) -> list[CandidateRow]:
-    """Candidate numbers run up the table without gaps or repeats: keep a read number that continues
-    the sequence, replace a missing or out-of-sequence one by its predecessor + 1."""
+    """Candidate numbers run 1, 2, 3 … down the table. A read number that skips ahead is kept only
+    when the next row confirms it (rows were lost); otherwise it is a misread (``๔`` → ``๕``) or
+    missing, and the row takes its predecessor + 1."""
     previous = 0
     for i, row in enumerate(rows):
-        following = next((r.number for r in rows[i + 1 :] if r.number is not None), None)
-        fits = row.number is not None and row.number > previous
-        if fits and following is not None and row.number >= following:  # type: ignore[operator]
-            fits = row.number == previous + 1
-        if not fits:
+        following = rows[i + 1].number if i + 1 < len(rows) else None
+        confirmed = row.number is not None and row.number > previous and following == row.number + 1
+        if row.number != previous + 1 and not confirmed:
             row.number = previous + 1
         previous = row.number  # type: ignore[assignment]
     return rows

@@ -7,6 +7,7 @@ Python's ``re``; tests hold the two to the same output.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -73,8 +74,54 @@ def _clean_slice(out: pa.Array) -> pa.Array:
     out = pc.utf8_trim(out, characters=" ")
     non_ascii = pc.invert(pc.string_is_ascii(out))
     if pc.any(non_ascii).as_py():
-        out = pc.replace_with_mask(out, non_ascii, pc.utf8_normalize(pc.filter(out, non_ascii), form="NFC"))
+        suspect = pc.match_substring_regex(out, _nfc_suspect_pattern())
+        out = _replace_nfc(out, pc.and_(non_ascii, suspect))
     return out.cast(pa.string())
+
+
+def _replace_nfc(values: pa.Array, mask: pa.Array) -> pa.Array:
+    if not pc.any(mask).as_py():
+        return values
+    return pc.replace_with_mask(values, mask, pc.utf8_normalize(pc.filter(values, mask), form="NFC"))
+
+
+@functools.cache
+def _nfc_suspect_pattern() -> str:
+    """RE2 pattern matching every string that NFC could change (UAX #15 quick check, conservatively).
+
+    A string is already NFC when it has no character whose NFC_Quick_Check is No or Maybe and no
+    adjacent pair of combining marks in decreasing canonical class. Thai text (tone marks over vowels)
+    almost never needs NFC, so only the few matching rows pay for normalisation.
+    """
+    maybe: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V/T jamo (algorithmic)
+    by_class: dict[int, list[int]] = {}
+    for cp in range(0x30000):  # nothing above plane 2 decomposes or combines
+        ch = chr(cp)
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition and not decomposition.startswith("<"):
+            if unicodedata.normalize("NFC", ch) != ch:
+                maybe.add(cp)  # NFC_Quick_Check=No
+            maybe.update(int(part, 16) for part in decomposition.split()[1:])  # QC=Maybe: can compose backwards
+        if combining := unicodedata.combining(ch):
+            by_class.setdefault(combining, []).append(cp)
+    branches = [_char_class(maybe)]
+    classes = sorted(by_class)
+    for i, combining in enumerate(classes[1:], start=1):
+        branches.append(_char_class(by_class[combining]) + _char_class([cp for c in classes[:i] for cp in by_class[c]]))
+    return "|".join(branches)
+
+
+def _char_class(codepoints) -> str:
+    ranges, cps = [], sorted(codepoints)
+    start = prev = cps[0]
+    for cp in [*cps[1:], None]:
+        if cp is not None and cp == prev + 1:
+            prev = cp
+            continue
+        ranges.append(f"\\x{{{start:x}}}" if start == prev else f"\\x{{{start:x}}}-\\x{{{prev:x}}}")
+        if cp is not None:
+            start = prev = cp
+    return "[" + "".join(ranges) + "]"
 
 
 def _replace_where(values: pa.Array, prefilter: str, pattern: str, replacement: str) -> pa.Array:

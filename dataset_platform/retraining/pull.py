@@ -11,7 +11,8 @@ bounded by the chunk size plus the ids of the correct pool (8 bytes each).
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,7 +126,7 @@ def _arrow_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema, chu
         yield pa.table({f.name: pa.array(col, f.type) for f, col in zip(schema, columns)}, schema=schema)
 
 
-COPY_BLOCK_BYTES = 32 << 20
+COPY_BLOCK_BYTES = 8 << 20
 
 
 def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> Iterator[pa.Table]:
@@ -149,6 +150,9 @@ def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> I
     size = 0
     get_copy_data = pgconn.get_copy_data
     finished = False
+    # Arrow parses one block (without the GIL) while this thread reads the next one from the server.
+    parser = ThreadPoolExecutor(max_workers=1)
+    parsed: deque[Future] = deque()
     try:
         while True:
             nbytes, data = get_copy_data(0)
@@ -161,14 +165,19 @@ def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> I
                 blob = b"".join(pending)
                 cut = _last_row_end(blob)
                 if cut:
-                    yield _parse_csv(blob[:cut], schema)
+                    parsed.append(parser.submit(_parse_csv, blob[:cut], schema))
                 pending, size = [blob[cut:]], len(blob) - cut
+                while len(parsed) > 1:
+                    yield parsed.popleft().result()
     finally:
         while not finished and get_copy_data(0)[0] >= 0:  # a consumer that stopped early: discard the rest
             pass
         errors = _drain(pgconn)
+        parser.shutdown(wait=True, cancel_futures=True)
     if errors:
         raise sa.exc.DBAPIError(sql, None, RuntimeError(f"COPY failed: {errors[0]}"))
+    while parsed:
+        yield parsed.popleft().result()
     if size:
         yield _parse_csv(b"".join(pending), schema)
 
