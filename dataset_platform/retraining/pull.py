@@ -4,8 +4,9 @@ misclassified(X): reviewed rows whose correction differs from the prediction, jo
 correct pool(X): complaints with a prediction for X and no review row at all (NOT EXISTS, so a review
 row with a NULL complaint_id cannot empty the pool the way ``NOT IN`` would).
 
-Rows are streamed from the database and written chunk by chunk to a parquet file, so memory stays
-bounded by the chunk size plus the ids of the correct pool (8 bytes each).
+Misclassified rows are streamed from the database and written chunk by chunk to a parquet file while a
+second connection reads the pool's ids (8 bytes each, from the partial index on complaints) and fetches
+only the sampled rows' texts; memory stays bounded by a chunk, the pool ids and the sampled rows.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> I
         while not finished and get_copy_data(0)[0] >= 0:  # a consumer that stopped early: discard the rest
             pass
         errors = _drain(pgconn)
-        parser.shutdown(wait=True, cancel_futures=True)
+        parser.shutdown(wait=True, cancel_futures=not finished)  # finished: the queued blocks still parse
     if errors:
         raise sa.exc.DBAPIError(sql, None, RuntimeError(f"COPY failed: {errors[0]}"))
     while parsed:
