@@ -40,3 +40,12 @@ def test_check_connection_retries_with_backoff_then_fails_without_password():
 
 def test_check_connection_first_try(db_url):
     assert db.check_connection(db.make_engine(db_url), sleep=lambda s: pytest.fail("no retry expected")) == 1
+
+
+def test_ensure_schema_adds_missing_indexes_to_existing_tables(db_url):
+    engine = db.make_engine(db_url)
+    db.ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_complaints_department_predicted"))
+    db.ensure_schema(engine)
+    assert "ix_complaints_department_predicted" in {ix["name"] for ix in sa.inspect(engine).get_indexes("complaints")}

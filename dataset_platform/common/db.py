@@ -70,8 +70,20 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def ensure_schema(engine: sa.Engine) -> None:
-    """CREATE TABLE IF NOT EXISTS for the three review tables."""
+    """CREATE TABLE / INDEX IF NOT EXISTS for the review tables.
+
+    ``create_all`` adds indexes only with a new table, so indexes added to an existing database's
+    tables (e.g. the partial pool indexes) are created here one by one.
+    """
     metadata.create_all(engine, checkfirst=True)
+    existing = {
+        name: {ix["name"] for ix in sa.inspect(engine).get_indexes(name)} for name in metadata.tables
+    }
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                if index.name not in existing[table.name]:
+                    index.create(conn, checkfirst=True)
 
 
 def safe_url(engine_or_url: sa.Engine | str) -> str:

@@ -131,3 +131,20 @@ def test_tricky_texts_survive_streaming(db_url, tmp_path, monkeypatch, block_byt
     mis = rows[rows.source == "misclassified"].sort_values("complaint_id")
     assert mis["text"].tolist() == texts
     assert mis["reviewed_at"].notna().all() and rows[rows.source == "correct"]["reviewed_at"].isna().all()
+
+
+def test_sample_stays_exact_when_reviews_do_not_join(db_url, tmp_path):
+    """Reviews with a NULL complaint_id (and, on SQLite, a dangling one) make the fast count estimate
+    too high: the sample must still be pandas' sample of floor(n_joined × 0.5)."""
+    engine = engine_for(db_url)
+    complaints = [complaint(i, department=D[i % 4]) for i in range(1, 501)]
+    reviews = [review(i, i, D[0], D[1], minutes=i) for i in range(1, 41)]
+    reviews += [review(100 + i, None, D[0], D[2], minutes=i) for i in range(10)]
+    if db_url.startswith("sqlite"):  # no FK enforcement: a review can name a complaint that does not exist
+        reviews += [review(200 + i, 10_000 + i, D[0], D[2], minutes=i) for i in range(6)]
+    insert(engine, complaints, reviews, shuffle_seed=5)
+    stats, rows = _pull(engine, "department", tmp_path)
+    assert stats.n_misclassified == 40
+    pool = pd.DataFrame({"id": range(41, 501)})
+    expected = sorted(pool.sample(n=20, random_state=42)["id"])
+    assert sorted(rows[rows.source == "correct"].complaint_id) == expected
