@@ -12,6 +12,8 @@ from typing import Any, Optional
 from pydantic import BaseModel, Field
 
 TESSERACT = "tesseract"
+OFFLINE = "offline"
+_OPENAI_NAME = re.compile(r"openai/\S+")
 DEFAULT_MODEL = "gemini-2.5-flash"
 _GEMINI_NAME = re.compile(r"gemini-[0-9a-z][0-9a-z.\-]*")
 DEFAULT_PROJECT = "vote-extraction"
@@ -47,8 +49,13 @@ class ExperimentPlan(BaseModel):
 
 def model_problems(spec: ModelSpec, where: str) -> list[str]:
     problems = []
-    if spec.model != TESSERACT and not _GEMINI_NAME.fullmatch(spec.model):
-        problems.append(f"{where}: unknown model {spec.model!r} (expected 'tesseract' or a 'gemini-*' model name)")
+    if spec.model not in (TESSERACT, OFFLINE) and not (
+        _GEMINI_NAME.fullmatch(spec.model) or _OPENAI_NAME.fullmatch(spec.model)
+    ):
+        problems.append(
+            f"{where}: unknown model {spec.model!r} (expected 'offline', 'tesseract', a 'gemini-*' model name "
+            "or 'openai/<served-name>')"
+        )
     if not 0.0 <= spec.temperature <= 2.0:
         problems.append(f"{where}: temperature {spec.temperature} is outside [0, 2]")
     if spec.thinking_budget is not None and spec.thinking_budget < -1:

@@ -28,12 +28,20 @@ from dataset_platform.forms.validation import InvalidResponse, drop_phantom_rows
 log = logging.getLogger(__name__)
 
 TESSERACT = "tesseract"
+# The default without a model key: reads handwritten forms on CPU (see forms/offline/).
+OFFLINE = "offline"
+# ``openai/<served-name>``: any OpenAI-compatible chat endpoint at OPENAI_BASE_URL.
+OPENAI_PREFIX = "openai/"
 # Calls per form set when the answer is invalid or fails the guards: the first answer plus one re-read.
 MAX_MODEL_CALLS = 2
 
 
 def is_gemini(model: str) -> bool:
     return model.startswith("gemini")
+
+
+def is_openai(model: str) -> bool:
+    return model.startswith(OPENAI_PREFIX) and len(model) > len(OPENAI_PREFIX)
 
 
 class ModelConfig(BaseModel):
@@ -71,6 +79,9 @@ class ExtractionRecord:
     cost_usd: float = 0.0
     cache_hit: bool = False
     warnings: list[str] = field(default_factory=list)
+    # Paths (``ballot_statistics.good_ballots``, ``vote_results[3].vote_count``) the model could not read
+    # confidently; their values are None, or an arithmetic fill that a person must confirm.
+    uncertain_fields: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -158,14 +169,22 @@ class _Extractor:
                 latency_s=cached.get("latency_s", 0.0),
                 cost_usd=cached.get("cost_usd", 0.0),
                 warnings=cached.get("warnings", []),
+                uncertain_fields=cached.get("uncertain_fields", []),
                 cache_hit=True,
             )
         if self.config.model == TESSERACT:
             record = self._ocr(form_set_id, pages)
+        elif self.config.model == OFFLINE:
+            record = self._offline(form_set_id, pages)
         elif is_gemini(self.config.model):
             record = self._gemini(form_set_id, pages)
+        elif is_openai(self.config.model):
+            record = self._openai(form_set_id, pages)
         else:
-            return self.record(form_set_id, error=f"unknown model {self.config.model!r}: use gemini-* or tesseract")
+            return self.record(
+                form_set_id,
+                error=f"unknown model {self.config.model!r}: use offline, tesseract, gemini-* or openai/<name>",
+            )
         if record.ok:
             self._remember(key, record)
         return record
@@ -181,6 +200,7 @@ class _Extractor:
                     "latency_s": record.latency_s,
                     "cost_usd": record.cost_usd,
                     "warnings": record.warnings,
+                    "uncertain_fields": record.uncertain_fields,
                     "model": self.config.model,
                     "prompt_version": self.prompt_version,
                     "generation_config": self.config.generation_config(),
@@ -236,6 +256,14 @@ class _Extractor:
         if best is None:
             return self.record(form_set_id, error=last_error or "no answer", **usage)
         return self.record(form_set_id, extraction=best[0], warnings=best[1], **usage)
+
+    def _offline(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
+        # Filled in by the offline handwriting reader (issue 9); reported, never faked, until then.
+        return self.record(form_set_id, error="model 'offline' is not built yet")
+
+    def _openai(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
+        # Filled in by the OpenAI-compatible path (issue 9); reported, never faked, until then.
+        return self.record(form_set_id, error="model 'openai/*' is not built yet")
 
     def _ocr(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
         from dataset_platform.forms.ocr import UnreadablePage, ocr_form_set

@@ -22,6 +22,10 @@ DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
 class ExtractionModels(dg.ConfigurableResource):
     gemini_api_key: Optional[str] = Field(default=None, description="GEMINI_API_KEY / GOOGLE_API_KEY")
     gemini_base_url: Optional[str] = Field(default=None, description="GEMINI_BASE_URL (gateway, proxy, test server)")
+    openai_base_url: Optional[str] = Field(
+        default=None, description="OPENAI_BASE_URL of an OpenAI-compatible server (vLLM, SGLang, Ollama, llama.cpp)"
+    )
+    openai_api_key: Optional[str] = Field(default=None, description="OPENAI_API_KEY (any string for local servers)")
     requests_per_minute: Optional[float] = Field(
         default=1000, description="Gemini requests started per minute across this run's threads; None = unlimited"
     )
@@ -54,7 +58,11 @@ class ExtractionModels(dg.ConfigurableResource):
             if self.gemini_usable():
                 return None
             return "GEMINI_API_KEY not set (and Vertex AI not configured)"
-        return f"unknown model {model!r}: use gemini-* or tesseract"
+        if model == "offline":
+            return None  # the offline reader reports per record what it cannot do
+        if model.startswith("openai/"):
+            return None if self.openai_base_url else "OPENAI_BASE_URL not set"
+        return f"unknown model {model!r}: use offline, tesseract, gemini-* or openai/<name>"
 
     def extract(
         self,
