@@ -49,3 +49,23 @@ def test_ensure_schema_adds_missing_indexes_to_existing_tables(db_url):
         conn.execute(sa.text("DROP INDEX ix_complaints_department_predicted"))
     db.ensure_schema(engine)
     assert "ix_complaints_department_predicted" in {ix["name"] for ix in sa.inspect(engine).get_indexes("complaints")}
+
+
+def test_ensure_schema_adds_new_nullable_columns_to_an_existing_table_in_place():
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE complaints(id INTEGER PRIMARY KEY, message TEXT NOT NULL)"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE misclassified_complaints(id INTEGER PRIMARY KEY, complaint_id BIGINT, "
+                "reviewed BOOLEAN NOT NULL DEFAULT 0, reviewed_at TIMESTAMP)"
+            )
+        )
+        conn.execute(sa.text("INSERT INTO misclassified_complaints(id, complaint_id, reviewed) VALUES (1, 1, 1)"))
+    db.ensure_schema(engine)
+    db.ensure_schema(engine)  # idempotent
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("misclassified_complaints")}
+    assert "reviewer" in columns
+    assert "gold_labels" in sa.inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT id, reviewer FROM misclassified_complaints")).all() == [(1, None)]

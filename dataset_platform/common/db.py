@@ -43,6 +43,8 @@ misclassified_complaints = sa.Table(
     sa.Column("correct_urgency", sa.Text, nullable=True),
     sa.Column("reviewed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("reviewed_at", sa.DateTime, nullable=True),
+    # The authenticated identity of the reviewer; NULL for rows written by other tools.
+    sa.Column("reviewer", sa.Text, nullable=True),
     sa.Index("ix_misclassified_complaint_id", "complaint_id"),
     sa.Index("ix_misclassified_reviewed_at", "reviewed_at"),
 )
@@ -59,6 +61,19 @@ extraction_reviews = sa.Table(
 )
 
 
+# Blind labels of a random (not error-driven) sample of complaints: held out of every pull and split,
+# the set every model is scored on.
+gold_labels = sa.Table(
+    "gold_labels",
+    metadata,
+    sa.Column("complaint_id", sa.BigInteger, sa.ForeignKey("complaints.id"), primary_key=True),
+    sa.Column("department", sa.Text, nullable=True),
+    sa.Column("urgency", sa.Text, nullable=True),
+    sa.Column("reviewer", sa.Text, nullable=True),
+    sa.Column("labelled_at", sa.DateTime, nullable=False),
+)
+
+
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite:///"):
         from pathlib import Path
@@ -70,17 +85,22 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def ensure_schema(engine: sa.Engine) -> None:
-    """CREATE TABLE / INDEX IF NOT EXISTS for the review tables.
+    """CREATE TABLE / INDEX IF NOT EXISTS for the review tables, plus additive column migrations.
 
-    ``create_all`` adds indexes only with a new table, so indexes added to an existing database's
-    tables (e.g. the partial pool indexes) are created here one by one.
+    ``create_all`` adds indexes and columns only with a new table, so nullable columns and indexes added
+    to an existing database's tables (the reviewer column, the partial pool indexes) are added here.
     """
     metadata.create_all(engine, checkfirst=True)
-    existing = {
-        name: {ix["name"] for ix in sa.inspect(engine).get_indexes(name)} for name in metadata.tables
-    }
+    inspector = sa.inspect(engine)
+    existing = {name: {ix["name"] for ix in inspector.get_indexes(name)} for name in metadata.tables}
+    columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in metadata.tables}
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
+            # Additive migration in place: nullable columns added since the table was created.
+            for column in table.columns:
+                if column.name not in columns[table.name] and column.nullable:
+                    type_sql = column.type.compile(dialect=engine.dialect)
+                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {type_sql}'))
             for index in table.indexes:
                 if index.name not in existing[table.name]:
                     index.create(conn, checkfirst=True)
