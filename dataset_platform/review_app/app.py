@@ -9,7 +9,7 @@ from dataset_platform.review_app import ui
 HERE = Path(__file__).parent
 
 st.set_page_config(page_title="Dataset review", page_icon=":material/fact_check:", layout="wide")
-ui.reviewer_input()
+ui.sign_in()
 ui.status_strip(ui.engine())
 page = st.navigation([
     st.Page(HERE / "views" / "forms.py", title="Forms", icon=":material/ballot:", url_path="forms", default=True),

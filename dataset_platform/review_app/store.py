@@ -172,6 +172,7 @@ class GrievanceReview:
     correct_department: str
     correct_urgency: str
     reviewed_at: dt.datetime
+    reviewer: str | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -240,14 +241,46 @@ def save_grievance_review(
                 correct_urgency=correct_urgency,
                 reviewed=True,
                 reviewed_at=reviewed_at,
+                reviewer=reviewer,
             )
             .returning(m.c.id)
         ).scalar_one()
-    # The table has no reviewer column; the name goes to the log only.
     log.info("grievance review %d saved for complaint %d by %s", row_id, complaint_id, reviewer)
     return GrievanceReview(
-        row_id, complaint_id, complaint.department, complaint.urgency, correct_department, correct_urgency, reviewed_at
+        row_id,
+        complaint_id,
+        complaint.department,
+        complaint.urgency,
+        correct_department,
+        correct_urgency,
+        reviewed_at,
+        reviewer,
     )
+
+
+def grievance_history(engine: sa.Engine, complaint_id: int) -> list[GrievanceReview]:
+    """Every review of one complaint, newest first, with who saved it (the audit trail)."""
+    m = db.misclassified_complaints
+    query = (
+        sa.select(m)
+        .where(m.c.complaint_id == complaint_id, m.c.reviewed.is_(True))
+        .order_by(m.c.reviewed_at.desc(), m.c.id.desc())
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        GrievanceReview(
+            r.id,
+            r.complaint_id,
+            r.model_predicted_department,
+            r.model_predicted_urgency,
+            r.correct_department,
+            r.correct_urgency,
+            r.reviewed_at,
+            r.reviewer,
+        )
+        for r in rows
+    ]
 
 
 def grievance_reviews_since(engine: sa.Engine, since: dt.datetime | None, label: str | None = None) -> int:

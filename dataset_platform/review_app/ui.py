@@ -1,4 +1,4 @@
-"""Streamlit pieces shared by both pages: the database engine, the reviewer's name, the status strip."""
+"""Streamlit pieces shared by both pages: the database engine, the signed-in identity, the status strip."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import re
 
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from dataset_platform.common import db, settings
-from dataset_platform.review_app import status, store
-
-REVIEWER_KEY = "reviewer"
+from dataset_platform.review_app import auth, status, store
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -31,18 +30,70 @@ def engine() -> sa.Engine:
         st.stop()
 
 
-def reviewer_input() -> None:
-    st.sidebar.text_input(
-        "Your name (reviewer)",
-        key=REVIEWER_KEY,
-        max_chars=100,
-        placeholder="required to save",
-        help="Stored with every review you save. Remembered for this browser session.",
-    )
+def _secrets() -> dict:
+    """The app's secrets as a plain dict; none at all (no secrets.toml) means the local mode."""
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, StreamlitSecretNotFoundError):
+        return {}
 
 
-def reviewer() -> str:
-    return (st.session_state.get(REVIEWER_KEY) or "").strip()
+def identity() -> auth.Identity | None:
+    """Who this session belongs to, from the server-side state only (``st.user``, the bound address):
+    nothing a browser sends as a form field or session value can name another reviewer."""
+    secrets = _secrets()
+    if not auth.oidc_configured(secrets):
+        host = st.get_option("server.address") or ""
+        return auth.local_identity() if auth.is_loopback(host) else None
+    if not st.user.is_logged_in:
+        return None
+    return auth.oidc_identity(st.user.to_dict(), auth.RolePolicy.from_settings(secrets.get("review_app")))
+
+
+def sign_in() -> auth.Identity:
+    """Gate of every page: signs the user in, or stops the page with what to do."""
+    secrets = _secrets()
+    if not auth.oidc_configured(secrets) and not auth.is_loopback(st.get_option("server.address") or ""):
+        st.error(
+            "This review app is reachable beyond this machine but has no sign-in configured. "
+            "Add an [auth] section to .streamlit/secrets.toml (see README, Reviewers sign in) "
+            "or serve it on 127.0.0.1."
+        )
+        st.stop()
+    try:
+        who = identity()
+    except auth.AuthConfigError as exc:
+        st.error(f"Sign-in is misconfigured: {exc}")
+        st.stop()
+    if who is None:
+        st.title("Dataset review")
+        st.write("Sign in to read and review the platform's datasets.")
+        st.button("Sign in", type="primary", key="sign_in", on_click=st.login, icon=":material/login:")
+        st.stop()
+    if who.role is None:
+        st.title("Dataset review")
+        st.error(
+            f"You are signed in as {who.reviewer}, but no role is granted to this account. "
+            "Ask an administrator to add you as a viewer, reviewer or admin."
+        )
+        st.button("Sign out", key="sign_out", on_click=st.logout)
+        st.stop()
+    with st.sidebar:
+        if who.mode == "local":
+            st.caption(f"Local single-user mode · reviews are saved as **{escape_md(who.reviewer)}**")
+        else:
+            st.caption(f"Signed in as **{escape_md(who.reviewer)}** · {who.role}")
+            st.button("Sign out", key="sign_out", on_click=st.logout)
+    return who
+
+
+def reviewer_for_save(role: str = auth.REVIEWER) -> str | None:
+    """The identity a save records, or None (with the reason shown) when this session may not save."""
+    who = identity()
+    if who is None or not who.can(role):
+        st.error(f"Not saved: saving here needs the {role} role" + (f" ({who.reviewer} is {who.role})." if who else "."))
+        return None
+    return who.reviewer
 
 
 def escape_md(text: str) -> str:

@@ -23,10 +23,31 @@ def engine(db_url, seeded_engine, form_sets, monkeypatch):
     return seeded_engine
 
 
-def open_app(reviewer: str | None = "Somchai") -> AppTest:
+# OIDC mode as st.login leaves it: Streamlit's [auth] settings plus the platform's role allow-list.
+SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-cookie-secret-0123456789abcdef",
+        "client_id": "review-app",
+        "client_secret": "s3cret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    },
+    "review_app": {"reviewers": ["*@example.org"], "viewers": ["viewer@elsewhere.org"], "admins": ["boss@example.org"]},
+}
+
+
+def email(reviewer: str) -> str:
+    return f"{reviewer.lower()}@example.org"
+
+
+def open_app(reviewer: str | None = "Somchai", user: dict | None = None) -> AppTest:
+    """The app for a signed-in user: ``reviewer`` names one with the reviewer role; None a viewer."""
     at = AppTest.from_file(str(APP), default_timeout=60)
-    if reviewer:
-        at.session_state["reviewer"] = reviewer
+    at.secrets.update(SECRETS)
+    if user is None:
+        address = email(reviewer) if reviewer else "viewer@elsewhere.org"
+        user = {"is_logged_in": True, "sub": f"sub-{address}", "email": address, "email_verified": True}
+    at.user = user
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -82,7 +103,7 @@ def test_saving_a_correction(engine):
     assert not at.error, [e.value for e in at.error]
     assert any("Saved review" in s.value for s in at.success)
     [row] = reviews(engine)
-    assert row.form_set_id == FORM and row.reviewer == "Somchai"
+    assert row.form_set_id == FORM and row.reviewer == "somchai@example.org"
     assert row.corrected_extraction == GOOD  # Thai digits normalised, the rest as the model read it
     assert next(s for s in at.selectbox if s.label == "Form set").value == FORM  # stays on the saved form
     assert "Review history (1)" in [e.label for e in at.expander]
@@ -120,10 +141,10 @@ def test_invalid_input_writes_nothing(engine, field, value, message):
     assert reviews(engine) == []
 
 
-def test_reviewer_name_is_required(engine):
+def test_a_viewer_reads_but_cannot_save(engine):
     at = open_form(open_app(reviewer=None))
     at.button(key="save_review").click().run()
-    assert any("Enter your name" in e.value for e in at.error)
+    assert any("needs the reviewer role" in e.value for e in at.error)
     assert reviews(engine) == []
 
 
@@ -133,10 +154,10 @@ def test_concurrent_saves_keep_both_and_latest_wins(engine):
     correct(second, district="เมืองเชียงใหม่")
     first.button(key="save_review").click().run()
     second.button(key="save_review").click().run()
-    assert [r.reviewer for r in reviews(engine)] == ["Somchai", "Malee"]
+    assert [r.reviewer for r in reviews(engine)] == ["somchai@example.org", "malee@example.org"]
     assert store.latest_reviews(engine)[FORM].extraction["form_info"]["district"] == "เมืองเชียงใหม่"
     note = next(s.value for s in second.success if "Saved review" in s.value)
-    assert "Somchai saved this form" in note  # the second reviewer learns someone saved in between
+    assert "somchai@example.org saved this form" in note  # the second reviewer learns someone saved in between
     assert "Review history (2)" in [e.label for e in second.expander]
 
 
@@ -185,10 +206,10 @@ def test_grievances_confirm_correct_and_move_on(engine):
     assert len(misclassified(engine)) == 2
 
 
-def test_grievances_skip_and_reviewer_required(engine):
+def test_grievances_skip_and_role_required(engine):
     at = grievances(reviewer=None)
     at.button(key="save_grievance").click().run()
-    assert any("Enter your name" in e.value for e in at.error)
+    assert any("needs the reviewer role" in e.value for e in at.error)
     at.button(key="skip_grievance").click().run()
     assert any("โรงเรียนไม่มีครู" in h.value for h in at.get("html"))
     assert misclassified(engine) == []

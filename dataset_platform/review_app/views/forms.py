@@ -283,9 +283,8 @@ def editor_panel(engine, item: form_queue.QueueItem, base_key: str, next_id: str
 
 
 def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any]) -> None:
-    reviewer = ui.reviewer()
-    if not reviewer:
-        st.error("Enter your name in the sidebar before saving.")
+    reviewer = ui.reviewer_for_save()
+    if reviewer is None:
         return
     history = store.review_history(engine, form_set_id)
     try:

@@ -72,12 +72,12 @@ def main() -> None:
     if submitted:
         _save(engine, complaint, department, urgency)
     _recent()
+    _audit(engine)
 
 
 def _save(engine, complaint: store.Complaint, department: str | None, urgency: str | None) -> None:
-    reviewer = ui.reviewer()
-    if not reviewer:
-        st.error("Enter your name in the sidebar before saving.")
+    reviewer = ui.reviewer_for_save()
+    if reviewer is None:
         return
     try:
         saved = store.save_grievance_review(engine, complaint.id, department, urgency, reviewer)
@@ -96,6 +96,29 @@ def _save(engine, complaint: store.Complaint, department: str | None, urgency: s
                       "confirmed": saved.confirmed, "reviewed at (UTC)": saved.reviewed_at})  # fmt: skip
     del recent[10:]
     st.rerun()
+
+
+def _audit(engine) -> None:
+    """Who labelled a complaint and when: every reviewed row is kept, newest first."""
+    with st.expander("Audit a complaint", icon=":material/history:"):
+        complaint_id = st.number_input("Complaint id", min_value=1, step=1, value=None, key="audit_complaint")
+        if complaint_id is None:
+            return
+        history = store.grievance_history(engine, int(complaint_id))
+        if not history:
+            st.caption(f"Complaint #{int(complaint_id)} has no saved review.")
+            return
+        rows = [
+            {
+                "review": r.id,
+                "reviewer": r.reviewer,
+                "reviewed at (UTC)": r.reviewed_at,
+                "predicted": f"{r.model_predicted_department} / {r.model_predicted_urgency}",
+                "labelled": f"{r.correct_department} / {r.correct_urgency}",
+            }
+            for r in history
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def _recent() -> None:
