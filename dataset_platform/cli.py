@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="start the review app (Streamlit)")
     review.add_argument("--host", default="127.0.0.1")
     review.add_argument("--port", type=int, default=8501)
+    review.add_argument("--secrets", type=Path, default=None, help="secrets.toml with the [auth] sign-in settings")
+    review.add_argument("--base-url-path", default="", help="URL prefix when served behind a proxy, e.g. review")
 
     sub.add_parser("materialize-all", help="materialise every asset of the graph offline (the demo)")
     return parser
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "review":
         from dataset_platform.review_app.launch import launch
 
-        return launch(host=args.host, port=args.port)
+        return launch(host=args.host, port=args.port, secrets=args.secrets, base_url_path=args.base_url_path)
     if args.command == "materialize-all":
         from dataset_platform.demo_run import materialize_all
 
