@@ -5,9 +5,11 @@
 #   postgresql                       server binaries for the test suite's real PostgreSQL
 #   chromium                         headless browser test of the review app
 #   docker-compose                   `docker-compose config` check of the production file
+#   apache2 libapache2-mod-auth-openidc  the production sign-in proxy, tested as a process
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-tha fonts-thai-tlwg postgresql chromium docker-compose)
+packages=(tesseract-ocr tesseract-ocr-tha fonts-thai-tlwg postgresql chromium docker-compose apache2
+  libapache2-mod-auth-openidc)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -16,6 +16,14 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+SIGN_IN = {
+    "PUBLIC_URL": "https://labelling.example.org",
+    "OIDC_METADATA_URL": "https://idp.example.org/.well-known/openid-configuration",
+    "OIDC_CLIENT_ID": "dataset-platform",
+    "OIDC_CLIENT_SECRET": "example",
+    "OIDC_CRYPTO_PASSPHRASE": "example-passphrase",
+    "REVIEW_APP_SECRETS_FILE": str(REPO / "deploy" / "review-app-secrets.example.toml"),
+}
 
 
 def _compose_command() -> list[str] | None:
@@ -47,11 +55,11 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
         for k, v in os.environ.items()
         if not k.startswith(("POSTGRES_", "GEMINI_", "HF_", "WANDB_", "DD_", "PUBLISH_HOST"))
     }
-    result = _compose_config({**env, "POSTGRES_PASSWORD": "example", "HF_TOKEN": "hf_example"}, tmp_path)
+    result = _compose_config({**env, **SIGN_IN, "POSTGRES_PASSWORD": "example", "HF_TOKEN": "hf_example"}, tmp_path)
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     services = config["services"]
-    assert set(services) == {"postgres", "user_code", "daemon", "webserver", "review_app"}
+    assert set(services) == {"postgres", "user_code", "daemon", "webserver", "review_app", "proxy"}
     assert services["user_code"]["command"][:3] == ["dagster", "code-server", "start"]
     assert services["webserver"]["environment"]["DAGSTER_CODE_SERVER_HOST"] == "user_code"
     assert services["webserver"]["depends_on"]["user_code"]["condition"] == "service_healthy"
@@ -62,19 +70,27 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
     assert user_code_env["HF_TOKEN"] == "hf_example"
     assert user_code_env.get("GEMINI_API_KEY") is None and user_code_env.get("WANDB_MODE") is None
     assert "HF_TOKEN" not in services["webserver"]["environment"]
-    # No login on the UI or the review app: published on the host's loopback unless asked otherwise.
-    for name in ("webserver", "review_app"):
-        # docker-compose v1 renders "ip:published:target/tcp", the v2 plugin a mapping with host_ip.
-        hosts = [p["host_ip"] if isinstance(p, dict) else p.split(":")[0] for p in services[name]["ports"]]
-        assert hosts == ["127.0.0.1"], (name, services[name]["ports"])
+    # Only the authenticating proxy is published; the UI and the review app are reachable through it alone.
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    assert services["proxy"]["environment"]["DAGSTER_UI_REQUIRE"] == "groups:dagster-admins"
+    review = services["review_app"]["command"]
+    assert review[review.index("--secrets") + 1] == "/run/secrets/review_app_secrets"
+    assert review[review.index("--base-url-path") + 1] == "review"
     assert services["user_code"]["environment"]["POSTGRES_URL"].endswith("@postgres:5432/reviews")
 
 
 def test_docker_compose_refuses_to_start_without_a_database_password(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")}
-    result = _compose_config(env, tmp_path)
+    result = _compose_config({**env, **SIGN_IN}, tmp_path)
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr
+
+
+def test_docker_compose_refuses_to_start_without_the_sign_in_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "PUBLIC_URL"))}
+    result = _compose_config({**env, "POSTGRES_PASSWORD": "example"}, tmp_path)
+    assert result.returncode != 0
+    assert "OIDC_" in result.stderr or "PUBLIC_URL" in result.stderr
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
