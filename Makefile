@@ -33,7 +33,12 @@ test-fast: setup
 
 dev:
 	mkdir -p "$(DAGSTER_HOME)"
+ifeq ($(DAGSTER_HOME),$(CURDIR)/.data/dagster_home)
+	# The repo-root dagster.yaml is this same instance plus run monitoring and no telemetry.
+	env -u DAGSTER_HOME $(RUN) dagster dev -m dataset_platform.definitions
+else
 	$(RUN) dagster dev -m dataset_platform.definitions
+endif
 
 review:
 	$(RUN) dataset-platform review

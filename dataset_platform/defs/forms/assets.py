@@ -4,6 +4,7 @@ Data between assets lives in files under ``$DATASET_PLATFORM_HOME`` (manifests/,
 ground_truth/); the domain logic is in ``dataset_platform.forms``.
 """
 
+import warnings
 from typing import Any, Optional
 
 import dagster as dg
@@ -14,6 +15,9 @@ from dataset_platform.defs.forms.partitions import form_sets_partitions
 from dataset_platform.forms.prompt import PROMPT_VERSION
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
+
+# single_run() is the documented way to extract a batch in one run; its beta notice would print on every load.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 GROUP = "forms"
 MAX_REASONS = 20
