@@ -31,10 +31,10 @@ test: setup
 test-fast: setup
 	$(RUN) pytest -m "not slow"
 
+# With the default DAGSTER_HOME, the repo-root dagster.yaml is that same instance plus run monitoring, no telemetry.
 dev:
 	mkdir -p "$(DAGSTER_HOME)"
 ifeq ($(DAGSTER_HOME),$(CURDIR)/.data/dagster_home)
-	# The repo-root dagster.yaml is this same instance plus run monitoring and no telemetry.
 	env -u DAGSTER_HOME $(RUN) dagster dev -m dataset_platform.definitions
 else
 	$(RUN) dagster dev -m dataset_platform.definitions
