@@ -166,7 +166,9 @@ def quality_reports(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Ma
     from dataset_platform.retraining.pipeline import run_quality
 
     label = context.partition_key
-    latest = hub.latest_metadata(label)
+    latest, hub_warning = hub.latest_metadata_for_drift(label)
+    if hub_warning:
+        context.log.warning(hub_warning)
     report = run_quality(label, previous_label_counts=(latest or {}).get("label_counts"))
     out = paths.quality_dir(label)
     return dg.MaterializeResult(
@@ -174,7 +176,7 @@ def quality_reports(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Ma
             "dagster/row_count": report.rows,
             "quality_score": dg.MetadataValue.float(report.score),
             "blocking_failures": [f.check for f in report.blocking_failures],
-            "compared_with": (latest or {}).get("version_tag") or "no published version",
+            "compared_with": hub_warning or (latest or {}).get("version_tag") or "no published version",
             "findings": dg.MetadataValue.md(report.findings_markdown()),
             "label_distribution": dg.MetadataValue.md(report.distribution_markdown()),
             "label_distribution_plot": _png_markdown(out / "label_distribution.png"),
