@@ -201,6 +201,7 @@ def check_connection(
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:  # refused, timeout, DNS, auth...
             if is_permanent(exc) or delay is None:
                 raise unavailable(engine, exc, attempts=attempt) from None
-            log.warning("review database %s unreachable (attempt %d), retrying in %.0fs", safe_url(engine), attempt, delay)
+            where = safe_url(engine)
+            log.warning("review database %s unreachable (attempt %d), retrying in %.0fs", where, attempt, delay)
             sleep(delay)
     raise AssertionError("unreachable")

@@ -21,7 +21,9 @@ class WandbResource(dg.ConfigurableResource):
     project: str = Field(default="dataset-platform", description="WANDB_PROJECT_NAME")
     mode: Optional[str] = Field(default=None, description="WANDB_MODE: online | offline | disabled.")
     init_timeout_s: float = Field(
-        default=15.0, gt=0, description="Give up on an unreachable W&B server after this long (wandb's own default: 90 s)."
+        default=15.0,
+        gt=0,
+        description="Give up on an unreachable W&B server after this long (wandb's own default: 90 s).",
     )
 
     # W&B is reporting, not the product: after one failed start, later runs of this process skip it at once.

@@ -36,7 +36,8 @@ def _consume(url: str, instance, *labels: str, ground_truth: bool = False) -> No
     """What the requested runs do to the sensor's state: materialize the assets that read the reviews."""
     resources = {"review_db": ReviewDatabase(url=url), "wandb": WandbResource(mode="disabled")}
     for label in labels:
-        assert dg.materialize([misclassified_pulls], partition_key=label, instance=instance, resources=resources).success
+        result = dg.materialize([misclassified_pulls], partition_key=label, instance=instance, resources=resources)
+        assert result.success
     if ground_truth:
         assert dg.materialize([ground_truth_dataset], instance=instance, resources=resources).success
 

@@ -47,7 +47,7 @@ def silent_endpoint():
     server.close()
 
 
-def test_quality_report_is_written_without_drift_when_the_hub_does_not_answer(silent_endpoint, platform_home, monkeypatch):
+def test_quality_report_is_written_without_drift_when_the_hub_is_silent(silent_endpoint, platform_home, monkeypatch):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the test session is offline by default

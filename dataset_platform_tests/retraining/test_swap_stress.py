@@ -64,7 +64,8 @@ def test_concurrent_writers_and_readers_never_error_nor_see_a_mixed_version(plat
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"reader: {type(exc).__name__}: {exc}")
 
-    threads = [threading.Thread(target=writer, args=(p,)) for p in pulls] + [threading.Thread(target=reader) for _ in range(4)]
+    threads = [threading.Thread(target=writer, args=(p,)) for p in pulls]
+    threads += [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

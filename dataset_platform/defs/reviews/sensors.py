@@ -78,7 +78,8 @@ def new_reviews_sensor(context: dg.SensorEvaluationContext, review_db: ReviewDat
         )
     if not requests:
         return dg.SkipReason(
-            "no reviews the assets have not consumed (review fingerprints, consumed vs database): " + "; ".join(compared)
+            "no reviews the assets have not consumed (review fingerprints, consumed vs database): "
+            + "; ".join(compared)
         )
     context.log.info("review fingerprints differ: %s", "; ".join(compared))
     return dg.SensorResult(run_requests=requests)
