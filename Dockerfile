@@ -30,7 +30,8 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev
 
 COPY workspace.yaml ./
 COPY deploy/entrypoint.sh /usr/local/bin/dataset-platform-entrypoint
-COPY dagster.yaml ${DAGSTER_HOME}/dagster.yaml
+# The production instance (Postgres storage, run queue); the repo-root dagster.yaml is the local one.
+COPY deploy/dagster.yaml ${DAGSTER_HOME}/dagster.yaml
 
 # Non-root. The storage and data directories exist in the image with this owner so that named
 # volumes mounted there start out writable by it.

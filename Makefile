@@ -31,9 +31,14 @@ test: setup
 test-fast: setup
 	$(RUN) pytest -m "not slow"
 
+# With the default DAGSTER_HOME, the repo-root dagster.yaml is that same instance plus run monitoring, no telemetry.
 dev:
 	mkdir -p "$(DAGSTER_HOME)"
+ifeq ($(DAGSTER_HOME),$(CURDIR)/.data/dagster_home)
+	env -u DAGSTER_HOME $(RUN) dagster dev -m dataset_platform.definitions
+else
 	$(RUN) dagster dev -m dataset_platform.definitions
+endif
 
 review:
 	$(RUN) dataset-platform review

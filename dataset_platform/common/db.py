@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -113,7 +115,73 @@ def safe_url(engine_or_url: sa.Engine | str) -> str:
 
 
 class DatabaseUnavailable(RuntimeError):
-    pass
+    """The review database cannot be reached now (after the designed retries); the message is masked."""
+
+
+class DatabaseRejected(DatabaseUnavailable):
+    """The server answered but refused us (credentials, database name, permissions): retrying cannot help."""
+
+
+# FATAL replies that are worth waiting for; any other FATAL at connect time is a configuration error.
+_TRANSIENT_FATAL = (
+    "starting up", "shutting down", "in recovery mode", "too many clients", "connection slots are reserved",
+    "terminating connection", "not yet accepting connections",
+)  # fmt: skip
+_PERMANENT_SQLITE = ("unable to open database file", "file is not a database")
+_CONNECT_PREFIX = re.compile(r"^.*?failed:\s*(?=\S)", re.DOTALL)
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's one-line reason, without the connection banner ("connection to server at ... failed:")."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    while "failed:" in text:  # psycopg nests "connection failed: connection to server at ... failed: <reason>"
+        text = _CONNECT_PREFIX.sub("", text, count=1)
+    return text.removeprefix("FATAL:").strip()[:200] or type(orig).__name__
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for connection errors that the same request can never overcome (auth, missing database)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if "FATAL" in text:
+        return not any(marker in text for marker in _TRANSIENT_FATAL)
+    return any(marker in text for marker in _PERMANENT_SQLITE)
+
+
+def unavailable(engine_or_url: sa.Engine | str, exc: BaseException, attempts: int = 1) -> DatabaseUnavailable:
+    """The masked, actionable error for a connection failure (``raise unavailable(...) from None``)."""
+    where = safe_url(engine_or_url)
+    if is_permanent(exc):
+        return DatabaseRejected(
+            f"review database {where} rejected the connection (not retried): {_reason(exc)}. "
+            "Check the user, password and database name in POSTGRES_URL."
+        )
+    tries = f"after {attempts} attempts" if attempts > 1 else "mid-operation"
+    return DatabaseUnavailable(
+        f"review database {where} unreachable {tries}: {_reason(exc)}. "
+        "Check that the server is running and that POSTGRES_URL points at it; the next run or tick tries again."
+    )
+
+
+@contextmanager
+def masked_errors(engine: sa.Engine) -> Iterator[None]:
+    """Turn a connection lost during queries into DatabaseUnavailable; SQL errors (bugs) pass unchanged."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise unavailable(engine, exc) from None
+    except sa.exc.DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise unavailable(engine, exc) from None
+        raise
+    except Exception as exc:  # the driver's own error, from code that uses the raw connection (COPY)
+        if type(exc).__name__ in ("OperationalError", "InterfaceError") and _is_driver_error(exc):
+            raise unavailable(engine, exc) from None
+        raise
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in ("psycopg", "psycopg2", "sqlite3")
 
 
 def check_connection(
@@ -121,20 +189,19 @@ def check_connection(
     retry_delays: tuple[float, ...] = (2.0, 4.0, 8.0),
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Run ``SELECT 1``; retry after each delay (exponential backoff); return the attempts used."""
-    last: Exception | None = None
+    """Run ``SELECT 1``; retry after each delay (exponential backoff); return the attempts used.
+
+    Errors that cannot succeed on retry (authentication, a missing database) raise DatabaseRejected at once.
+    """
     for attempt, delay in enumerate((*retry_delays, None), start=1):
         try:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             return attempt
-        except sa.exc.OperationalError as exc:  # connection refused, auth, DNS...
-            last = exc
-            if delay is None:
-                break
-            log.warning("review database %s unreachable (attempt %d), retrying in %.0fs", safe_url(engine), attempt, delay)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:  # refused, timeout, DNS, auth...
+            if is_permanent(exc) or delay is None:
+                raise unavailable(engine, exc, attempts=attempt) from None
+            where = safe_url(engine)
+            log.warning("review database %s unreachable (attempt %d), retrying in %.0fs", where, attempt, delay)
             sleep(delay)
-    raise DatabaseUnavailable(
-        f"review database {safe_url(engine)} unreachable after {len(retry_delays) + 1} attempts: "
-        f"{type(last.orig if hasattr(last, 'orig') else last).__name__}"
-    ) from None
+    raise AssertionError("unreachable")

@@ -39,6 +39,7 @@ def build_resources() -> dict[str, Any]:
                 hf_token=_env("HF_TOKEN"),
                 department_repo=_env("DEPARTMENT_DATASET"),
                 urgency_repo=_env("URGENCY_DATASET"),
+                endpoint=_env("HF_ENDPOINT"),
             )
         ),
         "datadog": DatadogLLMObs(**_set(api_key=_env("DD_API_KEY"), app_key=_env("DD_APP_KEY"), site=_env("DD_SITE"))),

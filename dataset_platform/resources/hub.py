@@ -18,6 +18,10 @@ class DatasetHub(dg.ConfigurableResource):
     department_repo: str = Field(default="local/department-dataset", description="DEPARTMENT_DATASET")
     urgency_repo: str = Field(default="local/urgency-dataset", description="URGENCY_DATASET")
     private: bool = Field(default=True, description="Create missing Hub repos as private.")
+    endpoint: Optional[str] = Field(default=None, description="HF_ENDPOINT; unset = https://huggingface.co")
+    drift_timeout_s: float = Field(
+        default=20.0, gt=0, description="How long quality_reports waits for the latest version (label drift)."
+    )
 
     # Built on first use so importing the code location never imports huggingface_hub.
     _api: Any = PrivateAttr(default=None)
@@ -39,7 +43,7 @@ class DatasetHub(dg.ConfigurableResource):
         if self._api is None:
             from huggingface_hub import HfApi
 
-            self._api = HfApi(token=self.hf_token)
+            self._api = HfApi(token=self.hf_token, **({"endpoint": self.endpoint} if self.endpoint else {}))
         return self._api
 
     def publisher(self, label: str):
@@ -52,6 +56,19 @@ class DatasetHub(dg.ConfigurableResource):
     def latest_metadata(self, label: str) -> dict | None:
         """dataset_metadata.json of the latest published version (None before the first)."""
         return self.publisher(label).latest_metadata()
+
+    def latest_metadata_for_drift(self, label: str) -> tuple[dict | None, str | None]:
+        """(latest metadata, None), or (None, warning) when the Hub does not answer within ``drift_timeout_s``.
+
+        Drift is one finding of the quality report: a Hub outage skips it instead of failing the report.
+        """
+        from dataset_platform.common.deadline import within
+
+        try:
+            return within(self.drift_timeout_s, self.latest_metadata, label), None
+        except Exception as exc:  # any SDK or network error: the report is still written, without drift
+            kind = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            return None, f"{self.describe()} unreachable ({kind}): label drift not checked"
 
     def publish(
         self,

@@ -1,8 +1,14 @@
-"""The review database: SQLite under DATASET_PLATFORM_HOME by default, Postgres when POSTGRES_URL is set."""
+"""The review database: SQLite under DATASET_PLATFORM_HOME by default, Postgres when POSTGRES_URL is set.
+
+Every path into the database goes through ``check_connection`` first (SELECT 1 with the designed 2/4/8 s
+retries, before the schema is created), so an outage reads "review database <masked URL> unreachable ...",
+never a driver traceback; ``failures()`` turns that into a Dagster Failure for assets and ops.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 import dagster as dg
 import sqlalchemy as sa
@@ -16,18 +22,45 @@ class ReviewDatabase(dg.ConfigurableResource):
         default=None,
         description="SQLAlchemy URL of the review database; unset = sqlite file under DATASET_PLATFORM_HOME.",
     )
+    retry_delays: list[float] = Field(
+        default=[2.0, 4.0, 8.0], description="Seconds to wait before each reconnect while the database is down."
+    )
 
     _engine: Optional[sa.Engine] = PrivateAttr(default=None)
+    _schema_ready: bool = PrivateAttr(default=False)
 
-    def get_engine(self) -> sa.Engine:
+    def _raw_engine(self) -> sa.Engine:
         if self._engine is None:
             self._engine = db.make_engine(self.url or settings.default_database_url())
-            db.ensure_schema(self._engine)
         return self._engine
 
     def check_connection(self) -> int:
-        return db.check_connection(self.get_engine())
+        """SELECT 1 with retries, then (once) the schema; returns the attempts used. Raises DatabaseUnavailable."""
+        engine = self._raw_engine()
+        attempts = db.check_connection(engine, retry_delays=tuple(self.retry_delays))
+        if not self._schema_ready:
+            with db.masked_errors(engine):
+                db.ensure_schema(engine)
+            self._schema_ready = True
+        return attempts
+
+    def get_engine(self) -> sa.Engine:
+        if not self._schema_ready:
+            self.check_connection()
+        return self._raw_engine()
 
     def describe(self) -> str:
         """Masked URL, safe for metadata."""
         return db.safe_url(self.url or settings.default_database_url())
+
+    @contextmanager
+    def failures(self) -> Iterator[None]:
+        """Inside an asset or op: a database outage or refusal becomes a Failure with the masked message.
+
+        No Dagster retry: the connection retries already ran, and a refusal cannot succeed on retry.
+        """
+        try:
+            with db.masked_errors(self._raw_engine()):
+                yield
+        except db.DatabaseUnavailable as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None

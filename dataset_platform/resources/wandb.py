@@ -7,15 +7,27 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from dataset_platform.common import settings
+
+
+class WandbUnavailable(RuntimeError):
+    """W&B failed to start earlier in this process; not tried again."""
 
 
 class WandbResource(dg.ConfigurableResource):
     api_key: Optional[str] = Field(default=None, description="WANDB_API_KEY; unset = offline mode.")
     project: str = Field(default="dataset-platform", description="WANDB_PROJECT_NAME")
     mode: Optional[str] = Field(default=None, description="WANDB_MODE: online | offline | disabled.")
+    init_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Give up on an unreachable W&B server after this long (wandb's own default: 90 s).",
+    )
+
+    # W&B is reporting, not the product: after one failed start, later runs of this process skip it at once.
+    _unavailable: Optional[str] = PrivateAttr(default=None)
 
     def effective_mode(self) -> str:
         if self.mode:
@@ -32,17 +44,25 @@ class WandbResource(dg.ConfigurableResource):
         if self.api_key:
             # wandb reads the key from its own env var; never passed as an argument that could be logged.
             os.environ.setdefault("WANDB_API_KEY", self.api_key)
-        run = wandb.init(
-            project=self.project,
-            name=name,
-            job_type=job_type,
-            config=config,
-            tags=tags,
-            dir=str(directory),
-            mode=self.effective_mode(),
-            reinit="create_new",
-            settings=wandb.Settings(silent=True, console="off", x_disable_stats=True),
-        )
+        if self._unavailable:
+            raise WandbUnavailable(f"W&B skipped: {self._unavailable} earlier in this process")
+        try:
+            run = wandb.init(
+                project=self.project,
+                name=name,
+                job_type=job_type,
+                config=config,
+                tags=tags,
+                dir=str(directory),
+                mode=self.effective_mode(),
+                reinit="create_new",
+                settings=wandb.Settings(
+                    silent=True, console="off", x_disable_stats=True, init_timeout=self.init_timeout_s
+                ),
+            )
+        except Exception as exc:
+            self._unavailable = type(exc).__name__
+            raise
         try:
             yield run
         except BaseException:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,22 +46,17 @@ def run_clean_split(label: str, pull_path: Path | None = None, out_dir: Path | N
     }
     target = Path(out_dir or paths.splits_dir(label))
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".staging"))
+    atomic.remove_stale_staging(target.parent)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=atomic.STAGING_SUFFIX))
     try:
         splitting.write_splits(splits, staging, label)
         atomic.write_json(staging / "split_report.json", report)
-        _swap_directory(staging, target)
+        # Safe without the production one-run-per-partition limit: concurrent writers serialise on a lock,
+        # readers see the previous version or this one (splits/ is a symlink replaced in one rename).
+        atomic.swap_directory(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
-
-
-def _swap_directory(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.{os.getpid()}.old")
-    if target.exists():
-        os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def run_quality(label: str, previous_label_counts: dict | None = None) -> quality.QualityReport:

@@ -1,92 +1,53 @@
-"""What changed in the review database since a high-water mark (reviewed_at, id); used by new_reviews_sensor.
+"""Fingerprints of the reviews a retraining pull consumes; ``new_reviews_sensor`` recomputes them to decide.
 
-Marks are compared as (reviewed_at, id) pairs so rows sharing a timestamp are neither skipped nor
-counted twice. Only the newest mark and per-label counts are fetched, never the rows themselves.
+``misclassified_pulls`` records ``reviews_fingerprint(engine, label)`` in its materialization metadata; the
+sensor compares the database's fingerprint now with the one of the latest materialization of each label.
+A content fingerprint, not a high-water mark: a row that lands late with an older ``reviewed_at``, an edited
+correction or a new gold label all change it, while unreviewed rows and rows of other labels do not.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass, field
+import hashlib
 
 import sqlalchemy as sa
 
-from dataset_platform.common.db import extraction_reviews, misclassified_complaints
-from dataset_platform.common.labels import LABELS
+from dataset_platform.common.db import gold_labels, misclassified_complaints
 
-Mark = tuple[str, int]  # (ISO timestamp, id)
-
-
-@dataclass
-class ReviewCursor:
-    misclassified: Mark | None = None
-    extraction: Mark | None = None
-
-    def serialize(self) -> str:
-        return json.dumps({"m": self.misclassified, "e": self.extraction}, separators=(",", ":"))
-
-    @classmethod
-    def parse(cls, raw: str | None) -> "ReviewCursor":
-        if not raw:
-            return cls()
-        data = json.loads(raw)
-        as_mark = lambda v: (v[0], int(v[1])) if v else None  # noqa: E731
-        return cls(as_mark(data.get("m")), as_mark(data.get("e")))
+_CHUNK = 10_000
 
 
-@dataclass
-class ReviewChanges:
-    labels: dict[str, int] = field(default_factory=dict)  # label → new reviewed misclassifications
-    new_reviewed_rows: int = 0
-    new_extraction_reviews: int = 0
-    cursor: ReviewCursor = field(default_factory=ReviewCursor)
+def _digest(conn: sa.Connection, query: sa.Select, h: "hashlib._Hash") -> int:
+    """Feed every row of ``query`` (in its order) to ``h``; returns the row count."""
+    n = 0
+    for row in conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(query):
+        h.update(repr(tuple(row)).encode())
+        n += 1
+    return n
 
 
-def _after(table: sa.Table, mark: Mark | None):
-    if mark is None:
-        return sa.true()
-    ts = dt.datetime.fromisoformat(mark[0])
-    return sa.or_(table.c.reviewed_at > ts, sa.and_(table.c.reviewed_at == ts, table.c.id > mark[1]))
+def reviews_fingerprint(engine: sa.Engine, label: str) -> str:
+    """``<reviewed>r-<gold>g-<hash>`` over what the pull of ``label`` reads from reviewers.
 
-
-def _newest(conn: sa.Connection, table: sa.Table, condition) -> Mark | None:
-    row = conn.execute(
-        sa.select(table.c.reviewed_at, table.c.id).where(condition).order_by(table.c.reviewed_at.desc(), table.c.id.desc()).limit(1)
-    ).first()
-    return (row.reviewed_at.isoformat(), int(row.id)) if row else None
-
-
-def find_changes(engine: sa.Engine, cursor: ReviewCursor) -> ReviewChanges:
-    m = misclassified_complaints
-    reviewed_new = sa.and_(m.c.reviewed.is_(sa.true()), m.c.reviewed_at.is_not(None), _after(m, cursor.misclassified))
-    per_label = [
-        sa.func.coalesce(
-            sa.func.sum(
-                sa.case(
-                    (
-                        sa.and_(
-                            m.c.complaint_id.is_not(None),
-                            m.c[f"correct_{label}"].is_not(None),
-                            m.c[f"model_predicted_{label}"].is_distinct_from(m.c[f"correct_{label}"]),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-            0,
-        ).label(label)
-        for label in LABELS
-    ]
-    e = extraction_reviews
-    extraction_new = _after(e, cursor.extraction)
+    Reviewed rows with a correction for the label (misclassifications and confirmations alike: the
+    prediction column decides which, so it is hashed too) and the gold labels of the label.
+    """
+    m, g = misclassified_complaints, gold_labels
+    predicted, correct = m.c[f"model_predicted_{label}"], m.c[f"correct_{label}"]
+    reviewed = (
+        sa.select(m.c.id, m.c.complaint_id, predicted, correct)
+        .where(m.c.reviewed.is_(sa.true()), correct.is_not(None), m.c.complaint_id.is_not(None))
+        .order_by(m.c.id)
+    )
+    gold = sa.select(g.c.complaint_id, g.c[label]).where(g.c[label].is_not(None)).order_by(g.c.complaint_id)
+    h = hashlib.sha256()
     with engine.connect() as conn:
-        counts = conn.execute(sa.select(sa.func.count().label("n"), *per_label).where(reviewed_new)).one()
-        n_extraction = conn.execute(sa.select(sa.func.count()).select_from(e).where(extraction_new)).scalar_one()
-        new_cursor = ReviewCursor(
-            _newest(conn, m, reviewed_new) or cursor.misclassified,
-            _newest(conn, e, extraction_new) or cursor.extraction,
-        )
-    labels = {label: int(getattr(counts, label)) for label in LABELS if int(getattr(counts, label))}
-    return ReviewChanges(labels, int(counts.n), int(n_extraction), new_cursor)
+        n_reviewed = _digest(conn, reviewed, h)
+        h.update(b"\0gold\0")
+        n_gold = _digest(conn, gold, h)
+    return f"{n_reviewed}r-{n_gold}g-{h.hexdigest()[:16]}"
+
+
+def nothing_reviewed(fingerprint: str) -> bool:
+    """A database without any review of the label: no reason to pull before the first review."""
+    return fingerprint.startswith("0r-0g-")

@@ -148,5 +148,6 @@ def write_splits(splits: dict[str, pd.DataFrame], directory: Path, label: str) -
 
 
 def read_splits(directory: Path) -> dict[str, pd.DataFrame]:
-    data = Path(directory) / "data"
+    """The three splits of one version, even while a writer swaps in the next one."""
+    data = atomic.resolve_version(directory) / "data"
     return {split: pq.read_table(data / split_filename(split)).to_pandas() for split in SPLITS}

@@ -1,4 +1,4 @@
-"""Production configuration without Docker: the repo's dagster.yaml and workspace.yaml with a real PostgreSQL,
+"""Production configuration without Docker: the repo's deploy/dagster.yaml and workspace.yaml with a real PostgreSQL,
 the user-code gRPC server, the daemon and the webserver as local processes, one run launched through GraphQL.
 
 Touches no Docker engine and no external service (docker-compose.yml is checked in test_compose.py).
@@ -113,7 +113,7 @@ def deployment(tmp_path_factory):
         review_url = postgres.create_database("reviews").replace("postgres@", f"postgres:{REVIEW_DB_PASSWORD}@")
         dagster_home = workdir / "dagster_home"
         dagster_home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+        shutil.copy(REPO / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
         grpc_port, dep.web_port = free_port(), free_port()
         dep.env = {
             **os.environ,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 
 import dagster as dg
@@ -16,7 +15,6 @@ from dataset_platform.defs.forms.checks import consistency_checks
 from dataset_platform.defs.forms.partitions import RANGE_END_TAG as RANGE_END
 from dataset_platform.defs.forms.partitions import RANGE_START_TAG as RANGE_START
 from dataset_platform.defs.forms.partitions import sync_form_set_partitions
-from dataset_platform.defs.forms.sensors import new_form_sets_sensor
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform_tests.forms.helpers import make_form_set, sample_extraction
@@ -41,35 +39,6 @@ def _materialize(instance, server, keys, **config):
 def _metadata(result, key="llm_extractions"):
     [mat] = [m for m in result.get_asset_materialization_events() if m.asset_key.path == [key]][:1]
     return {k: v.value for k, v in mat.materialization.metadata.items()}
-
-
-def test_sensor_adds_partitions_and_requests_one_run(platform_home):
-    forms = platform_home / "forms"
-    with dg.instance_for_test() as instance:
-        assert isinstance(new_form_sets_sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
-
-        make_form_set(forms, "bkk-002")
-        make_form_set(forms, "bkk-001")
-        (forms / "empty").mkdir()
-        result = new_form_sets_sensor(dg.build_sensor_context(instance=instance))
-        assert isinstance(result, dg.SensorResult)
-        [add] = result.dynamic_partitions_requests
-        assert add.partitions_def_name == "form_sets" and list(add.partition_keys) == ["bkk-001", "bkk-002"]
-        [request] = result.run_requests
-        assert request.tags[RANGE_START] == "bkk-001" and request.tags[RANGE_END] == "bkk-002"
-        assert request.run_key
-
-        instance.add_dynamic_partitions("form_sets", list(add.partition_keys))
-        again = new_form_sets_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
-        assert isinstance(again, dg.SkipReason) and "no new or changed" in again.skip_message
-
-        page = forms / "bkk-002" / "page_01.png"
-        stamp = json.loads(result.cursor)["mtime_ns"] + 10**9
-        os.utime(page, ns=(stamp, stamp))
-        changed = new_form_sets_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
-        [rerun] = changed.run_requests
-        assert rerun.partition_key == "bkk-002" and rerun.run_key != request.run_key
-        assert changed.dynamic_partitions_requests == []
 
 
 def test_one_run_extracts_many_partitions_then_hits_the_cache(gemini_server, platform_home):

@@ -1,86 +1,100 @@
-"""new_reviews_sensor (cursor, affected labels, skip reasons, extraction reviews), weekly schedule, definitions.
-
-Runs the sensor function against SQLite and Postgres; launches no run.
+"""new_reviews_sensor decides from the reviews the assets consumed (real materializations of misclassified_pulls and
+ground_truth_dataset on SQLite and Postgres), weekly schedule, definitions; launches no run through a daemon.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-
 import dagster as dg
 import sqlalchemy as sa
 
 from dataset_platform.common import db
 from dataset_platform.defs import retraining, reviews
+from dataset_platform.defs.forms.assets import ground_truth_dataset
+from dataset_platform.defs.retraining.assets import misclassified_pulls
 from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
 from dataset_platform.defs.reviews.sensors import new_reviews_sensor
 from dataset_platform.resources.review_db import ReviewDatabase
+from dataset_platform.resources.wandb import WandbResource
+from dataset_platform.retraining import demo
 from dataset_platform_tests.retraining.helpers import D, U, complaint, engine_for, insert, review
 
 
-def _tick(url: str, cursor: str | None, instance):
-    context = dg.build_sensor_context(cursor=cursor, instance=instance, resources={"review_db": ReviewDatabase(url=url)})
+def _tick(url: str, instance):
+    context = dg.build_sensor_context(instance=instance, resources={"review_db": ReviewDatabase(url=url)})
     result = new_reviews_sensor(context)
-    return result, result.cursor
+    if isinstance(result, dg.SkipReason):
+        return [], result.skip_message
+    return sorted(result.run_requests, key=lambda r: (r.job_name, r.partition_key or "")), None
 
 
-def _requests(result) -> list[tuple[str, str | None]]:
-    return sorted((r.job_name, r.partition_key) for r in result.run_requests)
+def _targets(requests) -> list[tuple[str, str | None]]:
+    return [(r.job_name, r.partition_key) for r in requests]
 
 
-def test_sensor_requests_only_affected_labels_and_moves_its_cursor(db_url):
-    engine = engine_for(db_url)
-    insert(engine, [complaint(i) for i in range(1, 10)], [
-        review(1, 1, D[0], D[1], U[0], U[0], minutes=1),  # department only
-        review(2, 2, D[0], D[2], minutes=2),
-    ])  # fmt: skip
-    with dg.instance_for_test() as instance:
-        result, cursor = _tick(db_url, None, instance)
-        assert _requests(result) == [("retraining_job", "department")]
-        assert json.loads(cursor)["m"][1] == 2 and len(cursor) < 100
-        first_key = result.run_requests[0].run_key
+def _consume(url: str, instance, *labels: str, ground_truth: bool = False) -> None:
+    """What the requested runs do to the sensor's state: materialize the assets that read the reviews."""
+    resources = {"review_db": ReviewDatabase(url=url), "wandb": WandbResource(mode="disabled")}
+    for label in labels:
+        result = dg.materialize([misclassified_pulls], partition_key=label, instance=instance, resources=resources)
+        assert result.success
+    if ground_truth:
+        assert dg.materialize([ground_truth_dataset], instance=instance, resources=resources).success
 
-        result, cursor2 = _tick(db_url, cursor, instance)  # nothing new
-        assert result.run_requests == [] and "no new reviews" in result.skip_reason.skip_message
-        assert cursor2 == cursor
 
-        insert(engine, [], [
-            review(3, 3, D[0], D[0], U[0], U[2], minutes=3),  # urgency only (department prediction was right)
-            review(4, 4, D[0], D[3], reviewed=False),  # unreviewed: ignored
+def _extraction_review(engine, form_set_id: str, when: dt.datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.insert(db.extraction_reviews), [
+            {"form_set_id": form_set_id, "corrected_extraction": {}, "reviewer": "x", "reviewed_at": when}
         ])  # fmt: skip
-        result, cursor3 = _tick(db_url, cursor2, instance)
-        assert _requests(result) == [("retraining_job", "urgency")]
-        assert result.run_requests[0].run_key != first_key
-
-        # Same timestamp as the high-water mark but a higher id is still new; a NULL complaint_id row is not.
-        insert(engine, [], [review(5, 5, D[0], D[1], minutes=3), review(6, None, D[0], D[1], minutes=3)])
-        result, cursor4 = _tick(db_url, cursor3, instance)
-        assert _requests(result) == [("retraining_job", "department")]
-
-        insert(engine, [], [review(7, None, D[0], D[1], U[0], U[1], minutes=9)])
-        result, _ = _tick(db_url, cursor4, instance)
-        assert result.run_requests == [] and "none a misclassification" in result.skip_reason.skip_message
-
-        # Evaluating the same cursor twice yields the same run keys: the daemon launches once.
-        again, _ = _tick(db_url, cursor3, instance)
-        assert [r.run_key for r in again.run_requests] == [r.run_key for r in _tick(db_url, cursor3, instance)[0].run_requests]
 
 
-def test_sensor_requests_ground_truth_on_new_extraction_reviews(db_url):
+def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
     engine = engine_for(db_url)
     with dg.instance_for_test() as instance:
-        result, cursor = _tick(db_url, None, instance)
-        assert result.run_requests == []
+        requests, reason = _tick(db_url, instance)  # empty database, nothing materialized: nothing to do
+        assert requests == [] and "ground_truth_dataset" in reason
+
+        demo.seed_complaints(engine, n=400, seed=3)  # demo-like: reviewed misclassifications for both labels
+        _extraction_review(engine, "bkk-001", dt.datetime(2026, 3, 1))
+        requests, _ = _tick(db_url, instance)
+        assert _targets(requests) == [
+            ("ground_truth_refresh_job", None), ("retraining_job", "department"), ("retraining_job", "urgency")
+        ]  # fmt: skip
+        # Ticking again before the runs finish: the same run keys, which the daemon launches once.
+        assert [r.run_key for r in _tick(db_url, instance)[0]] == [r.run_key for r in requests]
+
+        _consume(db_url, instance, "department", "urgency", ground_truth=True)
+        requests, reason = _tick(db_url, instance)
+        assert requests == []
+        assert "misclassified_pulls[department]" in reason and "misclassified_pulls[urgency]" in reason
+
+        # A review that lands late, with a reviewed_at older than every other one, still counts (department only).
+        insert(engine, [complaint(90001)], [review(90001, 90001, D[0], D[2], minutes=-10**6)])
+        requests, _ = _tick(db_url, instance)
+        assert _targets(requests) == [("retraining_job", "department")]
+        _consume(db_url, instance, "department")
+
+        # A confirmation (prediction verified) and a gold label are consumed too; an unreviewed row is not.
+        insert(engine, [complaint(90002), complaint(90003)], [
+            review(90002, 90002, pred_u=U[0], corr_u=U[0]), review(90003, 90003, D[0], D[1], reviewed=False)
+        ])  # fmt: skip
+        requests, _ = _tick(db_url, instance)
+        assert _targets(requests) == [("retraining_job", "urgency")]
+        _consume(db_url, instance, "urgency")
         with engine.begin() as conn:
-            conn.execute(sa.insert(db.extraction_reviews), [
-                {"form_set_id": "a", "corrected_extraction": {}, "reviewer": "x", "reviewed_at": dt.datetime(2026, 3, 1)}
+            conn.execute(sa.insert(db.gold_labels), [
+                {"complaint_id": 90003, "department": D[1], "urgency": None, "labelled_at": dt.datetime(2020, 1, 1)}
             ])  # fmt: skip
-        result, cursor = _tick(db_url, cursor, instance)
-        [request] = result.run_requests
-        assert request.job_name == "ground_truth_refresh_job" and request.partition_key is None
-        result, _ = _tick(db_url, cursor, instance)
-        assert result.run_requests == []
+        assert _targets(_tick(db_url, instance)[0]) == [("retraining_job", "department")]
+        _consume(db_url, instance, "department")
+
+        # A late extraction review (older timestamp than the consumed one) refreshes the ground truth only.
+        _extraction_review(engine, "bkk-002", dt.datetime(2025, 1, 1))
+        requests, _ = _tick(db_url, instance)
+        assert _targets(requests) == [("ground_truth_refresh_job", None)]
+        _consume(db_url, instance, ground_truth=True)
+        assert _tick(db_url, instance)[0] == []
 
 
 def test_weekly_schedule_requests_both_labels():

@@ -4,6 +4,7 @@ Data between assets lives in files under ``$DATASET_PLATFORM_HOME`` (manifests/,
 ground_truth/); the domain logic is in ``dataset_platform.forms``.
 """
 
+import warnings
 from typing import Any, Optional
 
 import dagster as dg
@@ -14,6 +15,9 @@ from dataset_platform.defs.forms.partitions import form_sets_partitions
 from dataset_platform.forms.prompt import PROMPT_VERSION
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
+
+# single_run() is the documented way to extract a batch in one run; its beta notice would print on every load.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 GROUP = "forms"
 MAX_REASONS = 20
@@ -38,10 +42,13 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     description="Manifest of one form set: page paths (sorted), sha256, size, pixel dims, readable or not.",
 )
 def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from dataset_platform.forms.folder_fingerprint import fingerprints
     from dataset_platform.forms.pages import form_set_manifest
 
     manifests = []
     for form_set_id in context.partition_keys:
+        # Per partition: what new_form_sets_sensor compares the folder with (forms/folder_fingerprint.py).
+        context.add_asset_metadata(fingerprints(settings.form_sets_dir() / form_set_id), partition_key=form_set_id)
         manifest = form_set_manifest(settings.form_sets_dir() / form_set_id)
         atomic.write_json(manifests_dir() / f"{form_set_id}.json", manifest)
         manifests.append(manifest)
@@ -177,12 +184,17 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         write_ground_truth,
     )
 
-    review_db.check_connection()  # retries with backoff, then a clear error naming the (masked) URL
+    from dataset_platform.forms.review_fingerprint import extraction_reviews_fingerprint
+
     forms_dir = settings.form_sets_dir()
     folders = (
         [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []
     )
-    records = build_records(folders, load_extractions(), latest_reviews(review_db.get_engine()), forms_dir)
+    with review_db.failures():  # retries with backoff, then a Failure naming the (masked) URL
+        review_db.check_connection()
+        reviews_fingerprint = extraction_reviews_fingerprint(review_db.get_engine())  # before the reviews are read
+        reviews = latest_reviews(review_db.get_engine())
+    records = build_records(folders, load_extractions(), reviews, forms_dir)
     version = write_ground_truth(records)
     counts = status_counts(records)
     rows = [
@@ -196,6 +208,7 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
             "version": version,
             **{f"count_{status.replace('-', '_')}": n for status, n in counts.items()},
             "review_database": review_db.describe(),
+            "reviews_fingerprint": reviews_fingerprint,  # what new_reviews_sensor compares with the database
             "dagster/row_count": len(records),
             "preview": dg.MetadataValue.md(
                 _md_table(["form set", "status", "model", "reviewer", "candidates", "consistency"], rows)

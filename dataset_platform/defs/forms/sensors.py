@@ -1,10 +1,20 @@
-"""``new_form_sets_sensor``: new form-set folders become ``form_sets`` partitions and one extraction run.
+"""``new_form_sets_sensor``: form-set folders whose content differs from what ``raw_form_images`` recorded → runs.
 
-New keys are added in one request, so they are contiguous in the dynamic partition order and one
-run over their range extracts them all concurrently (single-run backfill policy). A folder whose
-pages changed after it was extracted (newer mtime than the cursor) is re-requested on its own.
+Each ``raw_form_images`` materialization records, per partition, the folder's ``stat_signature`` and
+``content_fingerprint`` (forms/folder_fingerprint.py). A tick compares every folder with the latest
+materialization of its partition: same stat signature → unchanged (nothing is read); otherwise the pages
+are hashed and only a different content fingerprint requests a run. New folders become partitions in one
+request, so they are contiguous in the partition order and one run over their range extracts them all
+(single-run backfill policy); a changed or never-materialized known folder gets its own run.
+
+The cursor only remembers what the sensor already requested (until the materialization records it) and the
+content fingerprint of folders that were touched without changing, so no tick requests or hashes twice.
+Run keys carry the content fingerprint: a duplicate tick can never launch the same extraction twice.
 """
 
+from __future__ import annotations
+
+import hashlib
 import json
 from pathlib import Path
 from typing import Union
@@ -15,18 +25,58 @@ from dataset_platform.common import settings
 from dataset_platform.defs.forms.assets import llm_extractions, raw_form_images
 from dataset_platform.defs.forms.partitions import form_sets_partitions, range_tags
 
+_BATCH = 500
 
-def _form_set_folders(root: Path) -> dict[str, int]:
-    """Folder name → newest page mtime (ns), for folders holding at least one file."""
-    from dataset_platform.forms.pages import list_pages
+
+def form_set_folders(root: Path) -> dict[str, list[Path]]:
+    """Folder name → its page files, for folders holding at least one page file."""
+    from dataset_platform.forms.folder_fingerprint import page_files
 
     folders = {}
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if folder.is_dir() and not folder.name.startswith("."):
-            pages = list_pages(folder)
-            if pages:
-                folders[folder.name] = max(p.stat().st_mtime_ns for p in pages)
+            files = page_files(folder)
+            if files:
+                folders[folder.name] = files
     return folders
+
+
+def recorded_fingerprints(instance: dg.DagsterInstance, partitions: set[str]) -> dict[str, tuple[str, str]]:
+    """Partition → (stat_signature, content_fingerprint) of its latest ``raw_form_images`` materialization."""
+    latest = instance.get_latest_storage_id_by_partition(
+        raw_form_images.key, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=partitions
+    )
+    ids = sorted(latest.values())
+    recorded = {}
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=raw_form_images.key, storage_ids=batch), limit=len(batch)
+        ).records
+        for record in records:
+            mat = record.asset_materialization
+            meta = mat.metadata
+            if mat.partition and "content_fingerprint" in meta:
+                recorded[mat.partition] = (str(meta["stat_signature"].value), str(meta["content_fingerprint"].value))
+    for key in set(latest) - set(recorded):  # materialized before fingerprints were recorded: its manifest
+        recorded.update(_from_manifest(key))
+    return recorded
+
+
+def _from_manifest(key: str) -> dict[str, tuple[str, str]]:
+    from dataset_platform.defs.forms.assets import manifests_dir
+    from dataset_platform.forms.folder_fingerprint import fingerprint_from_manifest
+
+    try:
+        manifest = json.loads((manifests_dir() / f"{key}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {key: ("", fingerprint_from_manifest(manifest))}
+
+
+def _batch_key(fingerprints: dict[str, str]) -> str:
+    joined = "\n".join(f"{k}\0{v}" for k, v in sorted(fingerprints.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
 @dg.sensor(
@@ -34,34 +84,62 @@ def _form_set_folders(root: Path) -> dict[str, int]:
     target=[raw_form_images, llm_extractions],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="New form-set folders under $DATASET_PLATFORM_HOME/forms → partitions + an extraction run.",
+    description="Form-set folders under $DATASET_PLATFORM_HOME/forms whose pages differ from what raw_form_images "
+    "recorded → partitions + extraction runs.",
 )
 def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.SensorResult, dg.SkipReason]:
+    from dataset_platform.forms.folder_fingerprint import content_fingerprint, stat_signature
+
     root = settings.form_sets_dir()
-    folders = _form_set_folders(root)
+    folders = form_set_folders(root)
     if not folders:
         return dg.SkipReason(f"no form-set folders under {root}")
     state = json.loads(context.cursor) if context.cursor else {}
-    high_water = int(state.get("mtime_ns", 0))
+    requested: dict[str, str] = state.get("requested", {})
+    touched: dict[str, list[str]] = state.get("touched", {})
     known = set(context.instance.get_dynamic_partitions(form_sets_partitions.name))
-    new = sorted(k for k in folders if k not in known)
-    changed = sorted(k for k, mtime in folders.items() if k in known and mtime > high_water)
-    cursor = json.dumps({"mtime_ns": max(high_water, *folders.values())})
-    if not new and not changed:
-        return dg.SkipReason(f"no new or changed form sets ({len(folders)} known under {root})")
+    recorded = recorded_fingerprints(context.instance, known & set(folders))
 
+    to_run: dict[str, str] = {}
+    next_requested: dict[str, str] = {}
+    next_touched: dict[str, list[str]] = {}
+    unchanged = 0
+    for key, files in folders.items():
+        stat = stat_signature(files)
+        last = recorded.get(key)
+        if last and last[0] == stat:
+            unchanged += 1
+            continue
+        cached = touched.get(key)
+        content = cached[1] if cached and cached[0] == stat else content_fingerprint(files)
+        if last and last[1] == content:  # touched, same bytes: no extraction, and no re-hash next tick
+            next_touched[key] = [stat, content]
+            unchanged += 1
+        elif requested.get(key) == content:  # requested by an earlier tick, not recorded yet
+            next_requested[key] = content
+        else:
+            to_run[key] = content
+    cursor = json.dumps({"requested": {**next_requested, **to_run}, "touched": next_touched}, separators=(",", ":"))
+    compared = (
+        f"{len(folders)} folders under {root} compared with raw_form_images: {unchanged} unchanged, "
+        f"{len(next_requested)} awaiting a requested run"
+    )
+    if not to_run:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"no new or changed form sets ({compared})"), cursor=cursor)
+
+    new = sorted(k for k in to_run if k not in known)
     run_requests = []
     if new:
-        tags = range_tags(new) if len(new) > 1 else {}
         run_requests.append(
             dg.RunRequest(
-                run_key=f"new:{new[0]}..{new[-1]}:{len(new)}:{max(folders[k] for k in new)}",
+                run_key=f"new-{len(new)}-{_batch_key({k: to_run[k] for k in new})}",
                 partition_key=new[0] if len(new) == 1 else None,
-                tags=tags,
+                tags=range_tags(new) if len(new) > 1 else {},
             )
         )
-    for key in changed:
-        run_requests.append(dg.RunRequest(run_key=f"changed:{key}:{folders[key]}", partition_key=key))
+    for key in sorted(k for k in to_run if k in known):
+        run_requests.append(dg.RunRequest(run_key=f"changed-{key}-{to_run[key]}", partition_key=key))
+    context.log.info("%s; requesting %d new, %d changed", compared, len(new), len(to_run) - len(new))
     return dg.SensorResult(
         run_requests=run_requests,
         cursor=cursor,

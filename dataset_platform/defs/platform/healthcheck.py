@@ -13,7 +13,8 @@ from dataset_platform.resources.review_db import ReviewDatabase
 
 @dg.op(description="Connect to the review database, check the data volume, report real vs embedded services.")
 def check_platform(context: dg.OpExecutionContext, review_db: ReviewDatabase) -> dg.Output[dict]:
-    attempts = review_db.check_connection()
+    with review_db.failures():
+        attempts = review_db.check_connection()
     home = check_writable(settings.platform_home())
     # The review database as this run's resource sees it (it may be configured without POSTGRES_URL).
     modes = {**service_modes(), "review_db": review_db_mode(review_db.url)}

@@ -82,6 +82,7 @@ def misclassified_pulls(
     context: dg.AssetExecutionContext, config: PullConfig, review_db: ReviewDatabase, wandb: WandbResource
 ) -> dg.MaterializeResult:
     from dataset_platform.retraining.pipeline import run_pull
+    from dataset_platform.retraining.review_changes import reviews_fingerprint
 
     label = context.partition_key
     wb_config = {"label": label, "database": review_db.describe(), **config.model_dump()}
@@ -90,13 +91,16 @@ def misclassified_pulls(
     except DatabaseUnavailable as exc:
         wandb_log(wandb, f"pull-{label}", "pull", wb_config, {"connection_ok": 0})
         raise dg.Failure(description=str(exc), allow_retries=False) from None
-    stats = run_pull(
-        review_db.get_engine(),
-        label,
-        correct_ratio=config.correct_ratio,
-        random_state=config.random_state,
-        chunk_size=config.chunk_size,
-    )
+    with review_db.failures():
+        # Before the pull: a review landing in between is pulled and triggers one more run, never missed.
+        fingerprint = reviews_fingerprint(review_db.get_engine(), label)
+        stats = run_pull(
+            review_db.get_engine(),
+            label,
+            correct_ratio=config.correct_ratio,
+            random_state=config.random_state,
+            chunk_size=config.chunk_size,
+        )
     wb_status = wandb_log(
         wandb, f"pull-{label}", "pull", wb_config,
         {"connection_ok": 1, f"records_fetched/{label}": stats.n_records,
@@ -112,6 +116,8 @@ def misclassified_pulls(
             "n_correct": stats.n_correct,
             "correct_pool_size": stats.n_pool,
             "wandb": wb_status,
+            # What new_reviews_sensor compares with the database (retraining/review_changes.py).
+            "reviews_fingerprint": fingerprint,
         }
     )
 
@@ -160,7 +166,9 @@ def quality_reports(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Ma
     from dataset_platform.retraining.pipeline import run_quality
 
     label = context.partition_key
-    latest = hub.latest_metadata(label)
+    latest, hub_warning = hub.latest_metadata_for_drift(label)
+    if hub_warning:
+        context.log.warning(hub_warning)
     report = run_quality(label, previous_label_counts=(latest or {}).get("label_counts"))
     out = paths.quality_dir(label)
     return dg.MaterializeResult(
@@ -168,7 +176,7 @@ def quality_reports(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Ma
             "dagster/row_count": report.rows,
             "quality_score": dg.MetadataValue.float(report.score),
             "blocking_failures": [f.check for f in report.blocking_failures],
-            "compared_with": (latest or {}).get("version_tag") or "no published version",
+            "compared_with": hub_warning or (latest or {}).get("version_tag") or "no published version",
             "findings": dg.MetadataValue.md(report.findings_markdown()),
             "label_distribution": dg.MetadataValue.md(report.distribution_markdown()),
             "label_distribution_plot": _png_markdown(out / "label_distribution.png"),
