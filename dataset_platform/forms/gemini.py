@@ -1,7 +1,7 @@
 """One Gemini call per form set through the official google-genai SDK: all pages, structured JSON output.
 
-HTTP-level retries (429, 5xx, timeouts, connection errors) are the SDK's own ``HttpRetryOptions``
-(exponential backoff with jitter); this module turns what is left into a short, key-free message.
+HTTP-level retries follow ``model_api.RetryPolicy``, expressed as the SDK's own ``HttpRetryOptions``;
+this module turns what is left into a short, key-free message.
 ``GEMINI_BASE_URL`` replaces the API host (the SDK appends ``/<api version>/models/<model>:generateContent``).
 Vertex AI is selected by the SDK's environment (``GOOGLE_GENAI_USE_VERTEXAI``, ``GOOGLE_CLOUD_PROJECT``,
 ``GOOGLE_CLOUD_LOCATION``) when no API key is given.
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from dataset_platform.forms import model_api
+from dataset_platform.forms.model_api import ModelAnswer, ModelCallError, RetryPolicy
 from dataset_platform.forms.pages import PageInfo
 from dataset_platform.forms.schema import FormExtraction
+
 
 # USD per million tokens (input, output incl. thinking), Gemini Developer API paid tier, prompts ≤ 200k tokens.
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
@@ -29,29 +32,12 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gemini-3-flash": (0.50, 3.00),
 }
 
-RETRYABLE_STATUS_CODES = (408, 429, 500, 502, 503, 504)
-
-
-class ModelCallError(RuntimeError):
-    """The call failed after the SDK's retries; the message is safe to record (no key, no URL query)."""
-
 
 @dataclass(frozen=True)
 class GeminiOptions:
     api_key: Optional[str] = None
     base_url: Optional[str] = None
-    timeout_s: float = 120.0
-    retry_attempts: int = 5
-    retry_initial_delay_s: float = 1.0
-    retry_max_delay_s: float = 30.0
-
-
-@dataclass
-class GeminiAnswer:
-    text: Optional[str]
-    input_tokens: int
-    output_tokens: int
-    finish_reason: Optional[str]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def vertex_configured() -> bool:
@@ -61,28 +47,24 @@ def vertex_configured() -> bool:
 
 
 def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
-    """Cost in USD from the price table (longest matching model-name prefix); 0.0 for unknown models."""
-    prefix = max((p for p in PRICES_PER_MILLION if model.startswith(p)), key=len, default=None)
-    if prefix is None:
-        return 0.0
-    price_in, price_out = PRICES_PER_MILLION[prefix]
-    return round((input_tokens * price_in + output_tokens * price_out) / 1_000_000, 8)
+    return model_api.estimate_cost(PRICES_PER_MILLION, model, input_tokens, output_tokens)
 
 
 def make_client(options: GeminiOptions) -> Any:
     from google import genai
     from google.genai import types
 
+    retry = options.retry
     http_options = types.HttpOptions(
         base_url=options.base_url or None,
-        timeout=int(options.timeout_s * 1000),  # the SDK takes milliseconds
+        timeout=int(retry.timeout_s * 1000),  # the SDK takes milliseconds
         retry_options=types.HttpRetryOptions(
-            attempts=options.retry_attempts,
-            initial_delay=options.retry_initial_delay_s,
-            max_delay=options.retry_max_delay_s,
+            attempts=retry.attempts,
+            initial_delay=retry.initial_delay_s,
+            max_delay=retry.max_delay_s,
             exp_base=2.0,
-            jitter=options.retry_initial_delay_s,
-            http_status_codes=list(RETRYABLE_STATUS_CODES),
+            jitter=retry.jitter,
+            http_status_codes=list(retry.transient_status_codes),
         ),
     )
     if options.api_key:
@@ -135,7 +117,7 @@ def describe_error(exc: BaseException, options: GeminiOptions) -> str:
         message = (exc.message or "").splitlines()[0][:200] if exc.message else ""
         return f"Gemini API error {exc.code} {exc.status or ''}: {message}".strip()
     if _is_a(exc, "TimeoutException"):
-        return f"Gemini request timed out after {options.timeout_s:g}s ({options.retry_attempts} attempt(s))"
+        return f"Gemini request timed out after {options.retry.timeout_s:g}s ({options.retry.attempts} attempt(s))"
     if _is_a(exc, "HTTPError"):
         return f"Gemini connection error: {type(exc).__name__}"
     return f"{type(exc).__name__}: {exc}"[:300]
@@ -150,7 +132,7 @@ def generate(
     *,
     temperature: float,
     thinking_budget: Optional[int],
-) -> GeminiAnswer:
+) -> ModelAnswer:
     """One ``generate_content`` call with every page inline; raises ``ModelCallError`` when retries are spent."""
     try:
         response = client.models.generate_content(
@@ -166,7 +148,7 @@ def generate(
     text = None
     if candidate is not None and candidate.content and candidate.content.parts:
         text = "".join(p.text or "" for p in candidate.content.parts if not getattr(p, "thought", False))
-    return GeminiAnswer(
+    return ModelAnswer(
         text=text,
         input_tokens=input_tokens,
         output_tokens=output_tokens,

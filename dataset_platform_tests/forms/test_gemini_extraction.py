@@ -68,7 +68,7 @@ def test_transient_errors_are_retried(gemini_server, tmp_path, status):
 
 def test_retries_exhausted_records_failure(gemini_server, tmp_path):
     gemini_server.fail_next(10, 429)
-    records = run(gemini_server, [make_form_set(tmp_path, "a")], options={"retry_attempts": 2})
+    records = run(gemini_server, [make_form_set(tmp_path, "a")], options={"attempts": 2})
     assert records[0].extraction is None
     assert "429" in records[0].error and "RESOURCE_EXHAUSTED" in records[0].error
     assert "test-key" not in records[0].error
@@ -138,7 +138,7 @@ def test_persistent_guard_issues_are_warnings_not_failures(gemini_server, tmp_pa
 
 def test_timeout_is_retried_then_recorded(gemini_server, tmp_path):
     gemini_server.hang_next(5, seconds=3)
-    [record] = run(gemini_server, [make_form_set(tmp_path, "a")], options={"timeout_s": 0.3, "retry_attempts": 2})
+    [record] = run(gemini_server, [make_form_set(tmp_path, "a")], options={"timeout_s": 0.3, "attempts": 2})
     assert record.extraction is None
     assert "timed out after 0.3s" in record.error
     assert len(gemini_server.requests) == 2
