@@ -27,6 +27,7 @@ class JsonTestServer:
         self.extraction: dict[str, Any] = {}
         self.responder: Optional[Callable[[Any], dict[str, Any]]] = None
         self.requests: list[Any] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each recorded request: shows the backoff
         self.peak_in_flight = 0
         self._in_flight = 0
         self._faults: deque[tuple[str, Any]] = deque()
@@ -144,6 +145,7 @@ class JsonTestServer:
                     return
                 with server._lock:
                     server.requests.append(request)
+                    server.arrivals.append(time.monotonic())
                     server._in_flight += 1
                     server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
                 try:
