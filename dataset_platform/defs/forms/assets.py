@@ -79,9 +79,10 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 class ExtractionConfig(dg.Config):
     model: Optional[str] = Field(
         default=None,
-        description="gemini-* model or 'tesseract'; unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
+        description="gemini-*, openai/<served-name> (OPENAI_BASE_URL), 'offline' or 'tesseract'; "
+        "unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
     )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Gemini sampling temperature")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini, OpenAI)")
     thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; unset = model default")
     max_concurrency: Optional[int] = Field(
         default=None, ge=1, description="Form sets at once; unset = resource default"
