@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from dataset_platform.forms import model_api
 from dataset_platform.forms.model_api import ModelAnswer, ModelCallError, RetryPolicy
-from dataset_platform.forms.pages import PageInfo
+from dataset_platform.forms.pages import PageInfo, UnreadableFormSet, open_page
 from dataset_platform.forms.schema import FormExtraction
 
 SCHEMA_NAME = "FormExtraction"
@@ -104,21 +104,18 @@ def response_format(strict: bool) -> dict[str, Any]:
 
 
 def image_data_url(page: PageInfo, max_side: int = DEFAULT_MAX_IMAGE_SIDE) -> str:
-    """The page as a ``data:`` URL: its own bytes when small enough, else downscaled (JPEG for photos/scans)."""
-    data = Path(page.path).read_bytes()
-    mime = page.mime_type
-    if max(page.width or 0, page.height or 0) > max_side:
+    """The page as a ``data:`` URL: an image file's own bytes when it fits ``max_side``; otherwise (a PDF page,
+    a large scan) the page read through ``open_page``, fitted into ``max_side`` and sent as a JPEG."""
+    if not page.is_pdf_page and max(page.width or 0, page.height or 0) <= max_side:
+        data, mime = Path(page.path).read_bytes(), page.mime_type
+    else:
         from PIL import Image
 
-        with Image.open(io.BytesIO(data)) as image:
-            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            if mime == "image/png" and image.mode in ("1", "L", "P"):
-                image.save(buffer, format="PNG", optimize=True)  # line art stays lossless
-            else:
-                image.convert("RGB").save(buffer, format="JPEG", quality=90)
-                mime = "image/jpeg"
-        data = buffer.getvalue()
+        image = open_page(page)
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=90)
+        data, mime = buffer.getvalue(), "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -169,9 +166,13 @@ def generate(
     temperature: float,
 ) -> ModelAnswer:
     """One chat completion with every page inline; raises ``ModelCallError`` when retries are spent."""
+    try:
+        content = messages(prompt, pages, options.max_image_side)  # encoded once, re-sent on each retry
+    except UnreadableFormSet as exc:  # a page changed or vanished since it was inspected
+        raise ModelCallError(str(exc)) from None
     request: dict[str, Any] = {
         "model": served_name(model),
-        "messages": messages(prompt, pages, options.max_image_side),  # encoded once, re-sent on each retry
+        "messages": content,
         "response_format": response_format(options.strict_schema),
         "temperature": temperature,
     }

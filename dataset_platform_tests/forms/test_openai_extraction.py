@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -109,12 +110,25 @@ def test_large_pages_are_downscaled_small_ones_sent_as_is(openai_server, tmp_pat
     [record] = run(openai_server, [folder], options={"max_image_side": 1024})
 
     assert record.error is None
-    import io
-
     sent = openai_server.requests[0].images()
     assert sent[0] == ("image/png", (folder / "page_01.png").read_bytes())
     sizes = [(mime, Image.open(io.BytesIO(data)).size) for mime, data in sent[1:]]
-    assert sizes == [("image/jpeg", (1024, 512)), ("image/png", (250, 1024))]
+    assert sizes == [("image/jpeg", (1024, 512)), ("image/jpeg", (250, 1024))]
+
+
+def test_pdf_pages_are_rendered_image_parts(openai_server, tmp_path):
+    from PIL import Image
+
+    from dataset_platform_tests.forms.test_pages import write_pdf
+
+    write_pdf(tmp_path / "batch" / "scan.pdf", [(255, 255, 255), (120, 120, 120)])
+    [record] = run(openai_server, [tmp_path / "batch"])
+    assert record.error is None and record.extraction == sample_extraction()
+    [request] = openai_server.requests
+    images = [Image.open(io.BytesIO(data)) for mime, data in request.images() if mime == "image/jpeg"]
+    assert len(images) == 2 == len(request.image_urls)
+    assert all(max(i.size) == openai_compat.DEFAULT_MAX_IMAGE_SIDE for i in images)  # A4 at 200 DPI, fitted
+    assert [i.convert("L").getpixel((10, 10)) // 10 for i in images] == [25, 12]  # page order kept
 
 
 def test_usage_recorded_and_self_hosted_costs_nothing(openai_server, tmp_path):
