@@ -102,16 +102,33 @@ def benchmark(name: str, server_module: str, model: str, options: OptionsFor, do
         for n, c, latency in cases:
             elapsed, peak, cpu_ms = measure(server, all_dirs[:n], c, latency, root, **run)
             ideal = n * latency / c
-            rows.append({"n": n, "concurrency": c, "latency_s": latency, "ideal_s": round(ideal, 3),
-                         "elapsed_s": round(elapsed, 3), "ratio": round(ideal / elapsed, 3), "peak_in_flight": peak,
-                         "client_cpu_ms_per_request": round(cpu_ms, 1)})  # fmt: skip
-            print(f"N={n:4d} C={c:3d} L={latency:.2f}s  ideal {ideal:6.2f}s  elapsed {elapsed:6.2f}s  "
-                  f"ratio {ideal / elapsed:.3f}  peak in flight {peak}  client CPU {cpu_ms:.1f} ms/request")  # fmt: skip
+            rows.append(
+                {
+                    "n": n,
+                    "concurrency": c,
+                    "latency_s": latency,
+                    "ideal_s": round(ideal, 3),
+                    "elapsed_s": round(elapsed, 3),
+                    "ratio": round(ideal / elapsed, 3),
+                    "peak_in_flight": peak,
+                    "client_cpu_ms_per_request": round(cpu_ms, 1),
+                }
+            )
+            print(
+                f"N={n:4d} C={c:3d} L={latency:.2f}s  ideal {ideal:6.2f}s  elapsed {elapsed:6.2f}s  "
+                f"ratio {ideal / elapsed:.3f}  peak in flight {peak}  client CPU {cpu_ms:.1f} ms/request"
+            )
         n, c, rpm = (24, 8, 1200) if args.quick else (60, 8, 1200)
         elapsed, _, _ = measure(server, all_dirs[:n], c, 0.01, root, rpm=rpm, **run)
         ideal = (n - c) / (rpm / 60)  # a burst of C, then one request per 60/rpm seconds
-        rate_row = {"n": n, "concurrency": c, "requests_per_minute": rpm, "ideal_s": round(ideal, 3),
-                    "elapsed_s": round(elapsed, 3), "ratio": round(ideal / elapsed, 3)}  # fmt: skip
+        rate_row = {
+            "n": n,
+            "concurrency": c,
+            "requests_per_minute": rpm,
+            "ideal_s": round(ideal, 3),
+            "elapsed_s": round(elapsed, 3),
+            "ratio": round(ideal / elapsed, 3),
+        }
         print(
             f"rate limit {rpm}/min: N={n} C={c}  ideal {ideal:.2f}s  elapsed {elapsed:.2f}s  ratio {ideal / elapsed:.3f}"
         )

@@ -148,7 +148,8 @@ def describe_error(exc: BaseException, options: OpenAIOptions) -> str:
         body = exc.body if isinstance(exc.body, dict) else {}  # the SDK already unwrapped {"error": {...}}
         message = str(body.get("message") or "").strip()
         kind = body.get("type") or type(exc).__name__
-        text = f"OpenAI-compatible API error {exc.status_code} {kind}: {message.splitlines()[0][:200] if message else ''}"
+        first_line = message.splitlines()[0][:200] if message else ""
+        text = f"OpenAI-compatible API error {exc.status_code} {kind}: {first_line}"
     else:
         text = f"{type(exc).__name__}: {exc}"[:300]
     # A server may echo the request's headers back in its message; the key never reaches a record.

@@ -83,7 +83,8 @@ def test_schema_is_strict_mode_and_guided_decoding_ready():
         if not isinstance(node, dict):
             return node
         if "$ref" in node:
-            return inline({**defs[node["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}, defs)
+            target = defs[node["$ref"].rsplit("/", 1)[-1]]
+            return inline({**target, **{k: v for k, v in node.items() if k != "$ref"}}, defs)
         return {k: inline(v, defs) for k, v in node.items() if k not in ("$defs", "title")}
 
     sdk = to_strict_json_schema(FormExtraction)
@@ -376,7 +377,9 @@ def test_dagster_run_records_no_key_in_metadata_logs_or_files(openai_server, pla
             instance=instance,
             resources={"models": models},
             tags={RANGE_START_TAG: "a", RANGE_END_TAG: "b"},
-            run_config={"ops": {"llm_extractions": {"config": {"model": "openai/qwen2.5-vl-7b", "max_concurrency": 1}}}},
+            run_config={
+                "ops": {"llm_extractions": {"config": {"model": "openai/qwen2.5-vl-7b", "max_concurrency": 1}}}
+            },
         )
         assert result.success
         events = [str(e.dagster_event or e.user_message) for e in instance.all_logs(result.run_id)]
@@ -390,3 +393,20 @@ def test_dagster_run_records_no_key_in_metadata_logs_or_files(openai_server, pla
     assert all(r.headers["authorization"] == f"Bearer {OPENAI_TEST_KEY}" for r in openai_server.requests)
     for text in [metadata, run_config, caplog.text, *events, *files]:
         assert OPENAI_TEST_KEY not in text
+
+
+def test_resource_passes_endpoint_retry_and_prices(openai_server, tmp_path):
+    from dataset_platform.resources.models import ExtractionModels
+
+    openai_server.usage = (1000, 100)
+    openai_server.fail_next(1, 503)
+    models = ExtractionModels(
+        openai_base_url=openai_server.base_url,
+        openai_prices_per_million={"qwen2.5-vl": [1.0, 2.0]},
+        retry_attempts=2,
+        retry_initial_delay_s=0.01,
+    )
+    [record] = models.extract([make_form_set(tmp_path, "a")], QWEN)
+    assert record.error is None and len(openai_server.requests) == 2
+    assert record.cost_usd == pytest.approx((1000 * 1.0 + 100 * 2.0) / 1e6)
+    assert openai_server.requests[0].headers["authorization"] == f"Bearer {openai_compat.NO_KEY}"
