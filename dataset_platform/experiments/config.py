@@ -28,7 +28,9 @@ class ExperimentConfigError(ValueError):
 class ModelSpec(BaseModel):
     """One model config of an experiment (the contract's ``ModelConfig`` fields)."""
 
-    model: str = Field(description="gemini-* model name, or 'tesseract' (offline OCR baseline)")
+    model: str = Field(
+        description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
+    )
     temperature: float = Field(default=0.0, description="sampling temperature, 0..2")
     thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; None = model default")
     name_suffix: Optional[str] = Field(default=None, description="appended to the config name")

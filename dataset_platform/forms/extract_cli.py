@@ -55,6 +55,8 @@ def main(dirs: list[Path], *, model: str, output: Optional[Path] = None, max_con
     models = ExtractionModels(
         gemini_api_key=os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY"),
         gemini_base_url=os.environ.get("GEMINI_BASE_URL") or None,
+        openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
+        openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
     )
     reason = models.availability(model)
     if reason is not None:
@@ -65,7 +67,11 @@ def main(dirs: list[Path], *, model: str, output: Optional[Path] = None, max_con
         [Path(d) for d in dirs], ModelConfig(model=model), max_concurrency=max_concurrency, on_progress=progress
     )
     lines = "".join(
-        json.dumps({"id": r.form_set_id, "extraction": r.extraction, "error": r.error}, ensure_ascii=False) + "\n"
+        json.dumps(
+            {"id": r.form_set_id, "extraction": r.extraction, "error": r.error, "uncertain_fields": r.uncertain_fields},
+            ensure_ascii=False,
+        )
+        + "\n"
         for r in records
     )
     if output is None:

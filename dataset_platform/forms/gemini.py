@@ -1,7 +1,7 @@
 """One Gemini call per form set through the official google-genai SDK: all pages, structured JSON output.
 
-HTTP-level retries (429, 5xx, timeouts, connection errors) are the SDK's own ``HttpRetryOptions``
-(exponential backoff with jitter); this module turns what is left into a short, key-free message.
+HTTP-level retries follow ``model_api.RetryPolicy``, expressed as the SDK's own ``HttpRetryOptions``;
+this module turns what is left into a short, key-free message.
 ``GEMINI_BASE_URL`` replaces the API host (the SDK appends ``/<api version>/models/<model>:generateContent``).
 Vertex AI is selected by the SDK's environment (``GOOGLE_GENAI_USE_VERTEXAI``, ``GOOGLE_CLOUD_PROJECT``,
 ``GOOGLE_CLOUD_LOCATION``) when no API key is given.
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from dataset_platform.forms import model_api
+from dataset_platform.forms.model_api import ModelAnswer, ModelCallError, RetryPolicy
 from dataset_platform.forms.pages import PageInfo
 from dataset_platform.forms.schema import FormExtraction
+
 
 # USD per million tokens (input, output incl. thinking), Gemini Developer API paid tier, prompts ≤ 200k tokens.
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
@@ -29,29 +32,12 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gemini-3-flash": (0.50, 3.00),
 }
 
-RETRYABLE_STATUS_CODES = (408, 429, 500, 502, 503, 504)
-
-
-class ModelCallError(RuntimeError):
-    """The call failed after the SDK's retries; the message is safe to record (no key, no URL query)."""
-
 
 @dataclass(frozen=True)
 class GeminiOptions:
     api_key: Optional[str] = None
     base_url: Optional[str] = None
-    timeout_s: float = 120.0
-    retry_attempts: int = 5
-    retry_initial_delay_s: float = 1.0
-    retry_max_delay_s: float = 30.0
-
-
-@dataclass
-class GeminiAnswer:
-    text: Optional[str]
-    input_tokens: int
-    output_tokens: int
-    finish_reason: Optional[str]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def vertex_configured() -> bool:
@@ -61,28 +47,24 @@ def vertex_configured() -> bool:
 
 
 def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
-    """Cost in USD from the price table (longest matching model-name prefix); 0.0 for unknown models."""
-    prefix = max((p for p in PRICES_PER_MILLION if model.startswith(p)), key=len, default=None)
-    if prefix is None:
-        return 0.0
-    price_in, price_out = PRICES_PER_MILLION[prefix]
-    return round((input_tokens * price_in + output_tokens * price_out) / 1_000_000, 8)
+    return model_api.estimate_cost(PRICES_PER_MILLION, model, input_tokens, output_tokens)
 
 
 def make_client(options: GeminiOptions) -> Any:
     from google import genai
     from google.genai import types
 
+    retry = options.retry
     http_options = types.HttpOptions(
         base_url=options.base_url or None,
-        timeout=int(options.timeout_s * 1000),  # the SDK takes milliseconds
+        timeout=int(retry.timeout_s * 1000),  # the SDK takes milliseconds
         retry_options=types.HttpRetryOptions(
-            attempts=options.retry_attempts,
-            initial_delay=options.retry_initial_delay_s,
-            max_delay=options.retry_max_delay_s,
+            attempts=retry.attempts,
+            initial_delay=retry.initial_delay_s,
+            max_delay=retry.max_delay_s,
             exp_base=2.0,
-            jitter=options.retry_initial_delay_s,
-            http_status_codes=list(RETRYABLE_STATUS_CODES),
+            jitter=retry.jitter,
+            http_status_codes=list(retry.transient_status_codes),
         ),
     )
     if options.api_key:
@@ -90,13 +72,72 @@ def make_client(options: GeminiOptions) -> Any:
     return genai.Client(http_options=http_options)  # Vertex AI (or GOOGLE_API_KEY) from the SDK's environment
 
 
+# Gemini takes at most 20 MB of inline data per request; a PDF or image part is sent as is up to
+# ``GEMINI_MAX_PART_BYTES`` and ``GEMINI_MAX_PIXELS`` (pixels Gemini would downscale anyway), larger pages are
+# sent as a JPEG of the page read through ``open_page``, fitted into ``GEMINI_MAX_SIDE`` px.
+GEMINI_MAX_REQUEST_BYTES = 20 * 1024 * 1024
+GEMINI_MAX_PART_BYTES = 7 * 1024 * 1024
+GEMINI_MAX_PIXELS = 25_000_000
+GEMINI_MAX_SIDE = 3072
+
+
+def _page_bytes(page: PageInfo) -> tuple[bytes, str]:
+    """An image page's bytes and mime type, re-encoded smaller when the file is over the part limits."""
+    if page.size_bytes <= GEMINI_MAX_PART_BYTES and page.pixels <= GEMINI_MAX_PIXELS:
+        return Path(page.path).read_bytes(), page.mime_type
+    return _jpeg(page), "image/jpeg"
+
+
+def _jpeg(page: PageInfo) -> bytes:
+    import io
+
+    from dataset_platform.forms.pages import open_page
+
+    image = open_page(page)
+    image.thumbnail((GEMINI_MAX_SIDE, GEMINI_MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _page_groups(pages: Sequence[PageInfo]) -> list[list[PageInfo]]:
+    """Consecutive pages of one file together: a PDF whose every page is in the set is sent whole."""
+    groups: list[list[PageInfo]] = []
+    for page in pages:
+        if groups and page.is_pdf_page and groups[-1][0].path == page.path:
+            groups[-1].append(page)
+        else:
+            groups.append([page])
+    return groups
+
+
 def _contents(prompt: str, pages: Sequence[PageInfo]) -> list[Any]:
     from google.genai import types
 
     parts = [types.Part.from_text(text=prompt)]
-    for number, page in enumerate(pages, start=1):
-        parts.append(types.Part.from_text(text=f"Page {number} of {len(pages)}:"))
-        parts.append(types.Part.from_bytes(data=Path(page.path).read_bytes(), mime_type=page.mime_type))
+    total = 0
+    number = 0
+    for group in _page_groups(pages):
+        first = group[0]
+        whole_pdf = first.is_pdf_page and first.size_bytes <= GEMINI_MAX_PART_BYTES
+        if whole_pdf:
+            label = f"Pages {number + 1}-{number + len(group)} of {len(pages)} ({first.path.rsplit('/', 1)[-1]}):"
+            items = [(label, Path(first.path).read_bytes(), "application/pdf")]
+        else:
+            items = []
+            for offset, page in enumerate(group, start=1):
+                data, mime = (_jpeg(page), "image/jpeg") if page.is_pdf_page else _page_bytes(page)
+                items.append((f"Page {number + offset} of {len(pages)}:", data, mime))
+        number += len(group)
+        for label, data, mime in items:
+            total += len(data)
+            parts.append(types.Part.from_text(text=label))
+            parts.append(types.Part.from_bytes(data=data, mime_type=mime))
+    if total > GEMINI_MAX_REQUEST_BYTES:
+        raise ValueError(
+            f"the form set's pages are {total / 1e6:.1f} MB inline, over Gemini's "
+            f"{GEMINI_MAX_REQUEST_BYTES / 1e6:.0f} MB request limit"
+        )
     return [types.Content(role="user", parts=parts)]
 
 
@@ -135,7 +176,7 @@ def describe_error(exc: BaseException, options: GeminiOptions) -> str:
         message = (exc.message or "").splitlines()[0][:200] if exc.message else ""
         return f"Gemini API error {exc.code} {exc.status or ''}: {message}".strip()
     if _is_a(exc, "TimeoutException"):
-        return f"Gemini request timed out after {options.timeout_s:g}s ({options.retry_attempts} attempt(s))"
+        return f"Gemini request timed out after {options.retry.timeout_s:g}s ({options.retry.attempts} attempt(s))"
     if _is_a(exc, "HTTPError"):
         return f"Gemini connection error: {type(exc).__name__}"
     return f"{type(exc).__name__}: {exc}"[:300]
@@ -150,7 +191,7 @@ def generate(
     *,
     temperature: float,
     thinking_budget: Optional[int],
-) -> GeminiAnswer:
+) -> ModelAnswer:
     """One ``generate_content`` call with every page inline; raises ``ModelCallError`` when retries are spent."""
     try:
         response = client.models.generate_content(
@@ -166,7 +207,7 @@ def generate(
     text = None
     if candidate is not None and candidate.content and candidate.content.parts:
         text = "".join(p.text or "" for p in candidate.content.parts if not getattr(p, "thought", False))
-    return GeminiAnswer(
+    return ModelAnswer(
         text=text,
         input_tokens=input_tokens,
         output_tokens=output_tokens,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from dataset_platform.common import atomic, db, settings
-from dataset_platform.forms.pages import UnreadableFormSet, list_pages
+from dataset_platform.forms import paths
 from dataset_platform.forms.schema import FormExtraction
 
 HUMAN_REVIEWED = "human-reviewed"
@@ -56,11 +56,13 @@ def load_extractions(directory: Optional[Path] = None) -> dict[str, dict[str, An
     return records
 
 
-def _image_paths(form_set_id: str, forms_dir: Path) -> list[str]:
-    try:
-        return [str(p.resolve()) for p in list_pages(forms_dir / form_set_id)]
-    except UnreadableFormSet:
-        return []
+def _page_input(form_set_id: str, forms_dir: Path) -> dict[str, Any]:
+    """The record's ``input``: page files (a PDF once) and the page count, in the order the model reads them."""
+    from dataset_platform.forms.pages import page_refs
+
+    refs = page_refs(paths.form_set_dir(form_set_id, forms_dir))
+    files = list(dict.fromkeys(r.path for r in refs))
+    return {"form_set_name": form_set_id, "image_paths": files, "num_pages": len(refs)}
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -76,10 +78,10 @@ def build_records(
     forms_dir: Optional[Path] = None,
 ) -> list[dict[str, Any]]:
     """One record per form set (sorted by id) in the DESIGN.md ground-truth record shape."""
-    forms_dir = Path(forms_dir or settings.form_sets_dir())
+    forms_dir = Path(forms_dir or paths.forms_dir())
     records = []
     for form_set_id in sorted(set(form_set_ids) | set(extractions) | set(reviews)):
-        images = _image_paths(form_set_id, forms_dir)
+        page_input = _page_input(form_set_id, forms_dir)
         extraction = extractions.get(form_set_id) or {}
         review = reviews.get(form_set_id)
         meta: dict[str, Any] = {"status": UNAVAILABLE, "model": extraction.get("model"), "reviewer": None,
@@ -106,7 +108,7 @@ def build_records(
         records.append(
             {
                 "id": form_set_id,
-                "input": {"form_set_name": form_set_id, "image_paths": images, "num_pages": len(images)},
+                "input": page_input,
                 "expected_output": expected,
                 "metadata": meta,
             }

@@ -18,8 +18,9 @@ from typing import Any, Callable, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
-from dataset_platform.forms import gemini
+from dataset_platform.forms import gemini, openai_compat
 from dataset_platform.forms.cache import ExtractionCache, cache_key
+from dataset_platform.forms.model_api import ModelAnswer, ModelCallError
 from dataset_platform.forms.pages import PageInfo, UnreadableFormSet, readable_pages
 from dataset_platform.forms.prompt import PROMPT_VERSION, render_prompt
 from dataset_platform.forms.ratelimit import RateLimiter
@@ -45,8 +46,10 @@ def is_openai(model: str) -> bool:
 
 
 class ModelConfig(BaseModel):
-    model: str = Field(description="gemini-* model name, or 'tesseract' for the offline OCR baseline")
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    model: str = Field(
+        description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini and OpenAI)")
     thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; None = model default")
     name_suffix: Optional[str] = None
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -60,9 +63,11 @@ class ModelConfig(BaseModel):
 
     def generation_config(self) -> dict[str, Any]:
         """What changes the model's answer, besides model, prompt and pages (part of the cache key)."""
-        if not is_gemini(self.model):
-            return {}
-        return {"temperature": self.temperature, "thinking_budget": self.thinking_budget}
+        if is_gemini(self.model):
+            return {"temperature": self.temperature, "thinking_budget": self.thinking_budget}
+        if is_openai(self.model):
+            return {"temperature": self.temperature}
+        return {}
 
 
 @dataclass
@@ -115,15 +120,21 @@ class _Extractor:
     def __init__(
         self,
         config: ModelConfig,
-        options: gemini.GeminiOptions,
+        gemini_options: gemini.GeminiOptions,
+        openai_options: openai_compat.OpenAIOptions,
         cache: ExtractionCache,
         limiter: RateLimiter,
     ):
         self.config = config
-        self.options = options
+        self.gemini_options = gemini_options
+        self.openai_options = openai_options
         self.cache = cache
         self.limiter = limiter
         self.prompt_version = _prompt_version(config.model)
+        # What the cache key holds besides model, prompt version and pages.
+        self.key_config = config.generation_config()
+        if is_openai(config.model):
+            self.key_config = {**self.key_config, **openai_options.input_config()}
         self._client: Any = None
         self._client_lock = threading.Lock()
 
@@ -141,7 +152,10 @@ class _Extractor:
     def client(self) -> Any:
         with self._client_lock:
             if self._client is None:
-                self._client = gemini.make_client(self.options)
+                if is_openai(self.config.model):
+                    self._client = openai_compat.make_client(self.openai_options)
+                else:
+                    self._client = gemini.make_client(self.gemini_options)
             return self._client
 
     def run(self, form_set_dir: Path) -> ExtractionRecord:
@@ -156,9 +170,7 @@ class _Extractor:
             pages = readable_pages(form_set_dir)
         except UnreadableFormSet as exc:
             return self.record(form_set_id, error=str(exc))
-        key = cache_key(
-            self.config.model, self.prompt_version, self.config.generation_config(), [p.sha256 for p in pages]
-        )
+        key = cache_key(self.config.model, self.prompt_version, self.key_config, [p.sha256 for p in pages])
         cached = self.cache.get(key)
         if cached is not None and cached.get("extraction") is not None:
             return self.record(
@@ -203,7 +215,7 @@ class _Extractor:
                     "uncertain_fields": record.uncertain_fields,
                     "model": self.config.model,
                     "prompt_version": self.prompt_version,
-                    "generation_config": self.config.generation_config(),
+                    "generation_config": self.key_config,
                     "created_at": datetime.now(timezone.utc).isoformat(),
                 },
             )
@@ -211,8 +223,44 @@ class _Extractor:
             log.warning("could not cache the extraction of %s: %s", record.form_set_id, exc)
 
     def _gemini(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
-        prompt = render_prompt(len(pages))
+        model, prompt = self.config.model, render_prompt(len(pages))
         client = self.client()  # built once per run, outside the measured latency
+        return self._answer(
+            form_set_id,
+            lambda: gemini.generate(
+                client,
+                self.gemini_options,
+                model,
+                prompt,
+                pages,
+                temperature=self.config.temperature,
+                thinking_budget=self.config.thinking_budget,
+            ),
+            lambda tokens_in, tokens_out: gemini.estimate_cost(model, tokens_in, tokens_out),
+        )
+
+    def _openai(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
+        model, prompt, options = self.config.model, render_prompt(len(pages)), self.openai_options
+        try:
+            client = self.client()
+        except ModelCallError as exc:
+            return self.record(form_set_id, error=str(exc))
+        return self._answer(
+            form_set_id,
+            lambda: openai_compat.generate(client, options, model, prompt, pages, temperature=self.config.temperature),
+            lambda tokens_in, tokens_out: openai_compat.estimate_cost(options, model, tokens_in, tokens_out),
+        )
+
+    def _answer(
+        self,
+        form_set_id: str,
+        call: Callable[[], ModelAnswer],
+        cost_usd: Callable[[int, int], float],
+    ) -> ExtractionRecord:
+        """The answer loop of every remote model: ask, parse, guard, re-read once, keep the better answer.
+
+        ``call`` raises ``ModelCallError`` once its SDK has spent the ``RetryPolicy``; that ends the form set.
+        """
         start = time.perf_counter()
         input_tokens = output_tokens = 0
         best: Optional[tuple[dict[str, Any], list[str]]] = None
@@ -220,18 +268,10 @@ class _Extractor:
         for _ in range(MAX_MODEL_CALLS):
             self.limiter.acquire()
             try:
-                answer = gemini.generate(
-                    client,
-                    self.options,
-                    self.config.model,
-                    prompt,
-                    pages,
-                    temperature=self.config.temperature,
-                    thinking_budget=self.config.thinking_budget,
-                )
-            except gemini.ModelCallError as exc:
+                answer = call()
+            except ModelCallError as exc:
                 last_error = str(exc)
-                break  # the SDK already retried transient faults with backoff
+                break  # transient faults were already retried with backoff
             input_tokens += answer.input_tokens
             output_tokens += answer.output_tokens
             try:
@@ -246,11 +286,10 @@ class _Extractor:
                 best = (extraction.model_dump(mode="json"), warnings)
             if not issues:
                 break  # sound answer; otherwise re-read once and keep the better of the two
-        cost = gemini.estimate_cost(self.config.model, input_tokens, output_tokens)
         usage = {
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
-            "cost_usd": cost,
+            "cost_usd": cost_usd(input_tokens, output_tokens),
             "latency_s": round(time.perf_counter() - start, 4),
         }
         if best is None:
@@ -260,10 +299,6 @@ class _Extractor:
     def _offline(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
         # Filled in by the offline handwriting reader (issue 9); reported, never faked, until then.
         return self.record(form_set_id, error="model 'offline' is not built yet")
-
-    def _openai(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
-        # Filled in by the OpenAI-compatible path (issue 9); reported, never faked, until then.
-        return self.record(form_set_id, error="model 'openai/*' is not built yet")
 
     def _ocr(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
         from dataset_platform.forms.ocr import UnreadablePage, ocr_form_set
@@ -286,6 +321,7 @@ def extract_form_sets(
     config: ModelConfig,
     *,
     gemini_options: Optional[gemini.GeminiOptions] = None,
+    openai_options: Optional[openai_compat.OpenAIOptions] = None,
     max_concurrency: int = 4,
     requests_per_minute: Optional[float] = None,
     on_progress: Optional[ProgressCallback] = None,
@@ -297,6 +333,7 @@ def extract_form_sets(
     extractor = _Extractor(
         config,
         gemini_options or gemini.GeminiOptions(),
+        openai_options or openai_compat.OpenAIOptions(),
         cache or ExtractionCache(),
         RateLimiter(requests_per_minute, burst=max_concurrency),
     )
@@ -341,7 +378,7 @@ def failed_records(
             form_set_id=Path(d).name,
             model=config.model,
             config_name=config.name,
-            prompt_version=PROMPT_VERSION if is_gemini(config.model) else "",
+            prompt_version=PROMPT_VERSION if is_gemini(config.model) or is_openai(config.model) else "",
             extraction=None,
             error=error,
         )

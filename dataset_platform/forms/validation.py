@@ -58,7 +58,8 @@ def _coerce_numbers(data: Any) -> Any:
 
 def parse_extraction(text: Optional[str], finish_reason: Optional[str] = None) -> FormExtraction:
     """The answer text as a FormExtraction, or ``InvalidResponse`` with a one-line reason."""
-    suffix = f" (finish_reason={finish_reason})" if finish_reason and finish_reason != "STOP" else ""
+    # Gemini says STOP, OpenAI-compatible servers say stop; anything else (length, MAX_TOKENS) explains a cut answer.
+    suffix = f" (finish_reason={finish_reason})" if finish_reason and finish_reason.upper() != "STOP" else ""
     if not text or not text.strip():
         raise InvalidResponse("empty response" + suffix)
     try:

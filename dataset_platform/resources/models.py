@@ -1,7 +1,8 @@
-"""Extraction models: Gemini through google-genai, or the offline Tesseract baseline.
+"""Extraction models: Gemini through google-genai, OpenAI-compatible servers, the offline readers.
 
 ``gemini-*`` models need ``GEMINI_API_KEY`` (or Vertex AI configured through the SDK's own variables);
-``tesseract`` runs everywhere. Heavy imports happen inside the methods.
+``openai/<served-name>`` needs ``OPENAI_BASE_URL`` (and ``OPENAI_API_KEY`` when the server checks one);
+``offline`` and ``tesseract`` run everywhere. Heavy imports happen inside the methods.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from typing import TYPE_CHECKING, Optional
 import dagster as dg
 from pydantic import Field
 
+from dataset_platform.forms.model_api import RetryPolicy
+
 if TYPE_CHECKING:
     from dataset_platform.forms.runner import ExtractionRecord, ModelConfig, ProgressCallback
 
 DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
+_RETRY = RetryPolicy()  # the field defaults below; the policy is documented on RetryPolicy
 
 
 class ExtractionModels(dg.ConfigurableResource):
@@ -26,16 +30,30 @@ class ExtractionModels(dg.ConfigurableResource):
         default=None, description="OPENAI_BASE_URL of an OpenAI-compatible server (vLLM, SGLang, Ollama, llama.cpp)"
     )
     openai_api_key: Optional[str] = Field(default=None, description="OPENAI_API_KEY (any string for local servers)")
+    openai_prices_per_million: dict[str, list[float]] = Field(
+        default_factory=dict,
+        description="USD per million [input, output] tokens by served-name prefix; unset = self-hosted, cost 0",
+    )
     requests_per_minute: Optional[float] = Field(
-        default=1000, description="Gemini requests started per minute across this run's threads; None = unlimited"
+        default=1000, description="Model requests started per minute across this run's threads; None = unlimited"
     )
     max_concurrency: int = Field(default=8, ge=1, description="Form sets extracted at once within one run")
-    timeout_s: float = Field(default=180.0, gt=0, description="Per-request timeout (seconds)")
+    timeout_s: float = Field(default=_RETRY.timeout_s, gt=0, description="Per-request timeout (seconds)")
     retry_attempts: int = Field(
-        default=5, ge=1, description="Attempts per request on 429/5xx/timeouts, incl. the first"
+        default=_RETRY.attempts, ge=1, description="Attempts per request on 408/429/5xx/timeouts, incl. the first"
     )
-    retry_initial_delay_s: float = Field(default=2.0, ge=0, description="First backoff delay; doubles each retry")
-    retry_max_delay_s: float = Field(default=60.0, ge=0)
+    retry_initial_delay_s: float = Field(
+        default=_RETRY.initial_delay_s, ge=0, description="First backoff delay; doubles each retry"
+    )
+    retry_max_delay_s: float = Field(default=_RETRY.max_delay_s, ge=0, description="Longest backoff delay")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.retry_attempts,
+            initial_delay_s=self.retry_initial_delay_s,
+            max_delay_s=self.retry_max_delay_s,
+            timeout_s=self.timeout_s,
+        )
 
     def gemini_usable(self) -> bool:
         from dataset_platform.forms.gemini import vertex_configured
@@ -74,6 +92,7 @@ class ExtractionModels(dg.ConfigurableResource):
     ) -> list["ExtractionRecord"]:
         """One record per folder (cached, retried); an unavailable model yields failed records, never raises."""
         from dataset_platform.forms.gemini import GeminiOptions
+        from dataset_platform.forms.openai_compat import OpenAIOptions
         from dataset_platform.forms.runner import extract_form_sets, failed_records
 
         reason = self.availability(config.model)
@@ -83,12 +102,13 @@ class ExtractionModels(dg.ConfigurableResource):
             form_set_dirs,
             config,
             gemini_options=GeminiOptions(
-                api_key=self.gemini_api_key,
-                base_url=self.gemini_base_url,
-                timeout_s=self.timeout_s,
-                retry_attempts=self.retry_attempts,
-                retry_initial_delay_s=self.retry_initial_delay_s,
-                retry_max_delay_s=self.retry_max_delay_s,
+                api_key=self.gemini_api_key, base_url=self.gemini_base_url, retry=self.retry_policy()
+            ),
+            openai_options=OpenAIOptions(
+                base_url=self.openai_base_url,
+                api_key=self.openai_api_key,
+                retry=self.retry_policy(),
+                prices_per_million={k: (float(v[0]), float(v[1])) for k, v in self.openai_prices_per_million.items()},
             ),
             max_concurrency=max_concurrency or self.max_concurrency,
             requests_per_minute=self.requests_per_minute,

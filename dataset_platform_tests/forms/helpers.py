@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from dataset_platform.forms.gemini import GeminiOptions
+from dataset_platform.forms.model_api import RetryPolicy
+from dataset_platform.forms.openai_compat import OpenAIOptions
 
 SAMPLE_EXTRACTION: dict[str, Any] = {
     "form_info": {
@@ -48,10 +51,25 @@ def make_form_set(root: Path, form_set_id: str, pages: int = 2, seed: int = 0) -
     return folder
 
 
+_RETRY_FIELDS = {f.name for f in fields(RetryPolicy)}
+# Retries in milliseconds, so retry tests run fast; timeouts long enough for a loaded 2-core machine.
+TEST_RETRY = RetryPolicy(attempts=3, initial_delay_s=0.01, max_delay_s=0.05, timeout_s=5.0)
+
+
+def _split(overrides: dict[str, Any]) -> tuple[RetryPolicy, dict[str, Any]]:
+    """``timeout_s=0.3, attempts=2, api_key=...`` → (the test RetryPolicy with those changes, the other fields)."""
+    retry = {k: v for k, v in overrides.items() if k in _RETRY_FIELDS}
+    return replace(TEST_RETRY, **retry), {k: v for k, v in overrides.items() if k not in _RETRY_FIELDS}
+
+
 def options_for(server: Any, **overrides: Any) -> GeminiOptions:
-    values = dict(
-        api_key="test-key", base_url=server.url, timeout_s=5.0, retry_attempts=3,
-        retry_initial_delay_s=0.01, retry_max_delay_s=0.05,
-    )  # fmt: skip
-    values.update(overrides)
-    return GeminiOptions(**values)
+    retry, rest = _split(overrides)
+    return GeminiOptions(**{"api_key": "test-key", "base_url": server.url, "retry": retry, **rest})
+
+
+def openai_options_for(server: Any, **overrides: Any) -> OpenAIOptions:
+    retry, rest = _split(overrides)
+    return OpenAIOptions(**{"api_key": OPENAI_TEST_KEY, "base_url": server.base_url, "retry": retry, **rest})
+
+
+OPENAI_TEST_KEY = "sk-test-secret-4f1c"

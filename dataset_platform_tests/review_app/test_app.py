@@ -94,6 +94,26 @@ def test_page_images_zoom(engine):
     assert not at.exception and len(at.image) == 2
 
 
+def test_pages_are_shown_in_natural_order_and_pdf_pages_render(engine, platform_home):
+    from dataset_platform.review_app import form_queue
+    from dataset_platform_tests.forms.test_pages import write_pdf
+    from dataset_platform_tests.review_app.conftest import write_page
+
+    for n in (10, 3):
+        write_page(platform_home / "forms" / FORM / f"page_{n:d}.png", f"page {n}")
+    form_queue._ITEMS.clear()
+    at = open_form(open_app())
+    assert at.radio(key=f"{FORM}:page").options == ["page_01.png", "page_02.png", "page_3.png", "page_10.png"]
+    for name in ("page_01.png", "page_02.png", "page_3.png", "page_10.png"):
+        (platform_home / "forms" / FORM / name).unlink()
+    write_pdf(platform_home / "forms" / FORM / "scan.pdf", [(255, 0, 0), (0, 0, 255)])
+    at = open_form(open_app())
+    pages = at.radio(key=f"{FORM}:page")
+    assert pages.options == ["scan.pdf#1", "scan.pdf#2"]
+    pages.set_value("scan.pdf#2").run()
+    assert not at.exception and len(at.image) == 2 and not at.warning
+
+
 def test_saving_a_correction(engine):
     at = open_form(open_app())
     assert sum(m.startswith(":red[") for m in rules_markdown(at)) == 2  # vote_sum and words_match_digits broken

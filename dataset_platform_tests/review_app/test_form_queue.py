@@ -94,3 +94,20 @@ def test_exports(seeded_engine, platform_home, form_sets):
     assert name.endswith(".jsonl")
     lines = [json.loads(line) for line in data.decode().splitlines()]
     assert len(lines) == 3
+
+
+def test_pages_are_listed_in_the_order_the_model_reads_them(platform_home):
+    from dataset_platform.forms.pages import readable_pages
+    from dataset_platform_tests.forms.test_pages import write_pdf
+    from dataset_platform_tests.review_app.conftest import write_page
+
+    folder = platform_home / "forms" / "a"
+    for n in (10, 2, 1):
+        write_page(folder / f"page_{n}.png", f"page {n}")
+    write_page(folder / ".page_0.png", "hidden")
+    assert [p.name for p in form_queue.page_images("a")] == ["page_1.png", "page_2.png", "page_10.png"]
+    assert [p.name for p in form_queue.page_images("a")] == [p.name for p in readable_pages(folder)]
+    write_pdf(platform_home / "forms" / "pdf" / "scan.pdf", [(255, 255, 255)] * 2)
+    assert [p.name for p in form_queue.page_images("pdf")] == ["scan.pdf#1", "scan.pdf#2"]
+    items = {i.form_set_id: i for i in form_queue.build_queue({})}
+    assert items["a"].num_pages == 3 and items["pdf"].num_pages == 2

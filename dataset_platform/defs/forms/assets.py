@@ -12,6 +12,7 @@ from pydantic import Field
 
 from dataset_platform.common import atomic, settings
 from dataset_platform.defs.forms.partitions import form_sets_partitions
+from dataset_platform.forms import paths
 from dataset_platform.forms.prompt import PROMPT_VERSION
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
@@ -39,7 +40,8 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
     kinds={"python"},
-    description="Manifest of one form set: page paths (sorted), sha256, size, pixel dims, readable or not.",
+    description="Manifest of one form set: its pages (images, or each page of its PDFs, in reading order), sha256, "
+    "size, pixel dims, readable or why not (corrupt, oversized, decompression bomb).",
 )
 def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from dataset_platform.forms.folder_fingerprint import fingerprints
@@ -48,8 +50,8 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     manifests = []
     for form_set_id in context.partition_keys:
         # Per partition: what new_form_sets_sensor compares the folder with (forms/folder_fingerprint.py).
-        context.add_asset_metadata(fingerprints(settings.form_sets_dir() / form_set_id), partition_key=form_set_id)
-        manifest = form_set_manifest(settings.form_sets_dir() / form_set_id)
+        context.add_asset_metadata(fingerprints(paths.form_set_dir(form_set_id)), partition_key=form_set_id)
+        manifest = form_set_manifest(paths.form_set_dir(form_set_id))
         atomic.write_json(manifests_dir() / f"{form_set_id}.json", manifest)
         manifests.append(manifest)
         if manifest["error"]:
@@ -72,6 +74,7 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "form_sets": len(manifests),
             "pages": sum(m["num_pages"] for m in manifests),
             "unreadable_form_sets": len(unreadable),
+            "unreadable_pages": sum(m["num_unreadable_pages"] for m in manifests),
             "unreadable_reasons": dg.MetadataValue.md(
                 "\n".join(f"- `{m['form_set_id']}`: {m['error']}" for m in unreadable[:MAX_REASONS]) or "none"
             ),
@@ -86,9 +89,10 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 class ExtractionConfig(dg.Config):
     model: Optional[str] = Field(
         default=None,
-        description="gemini-* model or 'tesseract'; unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
+        description="gemini-*, openai/<served-name> (OPENAI_BASE_URL), 'offline' or 'tesseract'; "
+        "unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
     )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Gemini sampling temperature")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini, OpenAI)")
     thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; unset = model default")
     max_concurrency: Optional[int] = Field(
         default=None, ge=1, description="Form sets at once; unset = resource default"
@@ -118,7 +122,7 @@ def llm_extractions(
     if reason is not None:
         raise dg.Failure(f"model {model} cannot run here: {reason}", allow_retries=False)
     model_config = ModelConfig(model=model, temperature=config.temperature, thinking_budget=config.thinking_budget)
-    dirs = [settings.form_sets_dir() / key for key in context.partition_keys]
+    dirs = [paths.form_set_dir(key) for key in context.partition_keys]
     context.log.info("extracting %d form set(s) with %s", len(dirs), model_config.name)
 
     def log_progress(done: int, total: int, record: Any) -> None:
@@ -186,10 +190,8 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
 
     from dataset_platform.forms.review_fingerprint import extraction_reviews_fingerprint
 
-    forms_dir = settings.form_sets_dir()
-    folders = (
-        [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []
-    )
+    forms_dir = paths.forms_dir()
+    folders = paths.form_set_ids(forms_dir)
     with review_db.failures():  # retries with backoff, then a Failure naming the (masked) URL
         review_db.check_connection()
         reviews_fingerprint = extraction_reviews_fingerprint(review_db.get_engine())  # before the reviews are read

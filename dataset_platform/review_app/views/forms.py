@@ -70,25 +70,27 @@ def explain_rule(rule: str, extraction: dict[str, Any]) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_view(path: str, mtime: float, zoom: float, x: int, y: int) -> bytes:
-    """The page (or, zoomed in, the part of it at x%/y%) as JPEG bytes."""
-    from PIL import Image
+def _page_view(path: str, page_index: int | None, mtime: float, zoom: float, x: int, y: int) -> bytes:
+    """The page (or, zoomed in, the part of it at x%/y%) as JPEG bytes; PDF pages rendered as the model reads them."""
+    from dataset_platform.forms.pages import PageRef, open_page
 
-    with Image.open(path) as img:
-        img = img.convert("RGB")
-        if zoom > 1:
-            w, h = img.size
-            cw, ch = int(w / zoom), int(h / zoom)
-            left, top = int((w - cw) * x / 100), int((h - ch) * y / 100)
-            img = img.crop((left, top, left + cw, top + ch))
-        out = io.BytesIO()
-        img.save(out, format="JPEG", quality=90)
+    img = open_page(PageRef(path, Path(path).name, page_index))
+    if zoom > 1:
+        w, h = img.size
+        cw, ch = int(w / zoom), int(h / zoom)
+        left, top = int((w - cw) * x / 100), int((h - ch) * y / 100)
+        img = img.crop((left, top, left + cw, top + ch))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=90)
     return out.getvalue()
 
 
-def show_pages(form_set_id: str, pages: list[Path]) -> None:
+def show_pages(form_set_id: str, pages: list[Any]) -> None:
+    """Pages in the natural order the model reads them (``page_2`` before ``page_10``, a PDF's pages in order)."""
+    from dataset_platform.forms.pages import UnreadableFormSet
+
     if not pages:
-        st.info("No page images for this form set.")
+        st.info("No page images or PDFs for this form set.")
         return
     names = [p.name for p in pages]
     page = st.radio("Page", names, horizontal=True, key=f"{form_set_id}:page", label_visibility="collapsed")
@@ -98,10 +100,14 @@ def show_pages(form_set_id: str, pages: list[Path]) -> None:
         c1, c2 = st.columns(2)
         x = c1.slider("Across", 0, 100, 0, 5, key="pan_x")
         y = c2.slider("Down", 0, 100, 0, 5, key="pan_y")
-    path = pages[names.index(page)]
-    st.image(_page_view(str(path), path.stat().st_mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
-    with st.expander("Full-size page"):
-        st.image(str(path), width="content")
+    ref = pages[names.index(page)]
+    try:
+        mtime = Path(ref.path).stat().st_mtime
+        st.image(_page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
+        with st.expander("Full-size page"):
+            st.image(_page_view(ref.path, ref.page_index, mtime, 1.0, 0, 0), width="content")
+    except (OSError, UnreadableFormSet) as exc:
+        st.warning(f"Cannot show {ui.escape_md(page)}: {ui.escape_md(str(exc))}")
 
 
 def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[str, Any]:
