@@ -49,14 +49,17 @@ def test_latest_review_wins_over_model_output(db_url, platform_home):
     reviews = latest_reviews(engine)
     records = {r["id"]: r for r in build_records(["a", "b", "c", "d"], extractions, reviews, forms)}
 
-    assert reviews["a"]["reviewer"] == "somchai"
+    assert [r.reviewer for r in reviews["a"]] == ["somchai", "malee"]  # newest first
     a = records["a"]
     assert a["expected_output"]["ballot_statistics"]["ballots_used"] == 2
     assert a["metadata"] == {"status": "human-reviewed", "model": "gemini-2.5-flash", "reviewer": "somchai",
-                             "reviewed_at": "2024-03-02T09:00:00", "error": None}  # fmt: skip
+                             "reviewed_at": "2024-03-02T09:00:00", "error": None, "uncertain_fields": [],
+                             "broken_rules": [], "skipped_reviews": []}  # fmt: skip
     assert a["input"]["form_set_name"] == "a" and a["input"]["num_pages"] == 3
     assert a["input"]["image_paths"] == [str(forms / "a" / f"page_0{i}.png") for i in (1, 2, 3)]
-    assert records["b"]["metadata"]["status"] == "llm-generated"  # an invalid review never replaces a good extraction
+    # an invalid review never replaces the extraction; this one breaks a rule (ballots_used 99), so it needs review
+    assert records["b"]["metadata"]["status"] == "needs-review"
+    assert records["b"]["metadata"]["broken_rules"] == ["ballot_sum", "ballot_balance"]
     assert "not a valid FormExtraction" in records["b"]["metadata"]["error"]
     assert records["c"]["expected_output"] is None
     assert (
@@ -64,7 +67,9 @@ def test_latest_review_wins_over_model_output(db_url, platform_home):
         and records["c"]["metadata"]["error"] == "Gemini API error 500"
     )
     assert records["d"]["metadata"]["error"] == "not extracted yet"
-    assert status_counts(records.values()) == {"human-reviewed": 1, "llm-generated": 1, "unavailable": 2}
+    assert status_counts(records.values()) == {
+        "human-reviewed": 1, "llm-generated": 0, "needs-review": 1, "unavailable": 2,
+    }  # fmt: skip
 
 
 def test_versions_are_immutable_and_latest_is_tracked(platform_home):
