@@ -64,8 +64,9 @@ def _decode(value: Any) -> tuple[Any, Optional[str]]:
         return None, f"{type(exc).__name__} at char {getattr(exc, 'pos', '?')}"
 
 
-def latest_reviews(engine: sa.Engine) -> dict[str, list[ReviewRow]]:
-    """form_set_id → its ``extraction_reviews`` rows, newest first (by reviewed_at, then id).
+def latest_reviews(engine: sa.Engine, form_set_id: Optional[str] = None) -> dict[str, list[ReviewRow]]:
+    """form_set_id → its ``extraction_reviews`` rows (of every form set, or of one), newest first (by
+    reviewed_at, then id).
 
     The JSON column is read as text and decoded per row, so one row that is not JSON cannot stop the
     query (the driver would decode every row before any per-record handling)."""
@@ -73,6 +74,8 @@ def latest_reviews(engine: sa.Engine) -> dict[str, list[ReviewRow]]:
     query = sa.select(
         t.c.id, t.c.form_set_id, t.c.reviewer, t.c.reviewed_at, sa.cast(t.c.corrected_extraction, sa.Text).label("text")
     ).order_by(t.c.form_set_id, t.c.reviewed_at.desc(), t.c.id.desc())
+    if form_set_id is not None:
+        query = query.where(t.c.form_set_id == form_set_id)
     reviews: dict[str, list[ReviewRow]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):
