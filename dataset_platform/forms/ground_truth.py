@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Optional
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from dataset_platform.common import atomic, db, settings
+from dataset_platform.common import atomic, db
 from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, broken_rules
 from dataset_platform.forms.schema import FormExtraction, kind_problems
@@ -34,13 +34,8 @@ STATUSES = (HUMAN_REVIEWED, LLM_GENERATED, NEEDS_REVIEW, UNAVAILABLE)
 MAX_PROBLEMS_SHOWN = 5
 
 
-def ground_truth_dir() -> Path:
-    return settings.platform_home() / "ground_truth"
-
-
-def extractions_dir() -> Path:
-    """Where ``llm_extractions`` writes one ExtractionRecord JSON per form set."""
-    return settings.platform_home() / "extractions"
+ground_truth_dir = paths.ground_truth_dir
+extractions_dir = paths.extractions_dir
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from dataset_platform.common import settings
 from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, check_rules
 from dataset_platform.review_app.store import ExtractionReview, check_form_set_id
@@ -25,8 +24,7 @@ STATUSES = ("uncertain", "inconsistent", "failed", "unreviewed", "reviewed")
 NEEDS_REVIEW_STATUSES = ("uncertain", "inconsistent")
 
 
-def extractions_dir() -> Path:
-    return settings.platform_home() / "extractions"
+extractions_dir = paths.extractions_dir
 
 
 def page_images(form_set_id: str, forms_dir: Path | None = None) -> list[Any]:
@@ -131,13 +129,24 @@ _ITEMS: dict[tuple, QueueItem] = {}
 _MAX_CACHED = 20_000
 
 
+def _page_signature(folder: Path) -> tuple:
+    """Names and mtimes of the page files (cheap: a PDF is not opened); a file gone meanwhile is left out."""
+    signature = []
+    for page in paths.page_files(folder):
+        try:
+            signature.append((page.name, page.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(signature)
+
+
 def _cached_item(form_set_id: str, review: ExtractionReview | None, forms: Path, extractions: Path) -> QueueItem:
     try:
         stat = (extractions / f"{form_set_id}.json").stat()
         file_sig: tuple | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         file_sig = None
-    page_sig = tuple((p.name, p.stat().st_mtime_ns) for p in paths.page_files(paths.form_set_dir(form_set_id, forms)))
+    page_sig = _page_signature(paths.form_set_dir(form_set_id, forms))
     key = (str(forms), form_set_id, file_sig, page_sig, review.id if review else None)
     item = _ITEMS.get(key)
     if item is None:

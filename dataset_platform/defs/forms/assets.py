@@ -9,7 +9,7 @@ from typing import Any, Optional
 import dagster as dg
 from pydantic import Field
 
-from dataset_platform.common import atomic, settings
+from dataset_platform.common import atomic
 from dataset_platform.defs.forms.partitions import form_sets_partitions
 from dataset_platform.forms import paths
 from dataset_platform.forms.prompt import PROMPT_VERSION
@@ -20,8 +20,7 @@ GROUP = "forms"
 MAX_REASONS = 20
 
 
-def manifests_dir():
-    return settings.platform_home() / "manifests"
+manifests_dir = paths.manifests_dir
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
