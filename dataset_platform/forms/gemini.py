@@ -121,7 +121,7 @@ def _contents(prompt: str, pages: Sequence[PageInfo]) -> list[Any]:
         first = group[0]
         whole_pdf = first.is_pdf_page and first.size_bytes <= GEMINI_MAX_PART_BYTES
         if whole_pdf:
-            label = f"Pages {number + 1}-{number + len(group)} of {len(pages)} ({first.path.rsplit('/', 1)[-1]}):"
+            label = f"Pages {number + 1}-{number + len(group)} of {len(pages)} ({Path(first.path).name}):"
             items = [(label, Path(first.path).read_bytes(), "application/pdf")]
         else:
             items = []

@@ -1,4 +1,5 @@
-"""Where form sets live and which files are their pages: ``$DATASET_PLATFORM_HOME/forms/<form_set_id>/...``.
+"""Where form sets live and which files are their pages: ``$DATASET_PLATFORM_HOME/forms/<form_set_id>/...``,
+and the folders the forms assets hand to each other (``manifests/``, ``extractions/``, ``ground_truth/``).
 
 The one owner of form-set paths (DESIGN "Form sets and form kinds"): the forms folder, a set's folder,
 hidden-file filtering and the natural page order that the model, the manifest and the review app share.
@@ -21,6 +22,21 @@ _DIGITS = re.compile(r"(\d+)")
 
 def forms_dir() -> Path:
     return settings.form_sets_dir()
+
+
+def manifests_dir() -> Path:
+    """``raw_form_images`` writes one page manifest per form set here."""
+    return settings.platform_home() / "manifests"
+
+
+def extractions_dir() -> Path:
+    """``llm_extractions`` writes one ExtractionRecord JSON per form set here."""
+    return settings.platform_home() / "extractions"
+
+
+def ground_truth_dir() -> Path:
+    """Immutable ground-truth versions ``<vYYYYMMDD_HHMMSS>.jsonl`` and ``LATEST``."""
+    return settings.platform_home() / "ground_truth"
 
 
 def form_set_dir(form_set_id: str, root: Optional[Path] = None) -> Path:

@@ -1,7 +1,9 @@
 """The form-set review queue: what needs a human first.
 
-Order: failed (or missing) model extractions, then extractions breaking consistency rules (fewest
-rules satisfied first), then the rest not yet reviewed, then reviewed ones. Inputs are the files
+Order: the ground truth's ``needs-review`` extractions first — those with fields the model could not
+read confidently (``uncertain``), then those breaking an applicable consistency rule (``inconsistent``,
+fewest rules satisfied first) — then failed (or missing) model extractions, then the rest not yet
+reviewed, then reviewed ones. Inputs are the files
 the forms pipeline writes (`$HOME/forms/<id>/` pages as `forms/paths.py` lists them, `$HOME/extractions/<id>.json`)
 and the latest review per form set.
 """
@@ -14,16 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from dataset_platform.common import settings
 from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, check_rules
 from dataset_platform.review_app.store import ExtractionReview, check_form_set_id
 
-STATUSES = ("failed", "inconsistent", "unreviewed", "reviewed")
+STATUSES = ("uncertain", "inconsistent", "failed", "unreviewed", "reviewed")
+NEEDS_REVIEW_STATUSES = ("uncertain", "inconsistent")
 
 
-def extractions_dir() -> Path:
-    return settings.platform_home() / "extractions"
+extractions_dir = paths.extractions_dir
 
 
 def page_images(form_set_id: str, forms_dir: Path | None = None) -> list[Any]:
@@ -57,15 +58,16 @@ def load_extraction_record(form_set_id: str) -> dict[str, Any] | None:
     return record
 
 
-def _consistency(extraction: Mapping[str, Any] | None) -> tuple[float | None, tuple[str, ...]]:
+def _consistency(extraction: Mapping[str, Any] | None) -> tuple[float | None, tuple[str, ...], int]:
+    """(share of applicable rules satisfied, broken rules, number of rules that apply to the form kind)."""
     if extraction is None:
-        return None, tuple(RULES)
+        return None, tuple(RULES), len(RULES)
     try:
         rules = check_rules(extraction)
     except ValueError:  # a malformed model output: treat as failing every rule
-        return 0.0, tuple(RULES)
+        return 0.0, tuple(RULES), len(RULES)
     broken = tuple(name for name, ok in rules.items() if not ok)
-    return (len(rules) - len(broken)) / len(rules), broken
+    return (len(rules) - len(broken)) / len(rules), broken, len(rules)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,15 @@ class QueueItem:
     reviewer: str | None = None
     reviewed_at: dt.datetime | None = None
     num_pages: int = 0
+    uncertain_fields: tuple[str, ...] = ()
+    rules_total: int = len(RULES)
+
+    @property
+    def rules_ok(self) -> str | None:
+        """``3/3``: applicable rules satisfied / rules that apply to the form's kind."""
+        if self.consistency is None:
+            return None
+        return f"{round(self.consistency * self.rules_total)}/{self.rules_total}"
 
     @property
     def rank(self) -> tuple:
@@ -94,20 +105,22 @@ def queue_item(
     extraction = record.get("extraction") if record else None
     error = (record.get("error") if record else None) or (None if record else "no model extraction yet")
     if review is not None:
-        score, broken = _consistency(review.extraction)
+        score, broken, total = _consistency(review.extraction)
         info = review.extraction.get("form_info") or {}
         return QueueItem(
             form_set_id, "reviewed", info.get("province"), info.get("district"), score, broken, model, None,
-            review.reviewer, review.reviewed_at, num_pages,
+            review.reviewer, review.reviewed_at, num_pages, rules_total=total,
         )  # fmt: skip
     if extraction is None:
         return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
-    score, broken = _consistency(extraction)
+    score, broken, total = _consistency(extraction)
     info = extraction.get("form_info") or {}
-    status = "inconsistent" if broken else "unreviewed"
+    uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
+    status = "uncertain" if uncertain else "inconsistent" if broken else "unreviewed"
     return QueueItem(
-        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None, num_pages=num_pages
-    )
+        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None,
+        num_pages=num_pages, uncertain_fields=uncertain, rules_total=total,
+    )  # fmt: skip
 
 
 # The app rebuilds the queue on every keystroke: re-read and re-check a form set only when its
@@ -116,13 +129,24 @@ _ITEMS: dict[tuple, QueueItem] = {}
 _MAX_CACHED = 20_000
 
 
+def _page_signature(folder: Path) -> tuple:
+    """Names and mtimes of the page files (cheap: a PDF is not opened); a file gone meanwhile is left out."""
+    signature = []
+    for page in paths.page_files(folder):
+        try:
+            signature.append((page.name, page.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(signature)
+
+
 def _cached_item(form_set_id: str, review: ExtractionReview | None, forms: Path, extractions: Path) -> QueueItem:
     try:
         stat = (extractions / f"{form_set_id}.json").stat()
         file_sig: tuple | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         file_sig = None
-    page_sig = tuple((p.name, p.stat().st_mtime_ns) for p in paths.page_files(paths.form_set_dir(form_set_id, forms)))
+    page_sig = _page_signature(paths.form_set_dir(form_set_id, forms))
     key = (str(forms), form_set_id, file_sig, page_sig, review.id if review else None)
     item = _ITEMS.get(key)
     if item is None:

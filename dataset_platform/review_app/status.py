@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from dataset_platform.common import settings
 from dataset_platform.common.labels import LABELS
+from dataset_platform.forms.paths import ground_truth_dir
 from dataset_platform.review_app import form_queue, store
 
 _TAG = re.compile(r"v(\d{8})_(\d{6})")
@@ -36,8 +37,6 @@ def tag_time(tag: str | None) -> dt.datetime | None:
         return None
 
 
-def ground_truth_dir() -> Path:
-    return settings.platform_home() / "ground_truth"
 
 
 def latest_ground_truth_version() -> str | None:

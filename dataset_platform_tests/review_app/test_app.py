@@ -75,11 +75,12 @@ def reviews(engine) -> list[sa.Row]:
         return conn.execute(sa.select(db.extraction_reviews).order_by(db.extraction_reviews.c.id)).all()
 
 
-def test_queue_starts_with_the_failed_form_and_shows_the_status_strip(engine, monkeypatch):
+def test_queue_starts_with_the_form_needing_review_and_shows_the_status_strip(engine, monkeypatch):
     monkeypatch.setenv("DAGSTER_UI_URL", "http://dagster.internal:3000")
     store.save_extraction_review(engine, "cnx-d03-s012", GOOD, "Somchai")
     at = open_app()
-    assert next(s for s in at.selectbox if s.label == "Form set").value == "kkc-d02-s007"
+    assert next(s for s in at.selectbox if s.label == "Form set").value == FORM  # needs review (broken rules)
+    open_form(at, "kkc-d02-s007")
     assert any("Model extraction failed: ResourceExhausted" in w.value for w in at.warning)
     assert any("Ground truth** not built yet" in c.value and "**1** form reviews since" in c.value for c in at.caption)
     [link] = at.get("link_button")
@@ -114,6 +115,30 @@ def test_pages_are_shown_in_natural_order_and_pdf_pages_render(engine, platform_
     assert not at.exception and len(at.image) == 2 and not at.warning
 
 
+def test_uncertain_fields_are_marked_and_a_batch_form_shows_only_its_fields(engine, platform_home):
+    import json
+
+    path = platform_home / "extractions" / "cnx-d03-s012.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["uncertain_fields"] = ["ballot_statistics.good_ballots", "vote_results[1].vote_count"]
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    at = open_app()
+    assert next(s for s in at.selectbox if s.label == "Form set").value == "cnx-d03-s012"  # uncertain comes first
+    labels = [t.label for t in at.text_input]
+    assert "⚠ บัตรดี · good ballots" in labels and "บัตรเสีย · bad ballots" in labels
+    assert any("could not read: no. 2 vote_count" in w.value for w in at.warning)
+
+    at.text_input(key="cnx-d03-s012:form_info.form_type").set_value("ส.ส. ๕/๑๖").run()
+    keys = {t.key for t in at.text_input}
+    assert "cnx-d03-s012:ballot_statistics.ballots_allocated" not in keys
+    assert "cnx-d03-s012:voter_statistics.eligible_voters" not in keys
+    assert "cnx-d03-s012:ballot_statistics.good_ballots" in keys and "cnx-d03-s012:form_info.province" in keys
+    assert any(c.value.startswith("Not on a ส.ส. 5/16 form") for c in at.caption)
+    assert [m for m in rules_markdown(at) if "ballots_allocated" in m] == []  # the balance rule does not apply
+    at.text_input(key="cnx-d03-s012:form_info.form_type").set_value("ส.ส. 5/18 (บช)").run()
+    assert any(m.value.startswith("**Parties**") for m in at.markdown)
+
+
 def test_saving_a_correction(engine):
     at = open_form(open_app())
     assert sum(m.startswith(":red[") for m in rules_markdown(at)) == 2  # vote_sum and words_match_digits broken
@@ -133,14 +158,17 @@ def test_candidate_rows_can_be_added_and_removed(engine):
     at = open_form(open_app())
     at.session_state[f"{FORM}:candidates"] = {
         "edited_rows": {},
-        "added_rows": [{"candidate_number": "๓", "candidate_name": "นายใหม่ มาก่อน", "vote_count": "0", "vote_count_text": "ศูนย์"}],
+        "added_rows": [{"candidate_number": "๓", "candidate_name": "นายใหม่ มาก่อน", "party_name": "ไทยสร้างไทย",
+                        "vote_count": "-", "vote_count_text": "-"}],  # "-" is the forms' zero
         "deleted_rows": [1],
     }
     at.run()
     at.button(key="save_review").click().run()
     assert not at.error, [e.value for e in at.error]
     [row] = reviews(engine)
-    assert [(c["candidate_number"], c["vote_count"]) for c in row.corrected_extraction["vote_results"]] == [(1, 210), (3, 0)]
+    assert [(c["candidate_number"], c["vote_count"], c["vote_count_text"]) for c in row.corrected_extraction["vote_results"]] == [
+        (1, 210, "สองร้อยสิบเอ็ด"), (3, 0, None),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import dagster as dg
 from pydantic import Field
 
-from dataset_platform.common import atomic, settings
+from dataset_platform.common import atomic
 from dataset_platform.defs.forms.partitions import form_sets_partitions
 from dataset_platform.forms import paths
 from dataset_platform.forms.prompt import PROMPT_VERSION
@@ -24,8 +24,7 @@ GROUP = "forms"
 MAX_REASONS = 20
 
 
-def manifests_dir():
-    return settings.platform_home() / "manifests"
+manifests_dir = paths.manifests_dir
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -155,6 +154,8 @@ def llm_extractions(
             "failed": len(failed),
             "cached": sum(r.cache_hit for r in records),
             "with_warnings": sum(bool(r.warnings) for r in records),
+            "with_uncertain_fields": sum(bool(r.uncertain_fields) for r in records),
+            "uncertain_fields": sum(len(r.uncertain_fields) for r in records),
             "failure_reasons": dg.MetadataValue.md(
                 "\n".join(f"- `{r.form_set_id}`: {r.error}" for r in failed[:MAX_REASONS]) or "none"
             ),
@@ -175,7 +176,8 @@ def llm_extractions(
     deps=[llm_extractions],
     code_version="1",
     kinds={"python"},
-    description="Every form set: the latest human review if one exists, else the model extraction, with a status per record.",
+    description="Every form set: the latest complete human review if one exists, else the model extraction, with a "
+    "status per record (human-reviewed, llm-generated, needs-review, unavailable); invalid reviews skipped and named.",
 )
 def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDatabase) -> dg.MaterializeResult:
     from dataset_platform.forms.consistency import consistency_score
@@ -184,6 +186,7 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         ground_truth_dir,
         latest_reviews,
         load_extractions,
+        skipped_reviews,
         status_counts,
         write_ground_truth,
     )
@@ -204,11 +207,21 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
          len((r["expected_output"] or {}).get("vote_results", [])), f"{consistency_score(r['expected_output']):.2f}"]
         for r in records[:15]
     ]  # fmt: skip
-    context.log.info("ground truth %s: %s", version, counts)
+    skipped = skipped_reviews(records)
+    for item in skipped[:MAX_REASONS]:
+        context.log.warning("skipped %s", item["reason"])
+    needs_review = [r for r in records if r["metadata"]["status"] == "needs-review"]
+    context.log.info("ground truth %s: %s; %d review(s) skipped", version, counts, len(skipped))
     return dg.MaterializeResult(
         metadata={
             "version": version,
             **{f"count_{status.replace('-', '_')}": n for status, n in counts.items()},
+            "skipped_reviews": len(skipped),
+            "skipped_review_reasons": dg.MetadataValue.md(
+                "\n".join(f"- {item['reason']}" for item in skipped[:MAX_REASONS]) or "none"
+            ),
+            "needs_review_with_uncertain_fields": sum(bool(r["metadata"]["uncertain_fields"]) for r in needs_review),
+            "needs_review_with_broken_rules": sum(bool(r["metadata"]["broken_rules"]) for r in needs_review),
             "review_database": review_db.describe(),
             "reviews_fingerprint": reviews_fingerprint,  # what new_reviews_sensor compares with the database
             "dagster/row_count": len(records),
