@@ -1,6 +1,6 @@
 """What a form-set folder holds, as two fingerprints ``raw_form_images`` records and ``new_form_sets_sensor`` compares.
 
-- ``stat_signature``: names, sizes and mtimes of the page files (``pages.list_pages``: images, PDFs, any
+- ``stat_signature``: names, sizes and mtimes of the page files (``paths.page_files``: images, PDFs, any
   ``page*`` file) — a cheap test that nothing was touched, so a tick does not re-read every scan.
 - ``content_fingerprint``: names and sha256 of the file bytes — the decision. A folder whose stat signature
   changed but whose content did not (copied back, ``touch``ed) needs no new extraction.
@@ -11,17 +11,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from dataset_platform.forms.pages import UnreadableFormSet, list_pages
+from dataset_platform.forms import paths
 
 MISSING = "missing"
 _BLOCK = 1 << 20
-
-
-def page_files(folder: Path) -> list[Path]:
-    try:
-        return list_pages(folder)
-    except UnreadableFormSet:
-        return []
 
 
 def stat_signature(files: list[Path]) -> str:
@@ -62,6 +55,6 @@ def fingerprint_from_manifest(manifest: dict) -> str:
 
 def fingerprints(folder: Path) -> dict[str, str]:
     """The metadata entries ``raw_form_images`` records per partition (stat first: a later edit re-triggers)."""
-    files = page_files(folder)
+    files = paths.page_files(folder)
     stat = stat_signature(files)
     return {"stat_signature": stat, "content_fingerprint": content_fingerprint(files)}

@@ -24,20 +24,18 @@ import dagster as dg
 from dataset_platform.common import settings
 from dataset_platform.defs.forms.assets import llm_extractions, raw_form_images
 from dataset_platform.defs.forms.partitions import form_sets_partitions, range_tags
+from dataset_platform.forms import paths
 
 _BATCH = 500
 
 
 def form_set_folders(root: Path) -> dict[str, list[Path]]:
     """Folder name → its page files, for folders holding at least one page file."""
-    from dataset_platform.forms.folder_fingerprint import page_files
-
     folders = {}
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if folder.is_dir() and not folder.name.startswith("."):
-            files = page_files(folder)
-            if files:
-                folders[folder.name] = files
+    for form_set_id in paths.form_set_ids(root):
+        files = paths.page_files(paths.form_set_dir(form_set_id, root))
+        if files:
+            folders[form_set_id] = files
     return folders
 
 
