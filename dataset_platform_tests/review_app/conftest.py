@@ -6,10 +6,22 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import sys
+
 import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """AppTest runs the app as ``__main__`` and leaves it there; a process pool spawned later in this test
+    process (the OCR workers) would then re-run the Streamlit app in every worker."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
 
 GOOD = {
     "form_info": {"form_type": "ส.ส. 5/18", "province": "เชียงใหม่", "district": "สันทราย", "sub_district": "หนองหาร",
