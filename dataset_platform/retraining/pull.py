@@ -89,6 +89,7 @@ class PullStats:
     quarantined_count: dict[str, int] = field(default_factory=dict)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     reviewed_through: str | None = None  # newest reviewed_at among the pulled reviews (ISO)
+    population: dict[str, int] = field(default_factory=dict)  # production predictions over all complaints
 
     @property
     def n_records(self) -> int:
@@ -239,6 +240,12 @@ class _CorrectSample:
     confirmed: pa.Table
     n_misclassified_estimate: int
     parts: list[pa.Table]
+    population: dict[str, int]
+
+
+def population_query(label: str) -> sa.Select:
+    column, _, _ = _columns(label)
+    return sa.select(column, sa.func.count()).where(column.is_not(None)).group_by(column)
 
 
 def pull(
@@ -319,6 +326,7 @@ def pull(
         quarantined_count=dict(rows.quarantine_count),
         quarantined=list(rows.quarantined),
         reviewed_through=max(newest).isoformat() if newest else None,
+        population=drawn.population,
     )
 
 
@@ -340,7 +348,8 @@ def _sample_correct(
         estimate = int(conn.execute(misclassified_estimate_query(label)).scalar_one())
         requested = math.floor(estimate * correct_ratio)
         parts = _draw(conn, label, rows, pool, confirmed, requested, random_state, chunk_size)
-        return _CorrectSample(pool, confirmed, estimate, parts)
+        population = {str(value): int(n) for value, n in conn.execute(population_query(label))}
+        return _CorrectSample(pool, confirmed, estimate, parts, population)
 
 
 def _latest_per_complaint(parts: list[pa.Table]) -> pa.Table:
