@@ -185,9 +185,12 @@ def misclassified_estimate_query(label: str) -> sa.Select:
     m = misclassified_complaints
     in_gold = sa.exists().where(gold_labels.c.complaint_id == m.c.complaint_id)
     return sa.select(sa.func.count()).where(
-        m.c.reviewed.is_(sa.true()), correct.is_not(None), predicted.is_distinct_from(correct),
-        m.c.complaint_id.is_not(None), ~in_gold,
-    )  # fmt: skip
+        m.c.reviewed.is_(sa.true()),
+        correct.is_not(None),
+        predicted.is_distinct_from(correct),
+        m.c.complaint_id.is_not(None),
+        ~in_gold,
+    )
 
 
 def sample_positions(pool_size: int, n: int, random_state: int = RANDOM_STATE) -> np.ndarray:
