@@ -112,13 +112,31 @@ def _columns(label: str) -> tuple[sa.Column, sa.Column, sa.Column]:
     return complaints.c[label], m[f"model_predicted_{label}"], m[f"correct_{label}"]
 
 
+RAW_BYTES = "/bytes"  # dialect suffix: a PostgreSQL database whose text may hold any bytes (SQL_ASCII)
+
+
+def query_dialect(conn: sa.Connection) -> str:
+    """The dialect name, plus RAW_BYTES for a SQL_ASCII PostgreSQL database (the only kind that stores
+    invalid UTF-8; a UTF-8 client cannot read such text, so it is fetched as bytea without COPY)."""
+    name = conn.dialect.name
+    if name == "postgresql" and conn.exec_driver_sql("SHOW server_encoding").scalar() == "SQL_ASCII":
+        return name + RAW_BYTES
+    return name
+
+
+def _batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema, chunk_size: int, dialect: str):
+    return arrow_batches(conn, query, schema, chunk_size, copy=not dialect.endswith(RAW_BYTES))
+
+
 def _message(dialect: str):
     """The message as raw bytes: SQLite's driver would fail the whole query on one invalid UTF-8 text.
 
-    PostgreSQL streams it as text through COPY and the transport reads it undecoded anyway.
+    PostgreSQL (UTF-8) streams it as text through COPY and the transport reads it undecoded anyway.
     """
     if dialect == "sqlite":
         return sa.cast(complaints.c.message, sa.LargeBinary).label("text")
+    if dialect.endswith(RAW_BYTES):
+        return sa.type_coerce(sa.func.convert_to(complaints.c.message, "SQL_ASCII"), sa.LargeBinary).label("text")
     return complaints.c.message.label("text")
 
 
@@ -152,7 +170,7 @@ def correct_pool_query(label: str) -> sa.Select:
 
 def correct_rows_query(label: str, ids: list[int], dialect: str = "default") -> sa.Select:
     column, _, _ = _columns(label)
-    if dialect == "postgresql":  # one array literal instead of thousands of IN items (compiles and plans faster)
+    if dialect.startswith("postgresql"):  # one array literal instead of thousands of IN items (compiles and plans faster)
         array = sa.cast(sa.literal("{" + ",".join(str(int(i)) for i in ids) + "}"), postgresql.ARRAY(sa.BigInteger))
         condition = complaints.c.id == sa.any_(array)
     else:
@@ -209,6 +227,7 @@ class _Rows:
         self.held_out: dict[str, int] = {}
         self.quarantine_count: dict[str, int] = {}
         self.quarantined: list[QuarantinedRow] = []
+        self._seen: set[tuple[int, str]] = set()
 
     def accept(self, raw: pa.Table, source: str, *, hold_out_gold: bool = True) -> pa.Table:
         """Raw rows (text as bytes) → rows with text as string, minus gold complaints and quarantined rows."""
@@ -228,12 +247,16 @@ class _Rows:
     def _quarantine(self, raw: pa.Table, source: str, keep: np.ndarray, invalid: np.ndarray, nul: np.ndarray) -> np.ndarray:
         for reason, bad in (("invalid_utf8", invalid), ("nul_byte", nul & ~invalid)):
             bad = bad & keep
-            if bad.any():
-                ids = raw.column("complaint_id").to_numpy(zero_copy_only=False)[bad]
-                self.quarantine_count[reason] = self.quarantine_count.get(reason, 0) + len(ids)
-                room = MAX_NAMED_QUARANTINE - len(self.quarantined)
-                self.quarantined += [QuarantinedRow(int(i), source, reason) for i in ids[: max(0, room)]]
-                keep &= ~bad
+            if not bad.any():
+                continue
+            keep &= ~bad
+            for cid in raw.column("complaint_id").to_numpy(zero_copy_only=False)[bad].tolist():
+                if (cid, source) in self._seen:  # a redrawn sample fetches the same row again: count it once
+                    continue
+                self._seen.add((cid, source))
+                self.quarantine_count[reason] = self.quarantine_count.get(reason, 0) + 1
+                if len(self.quarantined) < MAX_NAMED_QUARANTINE:
+                    self.quarantined.append(QuarantinedRow(int(cid), source, reason))
         return keep
 
 
@@ -272,6 +295,7 @@ def pull(
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     with engine.connect() as conn:
         gold_ids = _ids(conn, gold_ids_query(), chunk_size)
+        dialect = query_dialect(conn)
     rows = _Rows(gold_ids)
     n_mis = 0
     mis_ids: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
@@ -281,11 +305,10 @@ def pull(
     # wrong (a review naming a missing complaint, a quarantined row) the sample is drawn again: the
     # result never depends on the estimate.
     with ThreadPoolExecutor(max_workers=1) as background:
-        sample = background.submit(_sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size)
+        sample = background.submit(_sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size, dialect)
         try:
             with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression=PULL_COMPRESSION) as writer:
-                dialect = conn.dialect.name
-                for raw in arrow_batches(conn, misclassified_query(label, dialect), _REVIEWED_RAW, chunk_size):
+                for raw in _batches(conn, misclassified_query(label, dialect), _REVIEWED_RAW, chunk_size, dialect):
                     part = rows.accept(raw, "misclassified")
                     writer.write_table(_with_source(part, "misclassified"))
                     n_mis += part.num_rows
@@ -295,7 +318,7 @@ def pull(
                 requested = math.floor(n_mis * correct_ratio)
                 parts = drawn.parts
                 if drawn.n_misclassified_estimate != n_mis:
-                    parts = _draw(conn, label, rows, drawn.pool, drawn.confirmed, requested, random_state, chunk_size)
+                    parts = _draw(conn, label, rows, drawn, requested, random_state, chunk_size, dialect)
                 n_confirmed = sum(p.num_rows for p in parts if p.num_rows and p.column("source")[0].as_py() == "confirmed")
                 for part in parts:
                     writer.write_table(part)
@@ -308,7 +331,7 @@ def pull(
                     base_part = rows.accept(_as_raw(base.filter(pc.invert(pulled))), "base")
                     writer.write_table(_with_source(base_part, "base"))
                     n_base = base_part.num_rows
-            n_gold = _write_gold(engine, label, rows, gold_path, chunk_size) if gold_path else 0
+            n_gold = _write_gold(engine, label, rows, gold_path, chunk_size, dialect) if gold_path else 0
             os.replace(tmp, out_path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -339,20 +362,20 @@ def _ids(conn: sa.Connection, query: sa.Select, chunk_size: int) -> np.ndarray:
 
 
 def _sample_correct(
-    engine: sa.Engine, label: str, rows: _Rows, correct_ratio: float, random_state: int, chunk_size: int
+    engine: sa.Engine, label: str, rows: _Rows, correct_ratio: float, random_state: int, chunk_size: int, dialect: str
 ) -> _CorrectSample:
     with engine.connect() as conn:
         pool = _ids(conn, correct_pool_query(label), chunk_size)
         if len(rows.gold):
             pool = pool[~np.isin(pool, rows.gold.to_numpy())]
-        confirmed = _latest_per_complaint(
-            [rows.accept(raw, "confirmed") for raw in arrow_batches(conn, confirmed_query(label, conn.dialect.name), _REVIEWED_RAW, chunk_size)]
-        )
+        batches = _batches(conn, confirmed_query(label, dialect), _REVIEWED_RAW, chunk_size, dialect)
+        confirmed = _latest_per_complaint([rows.accept(raw, "confirmed") for raw in batches])
         estimate = int(conn.execute(misclassified_estimate_query(label)).scalar_one())
         requested = math.floor(estimate * correct_ratio)
-        parts = _draw(conn, label, rows, pool, confirmed, requested, random_state, chunk_size)
-        population = {str(value): int(n) for value, n in conn.execute(population_query(label))}
-        return _CorrectSample(pool, confirmed, estimate, parts, population)
+        sample = _CorrectSample(pool, confirmed, estimate, [], {})
+        sample.parts = _draw(conn, label, rows, sample, requested, random_state, chunk_size, dialect)
+        sample.population = {str(value): int(n) for value, n in conn.execute(population_query(label))}
+        return sample
 
 
 def _latest_per_complaint(parts: list[pa.Table]) -> pa.Table:
@@ -371,32 +394,39 @@ def _draw(
     conn: sa.Connection,
     label: str,
     rows: _Rows,
-    pool: np.ndarray,
-    confirmed: pa.Table,
+    sample: _CorrectSample,
     requested: int,
     random_state: int,
     chunk_size: int,
+    dialect: str,
 ) -> list[pa.Table]:
     """The correct sample: confirmed records first (a reproducible sample if there are more), then the pool."""
+    confirmed = sample.confirmed
     chosen = np.sort(sample_positions(confirmed.num_rows, requested, random_state))
     parts = [_with_source(confirmed.take(pa.array(chosen, pa.int64())), "confirmed")] if len(chosen) else []
     remaining = requested - len(chosen)
     if remaining > 0:
-        parts += _fetch_correct_sample(conn, label, rows, pool, remaining, random_state, chunk_size)
+        parts += _fetch_correct_sample(conn, label, rows, sample.pool, remaining, random_state, chunk_size, dialect)
     return parts
 
 
 def _fetch_correct_sample(
-    conn: sa.Connection, label: str, rows: _Rows, pool: np.ndarray, requested: int, random_state: int, chunk_size: int
+    conn: sa.Connection,
+    label: str,
+    rows: _Rows,
+    pool: np.ndarray,
+    requested: int,
+    random_state: int,
+    chunk_size: int,
+    dialect: str,
 ) -> list[pa.Table]:
     """The sampled pool rows, fetched by id in id order, as pull-schema tables."""
     chosen = np.sort(pool[sample_positions(len(pool), requested, random_state)])
-    dialect = conn.dialect.name
-    batch_size = PG_ID_BATCH if dialect == "postgresql" else ID_BATCH
+    batch_size = PG_ID_BATCH if dialect.startswith("postgresql") else ID_BATCH
     parts = []
     for start in range(0, len(chosen), batch_size):
         query = correct_rows_query(label, chosen[start : start + batch_size].tolist(), dialect).order_by(complaints.c.id)
-        for raw in arrow_batches(conn, query, _ROWS_RAW, chunk_size):
+        for raw in _batches(conn, query, _ROWS_RAW, chunk_size, dialect):
             parts.append(_with_source(rows.accept(raw, "correct", hold_out_gold=False), "correct"))
     return parts
 
@@ -411,11 +441,11 @@ def _as_raw(table: pa.Table) -> pa.Table:
     )
 
 
-def _write_gold(engine: sa.Engine, label: str, rows: _Rows, path: Path, chunk_size: int) -> int:
+def _write_gold(engine: sa.Engine, label: str, rows: _Rows, path: Path, chunk_size: int, dialect: str) -> int:
     with engine.connect() as conn:
         parts = [
             rows.accept(raw, "gold", hold_out_gold=False).cast(GOLD_SCHEMA)
-            for raw in arrow_batches(conn, gold_query(label, conn.dialect.name), _ROWS_RAW, chunk_size)
+            for raw in _batches(conn, gold_query(label, dialect), _ROWS_RAW, chunk_size, dialect)
         ]
     table = pa.concat_tables(parts) if parts else GOLD_SCHEMA.empty_table()
     path = Path(path)

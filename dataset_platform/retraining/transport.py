@@ -20,12 +20,15 @@ import sqlalchemy as sa
 COPY_BLOCK_BYTES = 8 << 20
 
 
-def arrow_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema, chunk_size: int) -> Iterator[pa.Table]:
+def arrow_batches(
+    conn: sa.Connection, query: sa.Select, schema: pa.Schema, chunk_size: int, *, copy: bool = True
+) -> Iterator[pa.Table]:
     """Results of ``query`` as Arrow tables of ``schema`` (columns in query order), ~chunk_size rows each.
 
+    ``copy=False`` forces the cursor path (for bytea columns, which COPY would write as hex text).
     The queries carry no user input (column names come from allowlists), so literal compilation is safe.
     """
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+    if copy and conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         yield from _copy_batches(conn, query, schema)
         return
     result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(query)
