@@ -20,6 +20,10 @@ MIX_THRESHOLD = 0.25  # ... between the version and the population of complaints
 NEAR_COPY_SAMPLE = 50_000  # train rows compared for cross-split near copies (a reproducible sample above)
 
 
+def _short(text: str, n: int = 34) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _share(count: int, n: int) -> float:
     return min(1.0, count / n) if n else 0.0
 
@@ -83,7 +87,7 @@ def gold_leakage(texts: pd.Series, gold_texts: pd.Series) -> Finding:
     leaked = exact.to_numpy() | matches.found
     n = int(leaked.sum())
     shown = [
-        f"{texts[i]} ≈ gold: {gold_texts[matches.index[i]] if matches.index[i] >= 0 else texts[i]}"
+        f"{_short(texts[i])} ≈ gold: {_short(gold_texts[matches.index[i]] if matches.index[i] >= 0 else texts[i])}"
         for i in leaked.nonzero()[0][:5]
     ]
     return Finding(
@@ -113,7 +117,7 @@ def near_copies_across_splits(splits: dict[str, pd.DataFrame], text_col: str) ->
         matches = near_copies.near_matches(near_copies.signatures(pa_strings(texts)), index)
         total += len(texts)
         found += int(matches.found.sum())
-        shown += [f"{name}: {texts[i]} ≈ train: {train[matches.index[i]]}" for i in matches.found.nonzero()[0][:3]]
+        shown += [f"{name}: {_short(texts[i])} ≈ train: {_short(train[matches.index[i]])}" for i in matches.found.nonzero()[0][:3]]
     return Finding(
         check="near_copies_across_splits", severity="medium", passed=not found, count=found, examples=examples(shown),
         detail=detail, affected_share=_share(found, total),
