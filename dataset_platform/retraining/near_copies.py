@@ -66,15 +66,17 @@ def _chunk_signatures(docs: list[str]) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(SHINGLE):
             rolling = rolling * np.uint64(1_000_003) + codepoints[j : j + total]
-        first_shingle = np.cumsum(lengths) - lengths  # each text's first shingle among all shingles
-        positions = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - first_shingle, lengths)
+        # Whole shingles only (padding would make short texts look alike); a text shorter than a shingle has one.
+        counts = np.where(lengths >= SHINGLE, lengths - SHINGLE + 1, np.minimum(lengths, 1))
+        first_shingle = np.cumsum(counts) - counts  # each text's first shingle among all shingles
+        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - first_shingle, counts)
         wide = rolling[positions]
         shingles = (wide ^ (wide >> np.uint64(32))).astype(np.uint32)
         result = np.full((len(docs), N_HASHES), _NO_SHINGLE, dtype=np.uint32)
-        has = lengths > 0
+        has = counts > 0
         if not has.any():
             return result
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])[has]
+        offsets = first_shingle[has]
         for k in range(N_HASHES):
             mixed = shingles * _A[k] + _B[k]
             mixed ^= mixed >> np.uint32(15)
