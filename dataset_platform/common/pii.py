@@ -215,7 +215,12 @@ def mask_pii(text: str, matches: list[Match] | None = None) -> str:
 
 @functools.cache
 def prefilter_pattern() -> str:
-    """RE2 pattern true for every text that can hold a match: an '@', four close digits, a hex-colon group."""
+    """RE2 pattern true for every text that can hold a match, false for most others.
+
+    An '@'; eight digits (any script) close together, the fewest any phone, card or ID pattern needs;
+    a dotted quad; a hex-colon group. Texts with short numbers (house numbers, years, reference ids)
+    never reach the Python matchers.
+    """
     digits = sorted({0x30 + i for i in range(10)} | set(_digit_table()))
     ranges, start = [], digits[0]
     for prev, cp in zip(digits, [*digits[1:], None]):
@@ -223,7 +228,9 @@ def prefilter_pattern() -> str:
             ranges.append(f"\\x{{{start:x}}}-\\x{{{prev:x}}}")
             start = cp
     d = "[" + "".join(ranges) + "]"
-    return rf"@|{d}[ .\-]?{d}[ .\-]?{d}[ .\-]?{d}|[0-9A-Fa-f]{{1,4}}:[0-9A-Fa-f]{{0,4}}:"
+    close_digits = d + rf"(?:[ .\-()+]{{0,2}}{d}){{7}}"
+    dotted_quad = rf"{d}{{1,3}}\.{d}{{1,3}}\.{d}{{1,3}}\.{d}{{1,3}}"
+    return rf"@|{close_digits}|{dotted_quad}|[0-9A-Fa-f]{{1,4}}:[0-9A-Fa-f]{{0,4}}:"
 
 
 @dataclass
