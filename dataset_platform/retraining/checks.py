@@ -73,8 +73,8 @@ def leakage(df: pd.DataFrame, text_col: str, blank: pd.Series) -> Finding:
     per_text = df.loc[~blank].groupby(df.loc[~blank, text_col].astype(str))["_split"].nunique()
     leaked = per_text[per_text > 1]
     return Finding(
-        check="leakage", severity="critical", passed=leaked.empty, count=int(len(leaked)), examples=examples(leaked.index),
-        detail="texts present in more than one split", affected_share=_share(int(len(leaked)), len(df)),
+        check="leakage", severity="critical", passed=leaked.empty, count=int(len(leaked)),
+        examples=examples(leaked.index), detail="texts present in more than one split", affected_share=_share(int(len(leaked)), len(df)),
     )
 
 
@@ -83,7 +83,8 @@ def gold_leakage(texts: pd.Series, gold_texts: pd.Series) -> Finding:
     texts = texts.astype(str).reset_index(drop=True)
     gold_texts = gold_texts.astype(str).reset_index(drop=True)
     exact = texts.isin(set(gold_texts))
-    matches = near_copies.near_matches(near_copies.signatures(pa_strings(texts)), near_copies.signatures(pa_strings(gold_texts)))
+    signatures = near_copies.signatures
+    matches = near_copies.near_matches(signatures(pa_strings(texts)), signatures(pa_strings(gold_texts)))
     leaked = exact.to_numpy() | matches.found
     n = int(leaked.sum())
     shown = [
@@ -117,7 +118,8 @@ def near_copies_across_splits(splits: dict[str, pd.DataFrame], text_col: str) ->
         matches = near_copies.near_matches(near_copies.signatures(pa_strings(texts)), index)
         total += len(texts)
         found += int(matches.found.sum())
-        shown += [f"{name}: {_short(texts[i])} ≈ train: {_short(train[matches.index[i]])}" for i in matches.found.nonzero()[0][:3]]
+        for i in matches.found.nonzero()[0][:3]:
+            shown.append(f"{name}: {_short(texts[i])} ≈ train: {_short(train[matches.index[i]])}")
     return Finding(
         check="near_copies_across_splits", severity="medium", passed=not found, count=found, examples=examples(shown),
         detail=detail, affected_share=_share(found, total),

@@ -122,7 +122,8 @@ def near_matches(query: np.ndarray, index: np.ndarray, threshold: float = NEAR_T
         order = np.argsort(index_keys, kind="stable")
         sorted_keys = index_keys[order]
         for block in range(0, len(todo), QUERY_BLOCK):
-            _band_block(query, index, usable_i, order, sorted_keys, todo[block : block + QUERY_BLOCK], band, best, best_sim)
+            queries = todo[block : block + QUERY_BLOCK]
+            _band_block(query, index, usable_i, order, sorted_keys, queries, band, best, best_sim)
     near = best_sim >= threshold
     return NearMatches(np.where(near, best, -1), np.where(near, best_sim, 0.0))
 

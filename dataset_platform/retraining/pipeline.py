@@ -1,4 +1,4 @@
-"""The pull → clean → split → quality steps as plain functions on files (the Dagster assets and the benchmark call these)."""
+"""The pull → clean → split → quality steps as plain functions on files (called by the assets and the benchmark)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def run_pull(
     engine: sa.Engine, label: str, *, policy: LabelPolicy | None = None, base: pa.Table | None = None, **options
 ) -> pull.PullStats:
     """Pull records and gold; the pull stats file records the label's policy for the later steps."""
-    stats = pull.pull(engine, label, paths.pull_file(label), base=base, gold_path=paths.gold_pull_file(label), **options)
+    gold_path = paths.gold_pull_file(label)
+    stats = pull.pull(engine, label, paths.pull_file(label), base=base, gold_path=gold_path, **options)
     atomic.write_json(paths.pull_stats_file(label), {**stats.to_dict(), "policy": (policy or LabelPolicy()).to_dict()})
     return stats
 

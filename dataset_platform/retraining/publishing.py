@@ -335,7 +335,11 @@ class HubPublisher:
         from huggingface_hub import snapshot_download
 
         folder = snapshot_download(
-            self.repo_id, repo_type="dataset", revision=tag, allow_patterns=["data/*"], token=getattr(self.api, "token", None)
+            self.repo_id,
+            repo_type="dataset",
+            revision=tag,
+            allow_patterns=["data/*"],
+            token=getattr(self.api, "token", None),
         )
         return splitting.read_splits(Path(folder))
 

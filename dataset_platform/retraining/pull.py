@@ -58,7 +58,12 @@ PULL_SCHEMA = pa.schema(
 GOLD_SCHEMA = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string())])
 # As read from the database: texts stay raw bytes until each row is checked.
 _REVIEWED_RAW = pa.schema(
-    [("complaint_id", pa.int64()), ("text", pa.large_binary()), ("label", pa.large_string()), ("reviewed_at", pa.timestamp("us"))]
+    [
+        ("complaint_id", pa.int64()),
+        ("text", pa.large_binary()),
+        ("label", pa.large_string()),
+        ("reviewed_at", pa.timestamp("us")),
+    ]
 )
 _REVIEWED = pa.schema([f if f.name != "text" else pa.field("text", pa.large_string()) for f in _REVIEWED_RAW])
 _ROWS_RAW = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_binary()), ("label", pa.large_string())])
@@ -98,7 +103,9 @@ class PullStats:
     @property
     def source_counts(self) -> dict[str, int]:
         pool = self.n_correct - self.n_confirmed
-        return {"misclassified": self.n_misclassified, "confirmed": self.n_confirmed, "correct": pool, "base": self.n_base}
+        return {
+            "misclassified": self.n_misclassified, "confirmed": self.n_confirmed, "correct": pool, "base": self.n_base
+        }
 
     def to_dict(self) -> dict:
         return {**asdict(self), "n_records": self.n_records, "source_counts": self.source_counts}
@@ -170,7 +177,7 @@ def correct_pool_query(label: str) -> sa.Select:
 
 def correct_rows_query(label: str, ids: list[int], dialect: str = "default") -> sa.Select:
     column, _, _ = _columns(label)
-    if dialect.startswith("postgresql"):  # one array literal instead of thousands of IN items (compiles and plans faster)
+    if dialect.startswith("postgresql"):  # one array literal, not thousands of IN items (compiles and plans faster)
         array = sa.cast(sa.literal("{" + ",".join(str(int(i)) for i in ids) + "}"), postgresql.ARRAY(sa.BigInteger))
         condition = complaints.c.id == sa.any_(array)
     else:
@@ -244,7 +251,9 @@ class _Rows:
         table = raw.set_column(raw.schema.get_field_index("text"), "text", text)
         return table if keep.all() else table.filter(pa.array(keep))
 
-    def _quarantine(self, raw: pa.Table, source: str, keep: np.ndarray, invalid: np.ndarray, nul: np.ndarray) -> np.ndarray:
+    def _quarantine(
+        self, raw: pa.Table, source: str, keep: np.ndarray, invalid: np.ndarray, nul: np.ndarray
+    ) -> np.ndarray:
         for reason, bad in (("invalid_utf8", invalid), ("nul_byte", nul & ~invalid)):
             bad = bad & keep
             if not bad.any():
@@ -305,7 +314,9 @@ def pull(
     # wrong (a review naming a missing complaint, a quarantined row) the sample is drawn again: the
     # result never depends on the estimate.
     with ThreadPoolExecutor(max_workers=1) as background:
-        sample = background.submit(_sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size, dialect)
+        sample = background.submit(
+            _sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size, dialect
+        )
         try:
             with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression=PULL_COMPRESSION) as writer:
                 for raw in _batches(conn, misclassified_query(label, dialect), _REVIEWED_RAW, chunk_size, dialect):
@@ -319,7 +330,7 @@ def pull(
                 parts = drawn.parts
                 if drawn.n_misclassified_estimate != n_mis:
                     parts = _draw(conn, label, rows, drawn, requested, random_state, chunk_size, dialect)
-                n_confirmed = sum(p.num_rows for p in parts if p.num_rows and p.column("source")[0].as_py() == "confirmed")
+                n_confirmed = sum(p.num_rows for p in parts if p.num_rows and p["source"][0].as_py() == "confirmed")
                 for part in parts:
                     writer.write_table(part)
                 n_correct = sum(part.num_rows for part in parts)
@@ -384,7 +395,8 @@ def _latest_per_complaint(parts: list[pa.Table]) -> pa.Table:
     if not table.num_rows:
         return table
     ids = table.column("complaint_id").to_numpy(zero_copy_only=False)
-    reviewed = pc.fill_null(table.column("reviewed_at").cast(pa.int64()), np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
+    reviewed = pc.fill_null(table.column("reviewed_at").cast(pa.int64()), np.iinfo(np.int64).min)
+    reviewed = reviewed.to_numpy(zero_copy_only=False)
     order = np.lexsort((-reviewed, ids))
     _, first = np.unique(ids[order], return_index=True)
     return table.take(pa.array(order[first]))

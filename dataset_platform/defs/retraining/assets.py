@@ -128,7 +128,8 @@ def misclassified_pulls(
         raise  # connection lost mid-pull: transient, the retry policy applies
     except (sa.exc.SQLAlchemyError, ValueError, FileNotFoundError) as exc:
         # A query or configuration error fails the same way on every attempt: no retries.
-        raise dg.Failure(description=f"pull of {label} failed: {type(exc).__name__}: {exc}", allow_retries=False) from None
+        description = f"pull of {label} failed: {type(exc).__name__}: {exc}"
+        raise dg.Failure(description=description, allow_retries=False) from None
     if stats.quarantined_count:
         context.log.warning(
             "%s: %s rows quarantined (%s), e.g. complaint ids %s", label, sum(stats.quarantined_count.values()),
@@ -182,7 +183,7 @@ def _latest_metadata(hub: DatasetHub, label: str, log) -> tuple[dict | None, str
     try:
         latest = hub.latest_metadata(label)
     except Exception as exc:  # the Hub is needed to publish, not to judge the candidate's quality
-        log.warning("%s: published version unavailable (%s); drift and new-review checks skipped", label, type(exc).__name__)
+        log.warning("%s: published version unavailable (%s); drift, new-review checks skipped", label, type(exc).__name__)
         return None, f"hub unavailable ({type(exc).__name__})"
     return latest, (latest or {}).get("version_tag") or "no published version"
 
@@ -193,8 +194,8 @@ def _latest_metadata(hub: DatasetHub, label: str, log) -> tuple[dict | None, str
     code_version=CODE_VERSION,
     kinds={"pandas", "parquet"},
     deps=[misclassified_pulls],
-    description="Cleaned, PII-policed text, encoded labels, gold copies held out, stratified train/eval/test (80/10/10); "
-    "writes the quality report and gate decision that the blocking checks read.",
+    description="Cleaned, PII-policed text, encoded labels, gold copies held out, stratified train/eval/test "
+    "(80/10/10); writes the quality report and gate decision that the blocking checks read.",
 )
 def cleaned_splits(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.MaterializeResult:
     from dataset_platform.retraining.pipeline import run_clean_split, run_quality

@@ -53,7 +53,8 @@ def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.
 
 @dg.asset_check(
     asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
-    description="At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the published version.",
+    description="At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the "
+    "published version.",
 )
 def enough_records(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     return _result(context.partition_key, "enough_records")
