@@ -67,7 +67,8 @@ def test_materialize_publishes_then_unchanged(db_url, platform_home):
     meta = json.loads((version_dir / "dataset_metadata.json").read_text())
     assert meta["dagster_run_id"] == result.run_id and meta["content_hash"] == splits["content_hash"]
     assert "sqlite" not in json.dumps(meta) and "postgres" not in json.dumps(meta)
-    assert set(meta["source_counts"]) == {"misclassified", "confirmed", "correct"} and meta["source_counts"]["confirmed"] > 0
+    assert set(meta["source_counts"]) == {"misclassified", "confirmed", "correct"}
+    assert meta["source_counts"]["confirmed"] > 0
     assert meta["pull_counts"]["n_confirmed"] == pulls["n_confirmed"] and meta["n_gold"] == 300
     assert sum(meta["gold_held_out"].values()) > 0 and meta["reviewed_through"].startswith("2026-")
 
@@ -78,7 +79,8 @@ def test_materialize_publishes_then_unchanged(db_url, platform_home):
 
 def _add_email_everywhere(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.update(db.complaints).values(message=db.complaints.c.message + " mail me: somchai@example.co.th"))
+        message = db.complaints.c.message + " mail me: somchai@example.co.th"
+        conn.execute(sa.update(db.complaints).values(message=message))
 
 
 def test_pii_block_policy_stops_publishing_and_still_writes_the_report(db_url, platform_home):

@@ -1,4 +1,4 @@
-"""Demo seeding: every retraining branch occurs, a gold set, both labels pass the gate, PII masked (SQLite and Postgres)."""
+"""Demo seeding: every retraining branch, a gold set, both labels pass the gate, PII masked (SQLite, Postgres)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quality checks, PII validators (Luhn, Thai ID checksum), score weights, schemas, plot, the gate (pure pandas; no DB)."""
+"""Quality checks, PII validators (Luhn, Thai ID checksum), score weights, schemas, plot, the gate (no DB)."""
 
 from __future__ import annotations
 
@@ -160,17 +160,18 @@ def test_near_copies_keep_combining_marks():
 def test_near_copies_across_splits_and_against_gold_are_found():
     template = "Dear officer, the road is full of potholes on the main road {} please look into it"
     splits = _splits(
-        train=pd.DataFrame({"complaint_id": [1, 2, 3], "grievance": [template.format("for 3 days"), "power cut all week", "tap water is brown"],
-                            "label": [0, 1, 2], "source": ["correct"] * 3}),
-        test=pd.DataFrame({"complaint_id": [10, 11, 12], "grievance": [template.format("for 2 days"), "school", "theft"],
-                           "label": [0, 1, 2], "source": ["misclassified"] * 3}),
+        train=pd.DataFrame({"complaint_id": [1, 2, 3], "label": [0, 1, 2], "source": ["correct"] * 3,
+                            "grievance": [template.format("for 3 days"), "power cut all week", "tap water is brown"]}),
+        test=pd.DataFrame({"complaint_id": [10, 11, 12], "label": [0, 1, 2], "source": ["misclassified"] * 3,
+                           "grievance": [template.format("for 2 days"), "school", "theft"]}),
     )
     gold = pd.Series(["lamp off", "बिजुली गयो", "completely different sentence about water supply"])
     report = run_quality_checks(splits, label_names=NAMES, gold_texts=gold)
     near = report.finding("near_copies_across_splits")
     assert not near.passed and near.count == 1 and "≈ train" in near.examples[0]
     leak = report.finding("gold_leakage")
-    assert not leak.passed and leak.count == 1 and "gold_leakage" in [f.check for f in quality.blocking_failures(report)]
+    assert not leak.passed and leak.count == 1
+    assert "gold_leakage" in [f.check for f in quality.blocking_failures(report)]
 
 
 @pytest.mark.parametrize(
