@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -66,16 +65,19 @@ def masked_example(value: str) -> str:
 def _digit_table() -> dict[int, str]:
     """Every Unicode decimal digit (Nd) except ASCII → its ASCII digit."""
     table = {}
-    for cp in range(0x80, sys.maxunicode + 1):
+    for cp in range(0x80, 0x20000):  # decimal digits exist only in planes 0 and 1
         ch = chr(cp)
         if unicodedata.category(ch) == "Nd":
             table[cp] = str(unicodedata.decimal(ch))
     return table
 
 
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def ascii_digits(text: str) -> str:
     """The text with every decimal digit as ASCII, same length (offsets are preserved)."""
-    return text.translate(_digit_table())
+    return text.translate(_digit_table()) if _NON_ASCII_DIGIT.search(text) else text
 
 
 def luhn_valid(number: str) -> bool:
@@ -184,13 +186,30 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {
 }
 
 
+_ASCII_DIGIT = re.compile(r"\d", re.ASCII)
+
+
+def _may_match(kind: str, probe: str, n_digits: int) -> bool:
+    """Cheap necessary conditions, so most texts skip most regexes."""
+    if kind == "email":
+        return "@" in probe
+    if kind == "ipv6_address":
+        return ":" in probe
+    if kind == "ip_address":
+        return "." in probe
+    return n_digits >= 8
+
+
 def find_pii(text: str) -> list[Match]:
     """Validated PII matches in ``text``, left to right; an earlier kind wins an overlap (ID before card)."""
     if not text:
         return []
     probe = ascii_digits(text)
     taken: list[Match] = []
+    n_digits = len(_ASCII_DIGIT.findall(probe))
     for kind, pattern in _PATTERNS:
+        if not _may_match(kind, probe, n_digits):
+            continue
         for m in pattern.finditer(probe):
             start, end = m.span()
             if any(start < t.end and t.start < end for t in taken):
