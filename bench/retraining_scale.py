@@ -39,6 +39,12 @@ FROM misclassified_complaints m JOIN complaints c ON c.id = m.complaint_id
 WHERE m.reviewed AND m.correct_{x} IS NOT NULL AND m.model_predicted_{x} IS DISTINCT FROM m.correct_{x}
 ORDER BY m.id
 """
+NAIVE_CONFIRMED = """
+SELECT c.id AS complaint_id, c.message AS text, m.correct_{x} AS label, m.reviewed_at
+FROM misclassified_complaints m JOIN complaints c ON c.id = m.complaint_id
+WHERE m.reviewed AND m.correct_{x} IS NOT NULL AND m.model_predicted_{x} = m.correct_{x}
+ORDER BY m.id
+"""
 NAIVE_POOL = """
 SELECT c.id AS complaint_id, c.message AS text, c.{x} AS label FROM complaints c
 WHERE c.{x} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM misclassified_complaints m WHERE m.complaint_id = c.id)
@@ -75,8 +81,15 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     phase("misclassified query (read_sql)")
     pool = pd.read_sql(sa.text(NAIVE_POOL.format(x=label)), engine)
     phase("pool query with texts (read_sql)")
-    sample = pool.sample(n=min(len(pool), math.floor(len(mis) * 0.5)), random_state=42)
-    df = pd.concat([mis.assign(source="misclassified"), sample.assign(source="correct")], ignore_index=True)
+    confirmed = pd.read_sql(sa.text(NAIVE_CONFIRMED.format(x=label)), engine)
+    confirmed = confirmed.sort_values(["complaint_id", "reviewed_at"], ascending=[True, False])
+    confirmed = confirmed.drop_duplicates("complaint_id").reset_index(drop=True)
+    requested = math.floor(len(mis) * 0.5)
+    if len(confirmed) > requested:  # confirmations first (DESIGN), a sample of them if there are more
+        confirmed = confirmed.sample(n=requested, random_state=42).sort_values("complaint_id")
+    sample = pool.sample(n=min(len(pool), requested - len(confirmed)), random_state=42)
+    df = pd.concat([mis.assign(source="misclassified"), confirmed.drop(columns="reviewed_at").assign(source="confirmed"),
+                    sample.assign(source="correct")], ignore_index=True)
     phase("sample + concat")
 
     def clean(text: str) -> str:
@@ -99,7 +112,7 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     for name, part in (("train", train), ("eval", eval_), ("test", test)):
         part.to_parquet(out / f"{name}.parquet", index=False)
     phase("parquet write")
-    return {"n_misclassified": len(mis), "n_correct": len(sample), "records": len(df),
+    return {"n_misclassified": len(mis), "n_correct": len(confirmed) + len(sample), "records": len(df),
             "splits": {"train": len(train), "eval": len(eval_), "test": len(test)}}  # fmt: skip
 
 
@@ -123,20 +136,24 @@ def platform_phases(url: str, label: str, out: Path, phase) -> None:
 
     from dataset_platform.common import db
     from dataset_platform.retraining import cleaning, paths, pipeline, pull, splitting
+    from dataset_platform.retraining.transport import arrow_batches
 
     engine = db.make_engine(url)
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
         phase("connect")
-        ids = [p.column("id").to_numpy() for p in pull._arrow_batches(conn, pull.correct_pool_query(label), pull._ID_SCHEMA, pull.CHUNK_SIZE)]
+        dialect = pull.query_dialect(conn)
+        pool = pull._ids(conn, pull.correct_pool_query(label), pull.CHUNK_SIZE)
         phase("pool ids query (bigint only)")
         estimate = conn.execute(pull.misclassified_estimate_query(label)).scalar_one()
         phase("misclassified count estimate")
-        parts = pull._fetch_correct_sample(conn, label, np.concatenate(ids), math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE)
+        rows = pull._Rows(np.zeros(0, dtype=np.int64))
+        parts = pull._fetch_correct_sample(conn, label, rows, pool, math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE, dialect)
         phase("sampled correct rows by id (= ANY)")
-        mis = list(pull._arrow_batches(conn, pull.misclassified_query(label), pull._MIS_SCHEMA, pull.CHUNK_SIZE))
-        phase("misclassified query with texts")
-    del ids, parts, mis
+        query = pull.misclassified_query(label, dialect)
+        mis = [rows.accept(raw, "misclassified") for raw in arrow_batches(conn, query, pull._REVIEWED_RAW, pull.CHUNK_SIZE)]
+        phase("misclassified query with texts (+ UTF-8/NUL check)")
+    del pool, parts, mis
     pipeline.run_pull(engine, label)
     phase("run_pull (the above, overlapped, + parquet write)")
     table = pull.read_pull(paths.pull_file(label))
@@ -240,10 +257,11 @@ def run_phases(url: str, out: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_worker(kind: str, url: str, out: Path) -> dict:
+def run_worker(kind: str, url: str, out: Path, script: Path | None = None) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--worker", kind, "--url", url, "--out", str(out)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    worker_kind = "platform" if kind == "baseline" else kind
+    command = [sys.executable, str(script or __file__), "--worker", worker_kind, "--url", url, "--out", str(out)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
     if proc.returncode:
         raise SystemExit(f"{kind} worker failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -257,6 +275,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="alternating runs of each; the best time is kept")
     parser.add_argument("--worker", choices=["naive", "platform"])
     parser.add_argument("--phases-worker", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose platform worker runs on the same data")
     parser.add_argument("--url")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -276,10 +295,16 @@ def main() -> None:
         load_seconds = load(url, n_complaints, n_reviews)
         print(f"loaded {n_complaints:,} complaints + {n_reviews:,} reviewed rows with COPY in {load_seconds:.1f}s")
         runs: dict[str, list[dict]] = {"naive": [], "platform": []}
+        kinds = ["naive", "platform"]
+        if args.baseline:
+            runs["baseline"] = []
+            kinds.append("baseline")
+        baseline_script = args.baseline / "bench" / "retraining_scale.py" if args.baseline else None
         with tempfile.TemporaryDirectory() as tmp:
-            for i in range(args.repeat):  # alternate, so background load hits both alike; keep each one's best
-                for kind in ("naive", "platform"):
-                    runs[kind].append(run_worker(kind, url, Path(tmp) / f"{kind}{i}"))
+            for i in range(args.repeat):  # alternate, so background load hits all alike; keep each one's best
+                for kind in kinds:
+                    script = baseline_script if kind == "baseline" else None
+                    runs[kind].append(run_worker(kind, url, Path(tmp) / f"{kind}{i}", script))
             phases = run_phases(url, Path(tmp) / "phases")  # after the timed runs: not part of any timing
         results = {kind: min(r, key=lambda x: x["work_seconds"]) for kind, r in runs.items()}
         for kind, r in runs.items():
@@ -313,6 +338,15 @@ def main() -> None:
             for x in LABELS
         ),
     }
+    if args.baseline:
+        base_r = results["baseline"]
+        summary["baseline"] = str(args.baseline)
+        summary["baseline_seconds"] = round(base_r["work_seconds"], 2)
+        summary["baseline_peak_rss_mib"] = round(base_r["peak_rss_mib"], 1)
+        summary["speedup_vs_baseline"] = round(base_r["work_seconds"] / platform_r["work_seconds"], 2)
+        summary["ratio_vs_baseline_per_round"] = [
+            round(b["work_seconds"] / p["work_seconds"], 2) for b, p in zip(runs["baseline"], runs["platform"])
+        ]
     print(json.dumps(summary, indent=2))
     print(
         f"pull→clean→split, both labels: naive {summary['naive_seconds']}s / platform {summary['platform_seconds']}s "

@@ -54,7 +54,7 @@ def test_drops_are_counted_by_reason_and_labels_encoded():
         (5, "lamp off", "HIGHLY URGENT", "correct", None),
     ])  # fmt: skip
     out, stats = clean_records(df, "urgency")
-    assert stats.dropped == {"label_not_in_mapping": 2, "empty_text": 1}
+    assert stats.dropped == {"label_not_in_mapping": 2, "empty_text": 1, "pii": 0, "gold_copy": 0}
     assert stats.unknown_labels == {"LOW": 1, "urgent": 1}
     assert out.to_dict("list") == {
         "complaint_id": [1, 5], "grievance": ["road broken", "lamp off"], "label": [1, 2],
@@ -83,3 +83,30 @@ def test_result_does_not_depend_on_row_order():
     a, _ = clean_records(_pull(rows), "urgency")
     b, _ = clean_records(_pull(rows[::-1]), "urgency")
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("policy, kept, masked", [("mask", 3, True), ("drop", 1, False), ("block", 4, False)])
+def test_pii_policy_masks_drops_or_leaves_for_the_block(policy, kept, masked):
+    df = _pull([
+        (1, "road broken call ९८४१२३४५६७", "URGENT", "misclassified", "2026-01-01"),
+        (2, "road broken call 9812345678", "URGENT", "misclassified", "2026-01-02"),  # same text once masked
+        (3, "lamp off", "NORMAL", "correct", None),
+        (4, "IMEI 356938035643809 phone stolen", "NORMAL", "correct", None),
+    ])
+    out, stats = clean_records(df, "urgency", pii_policy=policy)
+    assert stats.pii_records == 3 and stats.pii_kinds == {"phone": 2, "imei": 1}
+    assert len(out) == kept and (stats.dropped["pii"] == 3) is (policy == "drop")  # an IMEI is PII too
+    texts = " ".join(out["grievance"])
+    assert ("[PHONE]" in texts and "९८४" not in texts and stats.duplicates_removed == 1) is masked
+
+
+def test_gold_texts_and_their_near_copies_are_held_out():
+    df = _pull([
+        (1, "the road is full of potholes near the market for 3 days", "URGENT", "misclassified", "2026-01-01"),
+        (2, "the road is full of potholes near the market for 2 days", "URGENT", "correct", None),
+        (3, "कम पानी आयो", "NORMAL", "correct", None),
+        (4, "lamp off", "NORMAL", "correct", None),
+    ])
+    gold = pd.Series(["the road is full of potholes near the market for 3 days", "काम पानी आयो"])
+    out, stats = clean_records(df, "urgency", gold_texts=gold)
+    assert out["complaint_id"].tolist() == [3, 4] and stats.dropped["gold_copy"] == 2  # vowel sign: not a copy

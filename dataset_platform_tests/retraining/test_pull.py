@@ -1,14 +1,20 @@
-"""Pull SQL semantics (misclassified, NULL-safe correct pool, sampling) on SQLite and Postgres; no Dagster."""
+"""Pull semantics (misclassified, confirmed, NULL-safe pool, sampling, gold holdout, base rows, quarantined bad rows)
+on SQLite and Postgres; no Dagster."""
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from dataset_platform.retraining import pull
-from dataset_platform_tests.retraining.helpers import D, U, complaint, engine_for, insert, review, semantic_case
+from dataset_platform.common import db
+
+from dataset_platform.retraining import pull, transport
+from dataset_platform_tests.retraining.helpers import T0, D, U, complaint, engine_for, insert, review, semantic_case
 
 
 def _pull(engine, label, tmp_path, **kw) -> tuple[pull.PullStats, pd.DataFrame]:
@@ -119,7 +125,7 @@ def test_sample_positions_matches_numpy_draw():
 @pytest.mark.parametrize("block_bytes", [64, 32 << 20])
 def test_tricky_texts_survive_streaming(db_url, tmp_path, monkeypatch, block_bytes):
     """Quotes, commas, CR/LF, tabs, empty strings and Thai survive (Postgres: COPY → Arrow CSV in small blocks)."""
-    monkeypatch.setattr(pull, "COPY_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(transport, "COPY_BLOCK_BYTES", block_bytes)
     texts = ['say "hi", ok', "", "line\r\nbreak", '""', "ก\tข,ค", "ends with newline\n", "\\N", "NULL"]
     engine = engine_for(db_url)
     insert(engine, [complaint(i, "x", department=D[0]) for i in range(1, 41)], [])
@@ -148,3 +154,125 @@ def test_sample_stays_exact_when_reviews_do_not_join(db_url, tmp_path):
     pool = pd.DataFrame({"id": range(41, 501)})
     expected = sorted(pool.sample(n=20, random_state=42)["id"])
     assert sorted(rows[rows.source == "correct"].complaint_id) == expected
+
+
+def _gold(engine, rows: list[tuple[int, str | None, str | None]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.insert(db.gold_labels), [
+            {"complaint_id": cid, "department": d, "urgency": u, "reviewer": "blind", "labelled_at": T0}
+            for cid, d, u in rows
+        ])
+
+
+def test_gold_complaints_are_held_out_of_every_source_and_written_apart(db_url, tmp_path):
+    engine = engine_for(db_url)
+    complaints = [complaint(i, department=D[i % 4]) for i in range(1, 301)]
+    reviews = [review(i, i, D[0], D[1], minutes=i) for i in range(1, 41)]  # misclassified 1..40
+    reviews += [review(100 + i, 40 + i, D[0], D[0], minutes=i) for i in range(1, 11)]  # confirmed 41..50
+    insert(engine, complaints, reviews)
+    _gold(engine, [(3, D[2], U[1]), (45, D[0], None), (200, D[3], U[0]), (201, None, U[2])])
+    gold_path = tmp_path / "gold.parquet"
+    stats, rows = _pull(engine, "department", tmp_path, correct_ratio=10.0, gold_path=gold_path)
+    assert not {3, 45, 200, 201} & set(rows.complaint_id)  # 201 has no department gold label: still held out
+    assert stats.gold_held_out == {"misclassified": 1, "confirmed": 1}
+    assert stats.n_pool == 250 - 2  # 51..300 minus gold 200 and 201
+    gold = pull.read_gold(gold_path).to_pandas()
+    assert gold.complaint_id.tolist() == [3, 45, 200] and gold.label.tolist() == [D[2], D[0], D[3]]
+    assert stats.n_gold == 3
+
+
+def test_confirmations_fill_the_correct_sample_first_and_are_counted(db_url, tmp_path):
+    engine = engine_for(db_url)
+    complaints = [complaint(i, department=D[i % 4]) for i in range(1, 501)]
+    reviews = [review(i, i, D[0], D[1], minutes=i) for i in range(1, 41)]  # 40 misclassified → 20 correct
+    reviews += [review(100 + i, 40 + i, D[i % 4], D[i % 4], minutes=i) for i in range(1, 13)]  # 12 confirmed
+    reviews += [review(200, 41, D[1], D[1], minutes=99)]  # complaint 41 confirmed twice: counted once
+    insert(engine, complaints, reviews, shuffle_seed=2)
+    stats, rows = _pull(engine, "department", tmp_path)
+    assert (stats.n_confirmed_available, stats.n_confirmed, stats.n_correct) == (12, 12, 20)
+    assert stats.source_counts == {"misclassified": 40, "confirmed": 12, "correct": 8, "base": 0}
+    confirmed = rows[rows.source == "confirmed"]
+    assert sorted(confirmed.complaint_id) == list(range(41, 53))
+    assert dict(zip(confirmed.complaint_id, confirmed.label))[41] == D[1]  # the latest review of 41
+    pool = pd.DataFrame({"id": range(53, 501)})
+    assert sorted(rows[rows.source == "correct"].complaint_id) == sorted(pool.sample(n=8, random_state=42)["id"])
+    stats, rows = _pull(engine, "department", tmp_path, correct_ratio=0.25)  # 10 requested < 12 confirmed
+    assert (stats.n_confirmed, stats.n_correct) == (10, 10) and set(rows.source) == {"misclassified", "confirmed"}
+
+
+def test_base_rows_are_mixed_in_without_gold_or_pulled_complaints(db_url, tmp_path):
+    engine = engine_for(db_url)
+    reviews = [review(i, i, D[0], D[1]) for i in range(1, 21)]
+    insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 101)], reviews)
+    _gold(engine, [(90, D[2], U[0])])
+    base = pa.table({
+        "complaint_id": pa.array([5, 90, 1000, 1001], pa.int64()),  # 5: pulled here, 90: gold
+        "text": ["old text of 5", "gold text", "base one", "base two"], "label": [D[3], D[2], D[0], D[1]],
+    })
+    stats, rows = _pull(engine, "department", tmp_path, base=base)
+    assert stats.n_base == 2 and stats.gold_held_out == {"base": 1}
+    assert sorted(rows[rows.source == "base"].complaint_id) == [1000, 1001]
+    assert (rows.complaint_id == 5).sum() == 1
+
+
+def test_base_table_and_hub_version_load_as_pull_rows(db_url, tmp_path):
+    from dataset_platform.retraining import base_data
+
+    engine = engine_for(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE base_training (complaint_id BIGINT, text TEXT, department TEXT)")
+        conn.exec_driver_sql(f"INSERT INTO base_training VALUES (7, 'seven', '{D[1]}'), (8, 'eight', NULL)")
+    table = base_data.from_table(engine, "base_training", "department")
+    assert table.to_pylist() == [{"complaint_id": 7, "text": "seven", "label": D[1]}]
+    with pytest.raises(ValueError, match="base table"):
+        base_data.from_table(engine, "base_training; DROP TABLE complaints", "department")
+    splits = {"train": pd.DataFrame({"complaint_id": [2, 1], "grievance": ["b", "a"], "label": [3, 0], "source": "x"})}
+    assert base_data.from_splits(splits, "department").to_pylist() == [
+        {"complaint_id": 1, "text": "a", "label": D[0]}, {"complaint_id": 2, "text": "b", "label": D[3]}
+    ]
+    assert base_data.parse_reference("org/repo@v20260101_000000") == ("org/repo", "v20260101_000000")
+
+
+def _set_raw_message(engine, cid: int, raw: bytes) -> None:
+    """SQLite stores any bytes as TEXT (what a non-Python writer or a corrupted import leaves behind)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE complaints SET message = CAST(? AS TEXT) WHERE id = ?", (raw, cid))
+
+
+def test_invalid_utf8_and_nul_rows_are_quarantined_not_fatal_sqlite(tmp_path):
+    engine = engine_for(f"sqlite:///{tmp_path / 'r.db'}")
+    reviews = [review(i, i, D[0], D[1]) for i in range(1, 41)]
+    insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 201)], reviews)
+    _set_raw_message(engine, 3, b"broken \xff\xfe text")  # misclassified
+    _set_raw_message(engine, 4, b"nul \x00 inside")  # misclassified
+    for cid in range(41, 201, 7):
+        _set_raw_message(engine, cid, b"pool \xc3\x28 bad")  # some of the pool, invalid continuation byte
+    stats, rows = _pull(engine, "department", tmp_path, correct_ratio=5.0)
+    assert stats.n_misclassified == 38
+    named = {(q.complaint_id, q.reason) for q in stats.quarantined}
+    assert {(3, "invalid_utf8"), (4, "nul_byte")} <= named
+    assert stats.quarantined_count == {"invalid_utf8": 1 + len(range(41, 201, 7)), "nul_byte": 1}
+    assert not rows["text"].str.contains("\x00").any() and not {3, 4} & set(rows.complaint_id)
+    named = {(q["complaint_id"], q["source"]) for q in stats.to_dict()["quarantined"]}
+    assert named >= {(3, "misclassified"), (41, "correct")}
+
+
+def test_invalid_utf8_row_is_quarantined_on_postgres(postgres_server, tmp_path):
+    """A SQL_ASCII database accepts any bytes (PostgreSQL's only way to hold invalid UTF-8; text never holds NUL)."""
+    name = f"ascii_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgres_server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(
+            f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        )
+    admin.dispose()
+    engine = engine_for(postgres_server.url(name) + "?client_encoding=utf8")  # as a UTF-8 application connects
+    reviews = [review(i, i, D[0], D[1]) for i in range(1, 21)]
+    insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 101)], reviews)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE complaints SET message = E'bad \\xff byte' WHERE id = 2")
+        conn.exec_driver_sql("UPDATE complaints SET message = E'ok ก' WHERE id = 5")
+    stats, rows = _pull(engine, "department", tmp_path)
+    assert stats.n_misclassified == 19
+    assert [(q.complaint_id, q.reason) for q in stats.quarantined] == [(2, "invalid_utf8")]
+    assert dict(zip(rows.complaint_id, rows.text))[5] == "ok ก"

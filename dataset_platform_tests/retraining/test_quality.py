@@ -1,12 +1,20 @@
-"""Quality checks, PII detectors (Luhn, Thai ID checksum), score weights, schemas, plot (pure pandas; no DB)."""
+"""Quality checks, PII validators (Luhn, Thai ID checksum), score weights, schemas, plot, the gate (no DB)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from dataset_platform.retraining import quality
-from dataset_platform.retraining.quality import find_pii, luhn_valid, run_quality_checks, thai_id_valid
+from dataset_platform.common.pii import luhn_valid, scan_column, thai_id_valid
+from dataset_platform.retraining import plots, quality, schemas
+from dataset_platform.retraining.policy import LabelPolicy
+from dataset_platform.retraining.quality import run_quality_checks
+from dataset_platform.retraining.report import Finding, QualityReport
+
+
+def find_pii(texts):
+    """(row, kind, masked) triples, the shape these table-driven tests compare."""
+    return [(pos, m.kind, m.masked) for pos, matches in scan_column(list(texts)).rows.items() for m in matches]
 
 NAMES = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 
@@ -81,7 +89,7 @@ def _splits(**overrides):
 
 
 def test_clean_splits_score_100():
-    report = run_quality_checks(_splits(), label_names=NAMES, schema=quality.split_schema(NAMES))
+    report = run_quality_checks(_splits(), label_names=NAMES, schema=schemas.split_schema(NAMES))
     assert report.score == 100.0
     assert [f.check for f in report.findings if not f.passed] == []
     assert report.label_distribution["eval"] == {"NORMAL": 1, "URGENT": 1, "HIGHLY URGENT": 1}
@@ -93,21 +101,22 @@ def test_each_problem_is_found_with_count_and_examples():
         "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
         "label": [0, 1, 7, 0, 1, 2], "source": ["correct"] * 6,
     })  # fmt: skip
-    report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=quality.split_schema(NAMES))
+    report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=schemas.split_schema(NAMES))
     failed = {f.check: f for f in report.findings if not f.passed}
     assert set(failed) >= {"schema", "invalid_labels", "leakage", "near_duplicates", "pii", "encoding_anomalies", "length_outliers"}
     assert failed["leakage"].count == 1 and failed["leakage"].examples == ["road broken"]
     assert failed["invalid_labels"].examples == ["7"]
     assert failed["pii"].count == 1 and "a@b.co" not in str(failed["pii"].examples)
-    assert [f.check for f in report.blocking_failures] == ["leakage", "pii"]
+    assert [f.check for f in quality.blocking_failures(report)] == ["leakage", "pii"]
     assert report.score < 60
 
 
 def test_score_weights_by_severity():
-    findings = [quality.Finding("a", "critical", False), quality.Finding("b", "low", True)]
-    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
-    findings = [quality.Finding("a", "medium", False, affected_share=0.5), quality.Finding("b", "high", True)]
-    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
+    findings = [Finding(check="a", severity="critical", passed=False), Finding(check="b", severity="low", passed=True)]
+    assert QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
+    findings = [Finding(check="a", severity="medium", passed=False, affected_share=0.5),
+                Finding(check="b", severity="high", passed=True)]
+    assert QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
 
 
 def test_drift_against_previous_version():
@@ -128,10 +137,81 @@ def test_usable_on_any_dataframe_with_string_labels():
 
 def test_pull_schema_and_markdown_and_plot(tmp_path):
     pull_df = pd.DataFrame({"complaint_id": [1, 2], "text": ["a", "b"], "label": ["URGENT", None], "source": ["correct", "oops"]})
-    finding = quality.schema_finding(pull_df, quality.pull_schema())
+    finding = schemas.schema_finding(pull_df, schemas.pull_schema())
     assert not finding.passed and finding.count == 1 and "source" in finding.examples[0]
     report = run_quality_checks(_splits(), label_names=NAMES)
     md = report.to_markdown()
     assert "| check | severity | status | count | examples |" in md and "| NORMAL | 2 | 1 | 1 |" in md
-    png = quality.plot_label_distribution(report, tmp_path / "dist.png")
+    png = plots.plot_label_distribution(report, tmp_path / "dist.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_near_copies_keep_combining_marks():
+    """कम (little) and काम (work) differ only by a vowel sign: stripping marks would call them copies."""
+    from dataset_platform.retraining import near_copies
+
+    keys = near_copies.normalize(["कम पानी आयो", "काम पानी आयो", "Road  broken!", "क्‍षेत्र"]).to_pylist()
+    assert keys[0] != keys[1] and keys[2] == "road broken" and "\u200d" not in keys[3] and "्" in keys[3]
+    df = pd.DataFrame({"text": ["कम पानी आयो", "काम पानी आयो"], "label": ["a", "a"]})
+    report = run_quality_checks(df, text_col="text", label_col="label", label_names=["a"])
+    assert report.finding("near_duplicates").passed
+
+
+def test_near_copies_across_splits_and_against_gold_are_found():
+    template = "Dear officer, the road is full of potholes on the main road {} please look into it"
+    splits = _splits(
+        train=pd.DataFrame({"complaint_id": [1, 2, 3], "label": [0, 1, 2], "source": ["correct"] * 3,
+                            "grievance": [template.format("for 3 days"), "power cut all week", "tap water is brown"]}),
+        test=pd.DataFrame({"complaint_id": [10, 11, 12], "label": [0, 1, 2], "source": ["misclassified"] * 3,
+                           "grievance": [template.format("for 2 days"), "school", "theft"]}),
+    )
+    gold = pd.Series(["lamp off", "बिजुली गयो", "completely different sentence about water supply"])
+    report = run_quality_checks(splits, label_names=NAMES, gold_texts=gold)
+    near = report.finding("near_copies_across_splits")
+    assert not near.passed and near.count == 1 and "≈ train" in near.examples[0]
+    leak = report.finding("gold_leakage")
+    assert not leak.passed and leak.count == 1
+    assert "gold_leakage" in [f.check for f in quality.blocking_failures(report)]
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [("प्रशासन\u200dको कार्यालय", False), ("क्\u200cष", False), ("می\u200cخواهم", False), ("👩\u200d💻 help", False),
+     ("stray\u200bzero width", True), ("latin\u200djoiner", True), ("mojibake à¤•", True)],
+)
+def test_encoding_accepts_joiners_in_indic_and_arabic_script(text, flagged):
+    from dataset_platform.retraining.checks import encoding_anomalies
+
+    assert (not encoding_anomalies(pd.Series([text])).empty) is flagged
+
+
+def _gate(report, **kw):
+    policy = LabelPolicy(**{"min_records": 10, "min_per_class": 2, "min_new_reviews": 5, **kw.pop("policy", {})})
+    return quality.evaluate_gate(report, policy, **kw)
+
+
+def test_gate_statuses_and_reasons():
+    report = run_quality_checks(_splits(), label_names=NAMES)
+    counts = {"NORMAL": 4, "URGENT": 4, "HIGHLY URGENT": 4}
+    assert _gate(report, class_counts=counts, new_reviews=None).status == "ready"
+    small = _gate(report, class_counts={**counts, "URGENT": 1}, new_reviews=None)
+    assert small.status == "skipped_insufficient_data" and "classes below 2 records: URGENT: 1" in small.reasons[-1]
+    assert not small.check_passed("enough_records") and small.check_passed("no_pii")
+    total = _gate(report, class_counts=counts, new_reviews=None, policy={"min_records": 100})
+    assert total.reasons == ["12 records < MIN_DATASET_LEN 100"]
+    stale = _gate(report, class_counts=counts, new_reviews=3)
+    assert stale.status == "skipped_no_new_reviews" and not stale.check_passed("enough_records")
+    assert _gate(report, class_counts=counts, new_reviews=3, unchanged=True).status == "ready"
+    leaky = run_quality_checks(_splits(test=_splits()["eval"]), label_names=NAMES)
+    blocked = _gate(leaky, class_counts={**counts, "URGENT": 1}, new_reviews=None)
+    assert blocked.status == "blocked" and not blocked.check_passed("no_text_shared_between_splits")
+    assert not blocked.check_passed("enough_records") and blocked.check_passed("no_pii")
+
+
+def test_decision_round_trips_and_a_missing_report_blocks(tmp_path):
+    report = run_quality_checks(_splits(), label_names=NAMES)
+    decision = _gate(report, class_counts={"NORMAL": 4, "URGENT": 4, "HIGHLY URGENT": 4}, new_reviews=None)
+    path = quality.write_report(report, decision, tmp_path)
+    assert quality.read_decision(path) == decision and "**Gate: ready**" in (tmp_path / "report.md").read_text()
+    assert quality.read_report(path).score == report.score
+    assert quality.read_decision(tmp_path / "missing.json").status == "blocked"
