@@ -53,6 +53,15 @@ class DatasetHub(dg.ConfigurableResource):
         """dataset_metadata.json of the latest published version (None before the first)."""
         return self.publisher(label).latest_metadata()
 
+    def version_dir(self, label: str, tag: str) -> Path:
+        """A folder holding ``data/{split}-*.parquet`` of a published version (downloaded from the Hub if remote)."""
+        if not self.is_remote:
+            return self.publisher(label).version_dir(tag)
+        local = self.api().snapshot_download(
+            repo_id=self.repo_id(label), repo_type="dataset", revision=tag, allow_patterns=["data/*"]
+        )
+        return Path(local)
+
     def publish(
         self,
         label: str,

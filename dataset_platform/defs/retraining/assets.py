@@ -182,7 +182,7 @@ def quality_reports(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Ma
     partitions_def=label_partitions,
     code_version=CODE_VERSION,
     kinds={"huggingface"},
-    deps=[cleaned_splits, quality_reports],
+    deps=[cleaned_splits, quality_reports, dg.AssetKey("classifier_evaluation")],
     retry_policy=RETRY,
     description="The immutable published dataset version (local hub, or Hugging Face Hub with HF_TOKEN).",
 )
@@ -195,6 +195,12 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
     blocking = [f["check"] for f in quality["findings"] if f["check"] in ("leakage", "pii") and not f["passed"]]
     if blocking:
         raise dg.Failure(description=f"not published: quality checks failed: {', '.join(blocking)}", allow_retries=False)
+    from dataset_platform.retraining.evaluation import gate_blocks
+
+    # Run alone after a blocked run, the gate's verdict on these very splits still holds.
+    worse = gate_blocks(paths.evaluation_file(label), json.loads(paths.split_report_file(label).read_text())["content_hash"])
+    if worse:
+        raise dg.Failure(description=f"not published: {worse}", allow_retries=False)
 
     result = hub.publish(
         label,
