@@ -259,7 +259,10 @@ def simulate(
 
 
 def seed_database(engine: sa.Engine, world: World, *, with_gold: bool = True) -> None:
-    """Write the world into the review database (complaints, reviewed misclassified_complaints rows, gold_labels)."""
+    """Write the world into the review database (complaints, reviewed misclassified_complaints rows, gold_labels).
+
+    Review ids come from the database (its sequence on Postgres), so the app can append reviews afterwards.
+    """
     db.ensure_schema(engine)
     c = world.complaints
     complaints = [
@@ -267,10 +270,10 @@ def seed_database(engine: sa.Engine, world: World, *, with_gold: bool = True) ->
          "urgency": URGENCIES[r.pred_urgency], "created_at": r.created_at} for r in c.itertuples()
     ]  # fmt: skip
     reviews = [
-        {"id": i, "complaint_id": int(r.complaint_id), "model_predicted_department": DEPARTMENTS[r.predicted_department],
+        {"complaint_id": int(r.complaint_id), "model_predicted_department": DEPARTMENTS[r.predicted_department],
          "model_predicted_urgency": URGENCIES[r.predicted_urgency], "correct_department": DEPARTMENTS[r.correct_department],
          "correct_urgency": URGENCIES[r.correct_urgency], "reviewed": True, "reviewed_at": r.reviewed_at,
-         "reviewer": "simulation"} for i, r in enumerate(world.reviews.itertuples(), start=1)
+         "reviewer": "simulation"} for r in world.reviews.itertuples()
     ]  # fmt: skip
     gold = [
         {"complaint_id": int(r.complaint_id), "department": DEPARTMENTS[r.department], "urgency": URGENCIES[r.urgency],
