@@ -47,7 +47,7 @@ def gold_frame(world, label: str) -> pd.DataFrame:
 
     g = world.gold.merge(world.complaints, left_on="complaint_id", right_on="id")
     return pd.DataFrame({"grievance": [clean_text(m) for m in g["message"]], "label": g[label].to_numpy(),
-                         "production": g[f"pred_{label}"].to_numpy()})  # fmt: skip
+                         "production": g[f"pred_{label}"].to_numpy()})
 
 
 def bench_versions(world, weeks: list[int]) -> dict:
@@ -61,20 +61,23 @@ def bench_versions(world, weeks: list[int]) -> dict:
         rows = []
         for week in weeks:
             for recipe, (confirmations, base) in RECIPES.items():
-                records = simulation.recipe_records(world, label, through_week=week, confirmations=confirmations, base=base)
+                records = simulation.recipe_records(
+                    world, label, through_week=week, confirmations=confirmations, base=base
+                )
                 cleaned, _ = cleaning.clean_records(records, label)
                 splits, _ = splitting.stratified_split(cleaned, label)
                 model = evaluation.train_reference(splits["train"]["grievance"], splits["train"]["label"])
-                acc = evaluation.classification_scores(gold["label"], evaluation.predict(model, gold["grievance"]), names)
+                predicted = evaluation.predict(model, gold["grievance"])
+                acc = evaluation.classification_scores(gold["label"], predicted, names)
                 test = splits["test"]
                 test_acc = float((evaluation.predict(model, test["grievance"]) == test["label"].to_numpy()).mean())
                 rows.append({"week": week, "recipe": recipe, "train_rows": len(splits["train"]),
                              "gold_accuracy": acc["accuracy"], "gold_macro_f1": acc["macro_f1"]["value"],
-                             "test_accuracy": round(test_acc, 4)})  # fmt: skip
+                             "test_accuracy": round(test_acc, 4)})
                 a = acc["accuracy"]
                 print(f"  {label:10} week {week} {recipe:20} train {len(splits['train']):5}  gold acc {a['value']:.3f} "
                       f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]  own test {test_acc:.3f}  "
-                      f"(production {production['value']:.3f})", flush=True)  # fmt: skip
+                      f"(production {production['value']:.3f})", flush=True)
         out[label] = {"production_gold_accuracy": production, "versions": rows}
     return out
 
@@ -92,7 +95,7 @@ def errors_per_100(ranked: np.ndarray, is_error: pd.Series, budget: int = 100, s
     scale = 100 / budget
     return {"candidates": int(len(ranked)), "budget": budget, "ranked_per_100": round(ranked_found * scale, 1),
             "random_per_100": round(statistics.mean(randoms) * scale, 1),
-            "ratio": round(ranked_found / max(statistics.mean(randoms), 1e-9), 2)}  # fmt: skip
+            "ratio": round(ranked_found / max(statistics.mean(randoms), 1e-9), 2)}
 
 
 def bench_ranking(world, folds: int) -> dict:
@@ -122,7 +125,7 @@ def bench_save_latency(m: int, k: int) -> dict:
         os.environ["DATASET_PLATFORM_HOME"] = tmp
         engine = _engine(f"sqlite:///{tmp}/reviews.db")
         rows = [{"id": i, "message": f"complaint {i}", "department": departments[i % 4], "urgency": urgencies[i % 3]}
-                for i in range(1, m + 1)]  # fmt: skip
+                for i in range(1, m + 1)]
         with engine.begin() as conn:
             conn.execute(sa.insert(db.complaints), rows)
         order = np.random.default_rng(0).permutation(np.arange(1, m + 1))
@@ -156,7 +159,7 @@ def bench_save_latency(m: int, k: int) -> dict:
         engine.dispose()
     med = {name: statistics.median(v) for name, v in timings.items()}
     return {"complaints": m, "saves": k, **{f"{n}_ms": round(v * 1000, 2) for n, v in med.items()},
-            "ratio_ranked_over_oldest": round(med["ranked"] / med["oldest"], 2)}  # fmt: skip
+            "ratio_ranked_over_oldest": round(med["ranked"] / med["oldest"], 2)}
 
 
 def bench_demo(n: int, folds: int) -> dict:
@@ -173,12 +176,12 @@ def bench_demo(n: int, folds: int) -> dict:
         with engine.connect() as conn:
             complaints = pd.DataFrame(conn.execute(sa.select(c)).all(), columns=[col.name for col in c.columns])
             reviews = pd.DataFrame(conn.execute(sa.select(m).where(m.c.reviewed.is_(True))).all(),
-                                   columns=[col.name for col in m.columns])  # fmt: skip
+                                   columns=[col.name for col in m.columns])
             n_gold = conn.execute(sa.select(sa.func.count()).select_from(db.gold_labels)).scalar_one()
-        wrong = reviews[
-            ((reviews["correct_department"].notna()) & (reviews["correct_department"] != reviews["model_predicted_department"]))
-            | ((reviews["correct_urgency"].notna()) & (reviews["correct_urgency"] != reviews["model_predicted_urgency"]))
-        ]["complaint_id"]
+        wrong_label = [
+            reviews[f"correct_{x}"].notna() & (reviews[f"correct_{x}"] != reviews[f"model_predicted_{x}"]) for x in LABELS
+        ]
+        wrong = reviews[wrong_label[0] | wrong_label[1]]["complaint_id"]
         hidden = _engine(f"sqlite:///{tmp}/hidden.db")
         with hidden.begin() as conn:
             conn.execute(sa.insert(c), complaints.to_dict("records"))
@@ -198,7 +201,8 @@ def bench_demo(n: int, folds: int) -> dict:
             gold, _ = evaluation.load_gold(engine, label)
             test_prod = evaluation.production_predictions(engine, label, splits["test"]["complaint_id"])
             report = evaluation.evaluate(label, splits, gold, test_prod)
-            out[label] = {model: report["gold"][model]["accuracy"] for model in report["gold"]} | {"gold_rows": len(gold)}
+            out[label] = {model: scores["accuracy"] for model, scores in report["gold"].items()}
+            out[label]["gold_rows"] = len(gold)
     return out
 
 
@@ -208,32 +212,36 @@ def main() -> int:
     args = parser.parse_args()
     from dataset_platform.retraining import simulation
 
-    n, weeks, folds, m, k, demo_n = (1200, [2, 4], 3, 5_000, 10, 2000) if args.quick else (2400, [1, 2, 3, 4], 5, 20_000, 50, 6000)
+    quick, full = (1200, [2, 4], 3, 5_000, 10, 2000), (2400, [1, 2, 3, 4], 5, 20_000, 50, 6000)
+    n, weeks, folds, m, k, demo_n = quick if args.quick else full
     started = time.perf_counter()
     world = simulation.simulate(n=n, seed=11, weeks=4, gold_n=500, base_n=1500)
     errors = {label: round(world.error_rate(label), 3) for label in LABELS}
     print(f"simulation: {n} complaints over 4 weeks, production error rate {errors}, {len(world.reviews)} reviews, "
-          f"{len(world.gold)} gold, {len(world.base)} base records")  # fmt: skip
+          f"{len(world.gold)} gold, {len(world.base)} base records")
     versions = bench_versions(world, weeks)
     ranking_world = simulation.simulate(n=n, seed=12, weeks=4, reviewed_weeks=3, gold_n=300, base_n=0)
     ranking = bench_ranking(ranking_world, folds)
-    print(f"errors per 100 reviews (simulation, {ranking['candidates']} unreviewed): ranked {ranking['ranked_per_100']}"
-          f" vs random {ranking['random_per_100']} ({ranking['ratio']}×), ranking built in {ranking['ranking_seconds']}s")
+    print(f"errors per 100 reviews (simulation, {ranking['candidates']} unreviewed): "
+          f"ranked {ranking['ranked_per_100']} vs random {ranking['random_per_100']} ({ranking['ratio']}×), "
+          f"ranking built in {ranking['ranking_seconds']}s")
     latency = bench_save_latency(m, k)
     print(f"save & next, {m} complaints (SQLite): ranked {latency['ranked_ms']} ms vs oldest-first "
-          f"{latency['oldest_ms']} ms (×{latency['ratio_ranked_over_oldest']}), gold draw + save {latency['gold_ms']} ms")
+          f"{latency['oldest_ms']} ms (×{latency['ratio_ranked_over_oldest']}), "
+          f"gold draw + save {latency['gold_ms']} ms")
     demo_result = bench_demo(demo_n, folds)
     r = demo_result["ranking"]
     print(f"demo data ({demo_n} complaints): errors per 100 ranked {r['ranked_per_100']} vs random "
           f"{r['random_per_100']} ({r['ratio']}×); gold: {demo_result.get('gold', 'measured')}")
     for label in LABELS:
         if label in demo_result:
-            print(f"  demo {label}: " + ", ".join(f"{k} {v['value']}" for k, v in demo_result[label].items() if isinstance(v, dict)))
+            scores = demo_result[label].items()
+            print(f"  demo {label}: " + ", ".join(f"{k} {v['value']}" for k, v in scores if isinstance(v, dict)))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"quick": args.quick, "cpus": os.cpu_count(), "simulation": {
         "complaints": n, "production_error_rate": errors, "reviews": len(world.reviews), "gold": len(world.gold),
         "versions": versions, "ranking": ranking}, "save_latency": latency, "demo": demo_result,
-        "seconds": round(time.perf_counter() - started, 1)}, indent=1, ensure_ascii=False))  # fmt: skip
+        "seconds": round(time.perf_counter() - started, 1)}, indent=1, ensure_ascii=False))
     return 0
 
 

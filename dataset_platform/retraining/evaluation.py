@@ -18,6 +18,7 @@ published. With fewer than ``MIN_GOLD`` gold rows the gate cannot judge and pass
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import pickle
 from dataclasses import asdict, dataclass, field
@@ -98,7 +99,10 @@ def classification_scores(
         "accuracy": _interval(point["accuracy"][0], boot["accuracy"] if n else empty),
         "macro_f1": _interval(point["macro_f1"][0], boot["macro_f1"] if n else empty),
         "recall": {
-            name: {**_interval(point["recall"][0, c], boot["recall"][:, c] if n else empty), "support": int(full[0, c].sum())}
+            name: {
+                **_interval(point["recall"][0, c], boot["recall"][:, c] if n else empty),
+                "support": int(full[0, c].sum()),
+            }
             for c, name in enumerate(names)
         },
         "no_prediction": int(full[0, :, k].sum()),
@@ -140,7 +144,7 @@ def train_reference(texts: Sequence[str], labels: Sequence[int], seed: int = SEE
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=300_000,
                         dtype=np.float32),
         LogisticRegression(max_iter=2000, C=10.0, random_state=seed),
-    )  # fmt: skip
+    )
     with single_threaded_blas():
         model.fit(list(texts), labels)
     return model
@@ -265,7 +269,7 @@ def decide(y_true, candidate_pred, baseline_pred, baseline: str, n_boot: int = N
         f"(difference {diff['value']:+.3f}, paired bootstrap 95% CI [{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}])"
     )
     return Gate(not worse, True, baseline, round(cand, 4), round(base, 4), diff,
-                f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}")  # fmt: skip
+                f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}")
 
 
 def evaluate(
@@ -296,7 +300,8 @@ def evaluate(
         return {name: classification_scores(y, p, names, n_boot, seed) for name, p in pred.items()}
 
     if published is not None:
-        gate = decide(y_gold, gold_pred["candidate"], gold_pred["published"], f"published {published['tag']}", n_boot, seed)
+        baseline = f"published {published['tag']}"
+        gate = decide(y_gold, gold_pred["candidate"], gold_pred["published"], baseline, n_boot, seed)
     else:
         gate = decide(y_gold, gold_pred["candidate"], gold_pred["production"], "production model", n_boot, seed)
     overlap = int(test["complaint_id"].isin(published["train_ids"]).sum()) if published is not None else 0
@@ -345,8 +350,6 @@ def confusion_png(report: dict, path: Path) -> bytes:
         ax.set_xlabel("predicted")
         ax.set_ylabel("gold label")
     figure.tight_layout()
-    import io
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     png = buffer.getvalue()

@@ -61,7 +61,9 @@ def _labelled_complaints(engine: sa.Engine, max_candidates: int) -> pd.DataFrame
     with engine.connect() as conn:
         complaints = pd.DataFrame(
             conn.execute(
-                sa.select(c.c.id, c.c.message, *(c.c[x] for x in LABELS)).where(c.c.id.not_in(sa.select(g.c.complaint_id)))
+                sa.select(c.c.id, c.c.message, *(c.c[x] for x in LABELS)).where(
+                    c.c.id.not_in(sa.select(g.c.complaint_id))
+                )
             ).all(),
             columns=["id", "message", *LABELS],
         )
@@ -137,7 +139,8 @@ def rank(frame: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> pd.DataFr
         out[f"quality_{x}"] = q
         p_right *= np.where(np.isnan(q), 1.0, q)  # no production label for x: it cannot be wrong
     out["p_wrong"] = 1.0 - p_right
-    return out.sort_values(["p_wrong", "complaint_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(["p_wrong", "complaint_id"], ascending=[False, True], kind="mergesort")
+    return out.reset_index(drop=True)
 
 
 def build_ranking(engine: sa.Engine, max_candidates: int = MAX_CANDIDATES, folds: int = FOLDS) -> RankingStats:

@@ -38,8 +38,10 @@ SUBTOPICS: dict[int, list[tuple[str, str, str, int | None, tuple[float, float, f
         ("सडकमा छाडा कुकुरले टोक्यो", "sadak ma chhada kukur le tokyo", "stray dogs bit a child", 3, (.3, .4, .3)),
         ("घरको नक्सा पास गर्न धेरै ढिलो भयो", "ghar ko naksa pass garna dherai dhilo bhayo",
          "the building permit is delayed for months", None, (.8, .2, .0)),
-        ("राति ठूलो आवाजमा गीत बजाउँछन्", "rati thulo aawaj ma geet bajauchhan", "loud music every night", 3, (.7, .3, .0)),
-        ("वडा कार्यालयले सिफारिस दिएन", "wada karyalaya le sifaris diyena", "the ward office refused a recommendation letter",
+        ("राति ठूलो आवाजमा गीत बजाउँछन्", "rati thulo aawaj ma geet bajauchhan",
+         "loud music every night", 3, (.7, .3, .0)),
+        ("वडा कार्यालयले सिफारिस दिएन", "wada karyalaya le sifaris diyena",
+         "the ward office refused a recommendation letter",
          None, (.8, .2, .0)),
         ("बजारको नालीबाट दुर्गन्ध आयो", "bazar ko nali bata durgandha aayo", "the market drain smells terrible", 2,
          (.6, .35, .05)),
@@ -49,8 +51,10 @@ SUBTOPICS: dict[int, list[tuple[str, str, str, int | None, tuple[float, float, f
          (.7, .3, .0)),
         ("अस्पतालमा लाइन धेरै लामो छ", "aspatal ma line dherai lamo chha", "the hospital queue takes all day", None,
          (.5, .4, .1)),
-        ("वृद्ध भत्ता आएको छैन", "briddha bhatta aayeko chhaina", "the elderly allowance was not paid", 0, (.5, .4, .1)),
-        ("स्वास्थ्य चौकीमा औषधि सकियो", "swasthya chauki ma aausadhi sakiyo", "the health post ran out of medicine", None,
+        ("वृद्ध भत्ता आएको छैन", "briddha bhatta aayeko chhaina",
+         "the elderly allowance was not paid", 0, (.5, .4, .1)),
+        ("स्वास्थ्य चौकीमा औषधि सकियो", "swasthya chauki ma aausadhi sakiyo",
+         "the health post ran out of medicine", None,
          (.3, .5, .2)),
         ("बिरामीलाई लिन एम्बुलेन्स आएन", "birami lai lina ambulance aayena", "no ambulance came for the patient", 3,
          (.1, .3, .6)),
@@ -63,14 +67,16 @@ SUBTOPICS: dict[int, list[tuple[str, str, str, int | None, tuple[float, float, f
         ("टोलभरि बिजुली गयो", "tole bhari bijuli gayo", "the power is out in the whole area", None, (.4, .4, .2)),
         ("सडक बत्ती बिग्रियो", "sadak batti bigriyo", "the street light is broken", 0, (.7, .3, .0)),
         ("ढल थुनिएको छ", "dhal thuniyeko chha", "the sewer drain is blocked", 0, (.5, .4, .1)),
-        ("सामुदायिक वनमा रुख काटियो", "samudayik ban ma rukh katiyo", "trees are being cut illegally in the community forest",
+        ("सामुदायिक वनमा रुख काटियो", "samudayik ban ma rukh katiyo",
+         "trees are being cut illegally in the community forest",
          3, (.5, .4, .1)),
     ],
     3: [
         ("मोटरसाइकल चोरी भयो", "motorcycle chori bhayo", "a motorcycle was stolen", None, (.4, .5, .1)),
         ("गल्लीमा लागूऔषध बेच्दैछन्", "galli ma lagu aushadh bechdai chhan", "drugs are being sold in the alley", None,
          (.3, .5, .2)),
-        ("केटाहरू सडकमा झगडा गर्दैछन्", "keta haru sadak ma jhagada gardai chhan", "young men are fighting in the street",
+        ("केटाहरू सडकमा झगडा गर्दैछन्", "keta haru sadak ma jhagada gardai chhan",
+         "young men are fighting in the street",
          None, (.2, .4, .4)),
         ("जुवा खेल्ने अड्डा छ", "juwa khelne adda chha", "there is an illegal gambling den", 0, (.6, .4, .0)),
         ("घरेलु हिंसा भइरहेको छ", "gharelu hinsa bhairaheko chha", "a woman is beaten by her husband every night", 1,
@@ -89,7 +95,7 @@ CUES = {
     2: {"ne": ["ज्यान जोखिममा छ", "मान्छे घाइते भए, अहिले नै आउनुहोस्", "आपतकालीन अवस्था"],
         "rom": ["jyan jokhim ma chha", "manche ghaite bhaye, ahile nai aaunus", "aapatkalin awastha"],
         "en": ["EMERGENCY, lives are at risk", "someone is injured, come now", "help immediately please"]},
-}  # fmt: skip
+}
 PLACES = {
     "ne": ["काठमाडौं वडा ५ मा", "पोखरा लेकसाइडमा", "भक्तपुर दरबार अगाडि", "ललितपुरको टोलमा", "विराटनगर बजारमा",
            "चितवनको गाउँमा", "बुटवलमा", "धरानमा", "जनकपुरमा", "हेटौंडामा"],
@@ -97,7 +103,7 @@ PLACES = {
             "Lalitpur ko tole ma", "Biratnagar bazar ma", "Chitwan ko gaun ma", "Butwal ma", "Dharan ma"],
     "en": ["in ward 5", "near the central market", "in our village", "behind the bus park", "next to the school",
            "in the riverside settlement", "on the main road", "near the district office", "in Lalitpur", "in Pokhara"],
-}  # fmt: skip
+}
 DURATIONS = {
     "ne": ["३ दिनदेखि", "हिजोदेखि", "एक महिना भयो", "हरेक रात", "दुई हप्ता भयो", "", ""],
     "rom": ["3 din dekhi", "hijo dekhi", "ek mahina bhayo", "har raati", "dui hapta bhayo", "", ""],
@@ -137,7 +143,8 @@ def _issue(dept: int, topic: int, lang: str) -> str:
 
 
 def message(rng: random.Random, dept: int, topic: int, urgency: int, lang: str, cue: bool) -> str:
-    parts = [rng.choice(OPENINGS[lang]), _issue(dept, topic, lang), rng.choice(PLACES[lang]), rng.choice(DURATIONS[lang])]
+    parts = [rng.choice(OPENINGS[lang]), _issue(dept, topic, lang), rng.choice(PLACES[lang])]
+    parts.append(rng.choice(DURATIONS[lang]))
     if rng.random() < SECOND_ISSUE:  # citizens often add a second, minor problem from another department
         other = rng.choice([d for d in range(4) if d != dept])
         parts.insert(2, _issue(other, rng.randrange(len(SUBTOPICS[other])), lang))
@@ -216,7 +223,7 @@ def _draw(rng: random.Random, n: int, first_id: int, weeks: int) -> list[dict]:
             "id": first_id + i, "message": message(rng, written_as, topic, urgency, lang, cue),
             "true_department": dept, "true_urgency": urgency, "pred_department": pred_dept, "pred_urgency": pred_urg,
             "lang": lang, "week": week, "created_at": T0 + dt.timedelta(days=7 * (week - 1), minutes=i % 10_000),
-        })  # fmt: skip
+        })
     return rows
 
 
@@ -241,7 +248,7 @@ def simulate(
         [{"complaint_id": int(r.id), "department": _noisy_label(rng, r.true_department, 4),
           "urgency": _noisy_label(rng, r.true_urgency, 3)} for r in complaints.itertuples() if r.id in gold_ids],
         columns=["complaint_id", "department", "urgency"],
-    )  # fmt: skip
+    )
     reviews = []
     for r in complaints.itertuples():
         if r.week > reviewed_weeks or r.id in gold_ids:
@@ -249,11 +256,12 @@ def simulate(
         wrong = r.pred_department != r.true_department or r.pred_urgency != r.true_urgency
         if wrong or rng.random() < confirm_rate:
             reviews.append({
-                "complaint_id": int(r.id), "predicted_department": r.pred_department, "predicted_urgency": r.pred_urgency,
+                "complaint_id": int(r.id), "predicted_department": r.pred_department,
+                "predicted_urgency": r.pred_urgency,
                 "correct_department": _noisy_label(rng, r.true_department, 4),
                 "correct_urgency": _noisy_label(rng, r.true_urgency, 3),
                 "reviewed_at": r.created_at + dt.timedelta(days=3),
-            })  # fmt: skip
+            })
     base = pd.DataFrame(_draw(random.Random(seed + 1), base_n, 10_000_000, 1))
     return World(complaints, pd.DataFrame(reviews), gold, base)
 
@@ -268,17 +276,18 @@ def seed_database(engine: sa.Engine, world: World, *, with_gold: bool = True) ->
     complaints = [
         {"id": int(r.id), "message": r.message, "department": DEPARTMENTS[r.pred_department],
          "urgency": URGENCIES[r.pred_urgency], "created_at": r.created_at} for r in c.itertuples()
-    ]  # fmt: skip
+    ]
     reviews = [
         {"complaint_id": int(r.complaint_id), "model_predicted_department": DEPARTMENTS[r.predicted_department],
-         "model_predicted_urgency": URGENCIES[r.predicted_urgency], "correct_department": DEPARTMENTS[r.correct_department],
+         "model_predicted_urgency": URGENCIES[r.predicted_urgency],
+         "correct_department": DEPARTMENTS[r.correct_department],
          "correct_urgency": URGENCIES[r.correct_urgency], "reviewed": True, "reviewed_at": r.reviewed_at,
          "reviewer": "simulation"} for r in world.reviews.itertuples()
-    ]  # fmt: skip
+    ]
     gold = [
         {"complaint_id": int(r.complaint_id), "department": DEPARTMENTS[r.department], "urgency": URGENCIES[r.urgency],
          "reviewer": "simulation", "labelled_at": T0 + dt.timedelta(days=60)} for r in world.gold.itertuples()
-    ]  # fmt: skip
+    ]
     with engine.begin() as conn:
         for start in range(0, len(complaints), 5_000):
             conn.execute(sa.insert(db.complaints), complaints[start : start + 5_000])
@@ -306,14 +315,14 @@ def recipe_records(
     mis = reviews[reviews[f"predicted_{label}"] != reviews[f"correct_{label}"]]
     conf = reviews[reviews[f"predicted_{label}"] == reviews[f"correct_{label}"]]
     rows = [(int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "misclassified")
-            for r in mis.itertuples()]  # fmt: skip
+            for r in mis.itertuples()]
     n_correct = int(len(mis) * correct_ratio)
     chosen: list[tuple] = []
     if confirmations:
         conf = conf.sort_values("complaint_id")
         take = conf.sample(n=min(n_correct, len(conf)), random_state=seed) if len(conf) else conf
         chosen = [(int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "confirmed")
-                  for r in take.itertuples()]  # fmt: skip
+                  for r in take.itertuples()]
     reviewed = set(reviews["complaint_id"])
     pool = c[~c["id"].isin(reviewed) & ~c["id"].isin(gold_ids)].sort_values("id")
     rest = n_correct - len(chosen)

@@ -312,7 +312,7 @@ def save_gold_label(
                     complaint_id=complaint_id, department=department, urgency=urgency, reviewer=reviewer,
                     labelled_at=labelled_at,
                 )
-            )  # fmt: skip
+            )
     except sa.exc.IntegrityError:  # another reviewer labelled it between our check and insert
         raise taken from None
     log.info("gold label saved for complaint %d by %s", complaint_id, reviewer)

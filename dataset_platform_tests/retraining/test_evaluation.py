@@ -97,17 +97,17 @@ def test_reference_model_learns_char_ngrams_and_refuses_one_class():
 def test_load_gold_cleans_joins_and_encodes(db_url):
     engine = engine_for(db_url)
     insert(engine, [complaint(1, "road <b>broken</b> https://x.org/a", D[2], U[0]), complaint(2, "school", None, U[1]),
-                    complaint(3, "<br/>", D[0], U[0]), complaint(4, "theft", D[3], U[2])], [])  # fmt: skip
+                    complaint(3, "<br/>", D[0], U[0]), complaint(4, "theft", D[3], U[2])], [])
     now = dt.datetime(2026, 3, 1)
     rows = [{"complaint_id": 1, "department": D[2], "urgency": U[1], "labelled_at": now},
             {"complaint_id": 2, "department": D[1], "urgency": None, "labelled_at": now},
             {"complaint_id": 3, "department": D[0], "urgency": U[0], "labelled_at": now},
-            {"complaint_id": 4, "department": "Tourism", "urgency": U[2], "labelled_at": now}]  # fmt: skip
+            {"complaint_id": 4, "department": "Tourism", "urgency": U[2], "labelled_at": now}]
     with engine.begin() as conn:
         conn.execute(sa.insert(db.gold_labels), rows)
     gold, dropped = ev.load_gold(engine, "department")
     assert gold.to_dict("list") == {"complaint_id": [1, 2], "grievance": ["road broken", "school"], "label": [2, 1],
-                                    "production": [2, -1]}  # fmt: skip
+                                    "production": [2, -1]}
     assert dropped == {"label_not_in_mapping": 1, "empty_text": 1}
     urgency, _ = ev.load_gold(engine, "urgency")
     assert list(urgency["complaint_id"]) == [1, 4]  # NULL gold urgency is not a gold row for urgency

@@ -14,7 +14,12 @@ import dagster as dg
 import sqlalchemy as sa
 
 from dataset_platform.common import db
-from dataset_platform.defs.retraining.assets import cleaned_splits, misclassified_pulls, published_versions, quality_reports
+from dataset_platform.defs.retraining.assets import (
+    cleaned_splits,
+    misclassified_pulls,
+    published_versions,
+    quality_reports,
+)
 from dataset_platform.defs.retraining.checks import blocking_checks
 from dataset_platform.defs.retraining.evaluation import classifier_evaluation, evaluation_checks
 from dataset_platform.resources.hub import DatasetHub
@@ -24,7 +29,7 @@ from dataset_platform.retraining import paths, simulation
 from dataset_platform_tests.retraining.helpers import engine_for
 
 ASSETS = [misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions,
-          *blocking_checks, *evaluation_checks]  # fmt: skip
+          *blocking_checks, *evaluation_checks]
 
 
 def _materialize(url: str, label: str):
@@ -68,10 +73,9 @@ def test_gate_passes_a_good_version_and_blocks_a_shuffled_one(db_url, platform_h
     assert candidate["ci_low"] < candidate["value"] < candidate["ci_high"]
     assert set(report["gold"]["candidate"]["recall"]) == {"NORMAL", "URGENT", "HIGHLY URGENT"}
     assert (paths.quality_dir("urgency") / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
-    [event] = [e for e in first.get_asset_materialization_events() if e.asset_key.to_user_string() == "classifier_evaluation"]
-    assert "data:image/png;base64," in event.materialization.metadata["confusion_matrix"].value
-    published_tag = next(e for e in first.get_asset_materialization_events()
-                         if e.asset_key.to_user_string() == "published_versions").materialization.metadata["version_tag"].value  # fmt: skip
+    events = {e.asset_key.to_user_string(): e.materialization for e in first.get_asset_materialization_events()}
+    assert "data:image/png;base64," in events["classifier_evaluation"].metadata["confusion_matrix"].value
+    published_tag = events["published_versions"].metadata["version_tag"].value
 
     _shuffle_reviewed_labels(engine, "urgency")
     second = _materialize(db_url, "urgency")
@@ -81,13 +85,14 @@ def test_gate_passes_a_good_version_and_blocks_a_shuffled_one(db_url, platform_h
     cand, base = gate.metadata["candidate_accuracy"].value, gate.metadata["baseline_accuracy"].value
     assert cand < base and f"{cand:.3f}" in gate.description and f"{base:.3f}" in gate.description
     assert "classifier_evaluation" in _materialized(second) and "published_versions" not in _materialized(second)
-    versions = [p.name for p in (platform_home / "hub" / "local" / "urgency-dataset").iterdir() if p.name.startswith("v")]
+    repo_dir = platform_home / "hub" / "local" / "urgency-dataset"
+    versions = [p.name for p in repo_dir.iterdir() if p.name.startswith("v")]
     assert versions == [published_tag]
     assert list(paths.evaluation_cache_dir("urgency").glob("*.pkl"))  # the published model is cached for next time
 
     # Run alone, published_versions still refuses the splits the gate blocked.
     alone = dg.materialize([published_versions], partition_key="urgency", raise_on_error=False,
-                           resources={"hub": DatasetHub(), "wandb": WandbResource(mode="disabled")})  # fmt: skip
+                           resources={"hub": DatasetHub(), "wandb": WandbResource(mode="disabled")})
     assert not alone.success
     failure = next(e for e in alone.all_events if e.event_type_value == "STEP_FAILURE")
     assert "worse on gold" in failure.event_specific_data.error.message

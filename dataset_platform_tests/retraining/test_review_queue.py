@@ -29,7 +29,7 @@ def world_db(db_url):
 def test_ranked_queue_finds_more_errors_than_random(world_db):
     world, engine, url = world_db
     result = dg.materialize([review_priorities], resources={"review_db": ReviewDatabase(url=url)},
-                            run_config={"ops": {"review_priorities": {"config": {"folds": 3}}}})  # fmt: skip
+                            run_config={"ops": {"review_priorities": {"config": {"folds": 3}}}})
     assert result.success
     ranked = review_queue.ranked_ids()
     gold = set(world.gold["complaint_id"])
@@ -54,7 +54,8 @@ def test_next_ranked_skips_reviewed_gold_and_excluded(world_db, platform_home):
     review_queue.queue_dir().mkdir(parents=True, exist_ok=True)
     reviewed_id = int(world.reviews["complaint_id"].iloc[0])
     gold_id = int(world.gold["complaint_id"].iloc[0])
-    fresh = [int(i) for i in world.complaints["id"] if i not in set(world.reviews["complaint_id"]) | set(world.gold["complaint_id"])]
+    taken = set(world.reviews["complaint_id"]) | set(world.gold["complaint_id"])
+    fresh = [int(i) for i in world.complaints["id"] if i not in taken]
     order = [reviewed_id, gold_id, fresh[0], fresh[1], fresh[2]]
     pd.DataFrame({"complaint_id": order, "p_wrong": np.linspace(0.9, 0.1, 5)}).to_parquet(review_queue.ranking_file())
     assert review_queue.next_ranked(engine) == fresh[0]

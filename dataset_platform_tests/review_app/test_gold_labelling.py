@@ -69,7 +69,8 @@ def test_gold_item_hides_the_prediction_and_saves_a_blind_label(engine, monkeypa
     at.button(key="save_gold").click().run()
     assert any("gold label saved" in s.value for s in at.success), ([e.value for e in at.error], shown_ids(at))
     [row] = gold_rows(engine)
-    assert (row.complaint_id, row.department, row.urgency, row.reviewer) == (cid, "Security & Law Enforcement", "URGENT", "Nok")
+    saved = (row.complaint_id, row.department, row.urgency, row.reviewer)
+    assert saved == (cid, "Security & Law Enforcement", "URGENT", "Nok")
     assert shown_ids(at) and shown_ids(at) != [cid]  # the next draw is another complaint
     with pytest.raises(store.ReviewValidationError, match="already in the gold set"):
         store.save_gold_label(engine, cid, "Security & Law Enforcement", "URGENT", "Other")

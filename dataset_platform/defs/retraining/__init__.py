@@ -9,7 +9,9 @@ from dataset_platform.defs.retraining.jobs import retraining_job
 from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
 
 defs = dg.Definitions(
-    assets=[misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions],
+    assets=[
+        misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions
+    ],
     asset_checks=[*blocking_checks, *evaluation_checks],
     jobs=[retraining_job],
     schedules=[weekly_retraining_schedule],

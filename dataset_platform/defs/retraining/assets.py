@@ -198,7 +198,8 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
     from dataset_platform.retraining.evaluation import gate_blocks
 
     # Run alone after a blocked run, the gate's verdict on these very splits still holds.
-    worse = gate_blocks(paths.evaluation_file(label), json.loads(paths.split_report_file(label).read_text())["content_hash"])
+    split_hash = json.loads(paths.split_report_file(label).read_text())["content_hash"]
+    worse = gate_blocks(paths.evaluation_file(label), split_hash)
     if worse:
         raise dg.Failure(description=f"not published: {worse}", allow_retries=False)
 

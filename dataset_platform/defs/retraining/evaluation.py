@@ -20,7 +20,9 @@ from dataset_platform.retraining import paths
 
 log = logging.getLogger(__name__)
 
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 EVALUATION_CODE_VERSION = "evaluation-v1"
 
@@ -91,7 +93,7 @@ def classifier_evaluation(
         entry, cache_hit = evaluation.cached_reference(
             paths.evaluation_cache_dir(label), latest["content_hash"],
             lambda: read_splits(hub.version_dir(label, tag))["train"],
-        )  # fmt: skip
+        )
         published = {"tag": tag, "content_hash": latest["content_hash"], **entry}
     try:
         report = evaluation.evaluate(label, splits, gold, test_production, published)
@@ -109,7 +111,7 @@ def classifier_evaluation(
         wandb, label, {"label": label, "model": evaluation.MODEL_VERSION, "published": report["published_version"],
                        "content_hash": content_hash}, {**summary, f"gate_passed/{label}": int(gate["passed"])},
         paths.quality_dir(label) / "confusion_matrix.png",
-    )  # fmt: skip
+    )
     context.log.info("%s: %s", label, gate["message"])
     gold_scores = report["gold"]
     return dg.MaterializeResult(

@@ -118,9 +118,9 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
     with st.form(key=f"gold-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])
         department = c1.selectbox("Department", departments, index=None, key=f"gold{complaint.id}.department",
-                                  placeholder="choose the department")  # fmt: skip
+                                  placeholder="choose the department")
         urgency = c2.selectbox("Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency",
-                               placeholder="choose the urgency")  # fmt: skip
+                               placeholder="choose the urgency")
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_gold", shortcut="Ctrl+Enter", icon=":material/check:"
         )
