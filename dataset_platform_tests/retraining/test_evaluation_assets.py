@@ -109,3 +109,32 @@ def test_shuffled_first_version_is_blocked_against_the_production_model(platform
     assert not gate.passed and gate.metadata["baseline"].value == "production model"
     assert "worse on gold" in gate.description
     assert "published_versions" not in _materialized(result)
+
+
+def test_evaluation_logs_metrics_and_plot_to_wandb_offline(platform_home, monkeypatch):
+    monkeypatch.setenv("MIN_DATASET_LEN", "100")
+    url = f"sqlite:///{platform_home / 'reviews.db'}"
+    simulation.seed_database(engine_for(url), simulation.simulate(n=900, seed=6, gold_n=120, base_n=0))
+    resources = {"review_db": ReviewDatabase(url=url), "hub": DatasetHub(), "wandb": WandbResource(mode="offline")}
+    result = dg.materialize(ASSETS[:4] + [*blocking_checks], partition_key="urgency", resources=resources)
+    events = {e.asset_key.to_user_string(): e.materialization for e in result.get_asset_materialization_events()}
+    assert events["classifier_evaluation"].metadata["wandb"].value == "logged (offline)"
+    media = list((platform_home / "wandb").rglob("media/images/confusion/*.png"))
+    assert media, "confusion plot not logged"
+
+
+def test_remote_hub_version_dir_downloads_the_tagged_data(platform_home):
+    calls = []
+
+    class FakeApi:
+        def snapshot_download(self, **kwargs):
+            calls.append(kwargs)
+            return str(platform_home / "snapshot")
+
+    hub = DatasetHub(hf_token="hf_test", urgency_repo="org/urgency")
+    hub._api = FakeApi()
+    assert hub.version_dir("urgency", "v20260301_060000") == platform_home / "snapshot"
+    assert calls == [{"repo_id": "org/urgency", "repo_type": "dataset", "revision": "v20260301_060000",
+                      "allow_patterns": ["data/*"]}]
+    local = DatasetHub().version_dir("urgency", "v20260301_060000")
+    assert local == platform_home / "hub" / "local" / "urgency-dataset" / "v20260301_060000"
