@@ -218,25 +218,34 @@ def gold_hash(gold: pd.DataFrame) -> str:
 # --- published reference model (cached by content hash) -----------------------------------------------
 
 
-def cached_reference(cache_dir: Path, content_hash: str, load_train: Callable[[], pd.DataFrame]) -> tuple[dict, bool]:
-    """The reference model of a published version: fitted once per content hash, then read from the cache.
+def cached_reference(
+    cache_dir: Path, content_hash: str, load_train: Callable[[], pd.DataFrame], gold: pd.DataFrame
+) -> tuple[dict, bool]:
+    """The reference model of a published version: fitted once per (content hash, gold set), then cached.
 
-    A version never changes, so its content hash names its model for good; the cache file is written
-    atomically. Returns ({"model", "train_ids"}, cache hit).
+    A version never changes, but the gold set grows: rows of a version that are now gold are left out of its
+    model, so the key carries the gold hash too. The cache file is written atomically. Returns
+    ({"model", "train_ids"}, cache hit).
     """
-    path = Path(cache_dir) / f"{MODEL_VERSION}-{content_hash[:24]}.pkl"
+    path = Path(cache_dir) / f"{MODEL_VERSION}-{content_hash[:24]}-{gold_hash(gold)[:12]}.pkl"
     if path.exists():
         try:
             return pickle.loads(path.read_bytes()), True
         except Exception:  # a cache written by another sklearn version: refit
             pass
-    train = load_train()
+    train, _ = without_gold(load_train(), gold)
     entry = {
         "model": train_reference(train["grievance"], train["label"]),
         "train_ids": train["complaint_id"].to_numpy(dtype=np.int64),
     }
     atomic.write_bytes(path, pickle.dumps(entry))
     return entry, False
+
+
+def without_gold(train: pd.DataFrame, gold: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Train rows minus gold complaints (the pull holds gold out; this keeps a leak from inflating gold scores)."""
+    leaked = train["complaint_id"].isin(gold["complaint_id"])
+    return train[~leaked].reset_index(drop=True), int(leaked.sum())
 
 
 # --- the evaluation and the gate -----------------------------------------------------------------------
@@ -287,7 +296,8 @@ def evaluate(
     (JSON-ready) including the gate and the per-row gold predictions needed for the plot.
     """
     names = label_names(label)
-    train, test = splits["train"], splits["test"]
+    train, leaked = without_gold(splits["train"], gold)
+    test = splits["test"]
     model = train_reference(train["grievance"], train["label"], seed)
     y_gold = gold["label"].to_numpy()
     gold_pred = {"candidate": predict(model, gold["grievance"]), "production": gold["production"].to_numpy()}
@@ -311,6 +321,7 @@ def evaluate(
         "seed": seed,
         "n_boot": n_boot,
         "train_rows": int(len(train)),
+        "train_rows_in_gold_left_out": leaked,
         "train_sources": {str(k): int(v) for k, v in train["source"].value_counts().sort_index().items()},
         "gold_rows": int(len(gold)),
         "gold_hash": gold_hash(gold),

@@ -112,3 +112,13 @@ def test_load_gold_cleans_joins_and_encodes(db_url):
     urgency, _ = ev.load_gold(engine, "urgency")
     assert list(urgency["complaint_id"]) == [1, 4]  # NULL gold urgency is not a gold row for urgency
     assert list(ev.production_predictions(engine, "urgency", [4, 99, 1])) == [2, -1, 0]
+
+
+def test_gold_rows_in_train_are_left_out_of_the_reference_model():
+    import pandas as pd
+
+    train = pd.DataFrame({"complaint_id": [1, 2, 3, 4], "grievance": ["a", "b", "c", "d"], "label": [0, 1, 0, 1],
+                          "source": ["misclassified"] * 4})
+    gold = pd.DataFrame({"complaint_id": [2, 9], "grievance": ["b", "z"], "label": [1, 0], "production": [1, 0]})
+    kept, leaked = ev.without_gold(train, gold)
+    assert list(kept["complaint_id"]) == [1, 3, 4] and leaked == 1

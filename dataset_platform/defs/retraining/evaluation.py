@@ -92,7 +92,7 @@ def classifier_evaluation(
         tag = latest["version_tag"]
         entry, cache_hit = evaluation.cached_reference(
             paths.evaluation_cache_dir(label), latest["content_hash"],
-            lambda: read_splits(hub.version_dir(label, tag))["train"],
+            lambda: read_splits(hub.version_dir(label, tag))["train"], gold,
         )
         published = {"tag": tag, "content_hash": latest["content_hash"], **entry}
     try:
