@@ -15,7 +15,9 @@ from dataset_platform.defs.forms.partitions import range_tags, sync_form_set_par
 
 FORM_ASSETS = ["raw_form_images", "llm_extractions"]
 DATASET_ASSETS = ["ground_truth_dataset", "datadog_dataset", "experiment_results"]
-RETRAINING_ASSETS = ["misclassified_pulls", "cleaned_splits", "quality_reports", "published_versions"]
+RETRAINING_ASSETS = [
+    "misclassified_pulls", "cleaned_splits", "quality_reports", "classifier_evaluation", "published_versions"
+]
 LABELS = ["department", "urgency"]
 # Step-level DEBUG events are in the UI; the terminal gets what a person reads.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -50,6 +52,7 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
         (f"forms ({len(keys)} form sets, one run)", FORM_ASSETS, {"tags": range_tags(keys)}),
         ("datasets and experiments", DATASET_ASSETS, {}),
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
+        ("review priorities", ["review_priorities"], {}),
     ]  # fmt: skip
     for title, asset_keys, kwargs in steps:
         started = time.perf_counter()

@@ -76,6 +76,15 @@ class DatasetHub(dg.ConfigurableResource):
             kind = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             return None, f"{self.describe()} unreachable ({kind}): label drift not checked"
 
+    def version_dir(self, label: str, tag: str) -> Path:
+        """A folder holding ``data/{split}-*.parquet`` of a published version (downloaded from the Hub if remote)."""
+        if not self.is_remote:
+            return self.publisher(label).version_dir(tag)
+        local = self.api().snapshot_download(
+            repo_id=self.repo_id(label), repo_type="dataset", revision=tag, allow_patterns=["data/*"]
+        )
+        return Path(local)
+
     def publish(
         self,
         label: str,

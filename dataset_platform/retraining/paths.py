@@ -44,3 +44,13 @@ def quality_dir(label: str) -> Path:
 
 def published_file(label: str) -> Path:
     return label_dir(label) / "published.json"
+
+
+def evaluation_file(label: str) -> Path:
+    """classifier_evaluation's report, next to the quality report (plot: ``confusion_matrix.png``)."""
+    return quality_dir(label) / "evaluation.json"
+
+
+def evaluation_cache_dir(label: str) -> Path:
+    """Fitted reference models of published versions, one file per content hash."""
+    return label_dir(label) / "reference_models"

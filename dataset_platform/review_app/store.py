@@ -301,3 +301,65 @@ def grievance_reviews_since(engine: sa.Engine, since: dt.datetime | None, label:
         query = query.where(m.c.reviewed_at > since)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class GoldLabel:
+    complaint_id: int
+    department: str
+    urgency: str
+    reviewer: str
+    labelled_at: dt.datetime
+
+
+def save_gold_label(
+    engine: sa.Engine,
+    complaint_id: int,
+    department: str,
+    urgency: str,
+    reviewer: str,
+    *,
+    now: dt.datetime | None = None,
+) -> GoldLabel:
+    """Record a blind label (the reviewer did not see the prediction) of a randomly drawn complaint in `gold_labels`.
+
+    One label per complaint: a second save of the same complaint is refused, so a gold row is never overwritten.
+    """
+    errors: dict[str, str] = {}
+    for label, value in (("department", department), ("urgency", urgency)):
+        try:
+            _label_value(label, value)
+        except ValueError as exc:
+            errors[label] = str(exc)
+    try:
+        reviewer = clean_reviewer(reviewer)
+    except ValueError as exc:
+        errors["reviewer"] = str(exc)
+    if isinstance(complaint_id, bool) or not isinstance(complaint_id, int):
+        errors["complaint_id"] = "must be an integer id"
+    if errors:
+        raise ReviewValidationError(errors)
+    c, g = db.complaints, db.gold_labels
+    labelled_at = now or utcnow()
+    taken = ReviewValidationError({"complaint_id": f"complaint {complaint_id} is already in the gold set"})
+    try:
+        with engine.begin() as conn:
+            if conn.execute(sa.select(c.c.id).where(c.c.id == complaint_id)).first() is None:
+                raise ReviewValidationError({"complaint_id": f"no complaint with id {complaint_id}"})
+            if conn.execute(sa.select(g.c.complaint_id).where(g.c.complaint_id == complaint_id)).first() is not None:
+                raise taken
+            conn.execute(
+                sa.insert(g).values(
+                    complaint_id=complaint_id, department=department, urgency=urgency, reviewer=reviewer,
+                    labelled_at=labelled_at,
+                )
+            )
+    except sa.exc.IntegrityError:  # another reviewer labelled it between our check and insert
+        raise taken from None
+    log.info("gold label saved for complaint %d by %s", complaint_id, reviewer)
+    return GoldLabel(complaint_id, department, urgency, reviewer, labelled_at)
+
+
+def count_gold_labels(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(db.gold_labels)).scalar_one())

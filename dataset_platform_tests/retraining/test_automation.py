@@ -123,7 +123,7 @@ def test_definitions_resolve_with_the_forms_assets_defined_elsewhere():
     job = repo.get_job("retraining_job")
     assert job.partitions_def.get_partition_keys() == ["department", "urgency"]
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
-        "misclassified_pulls", "cleaned_splits", "quality_reports", "published_versions"
+        "misclassified_pulls", "cleaned_splits", "quality_reports", "classifier_evaluation", "published_versions"
     }  # fmt: skip
     assert {s.name for s in repo.sensor_defs} == {"new_reviews_sensor"}
-    assert {s.name for s in repo.schedule_defs} == {"weekly_retraining_schedule"}
+    assert {s.name for s in repo.schedule_defs} == {"weekly_retraining_schedule", "review_priorities_schedule"}

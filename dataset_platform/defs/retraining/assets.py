@@ -299,12 +299,13 @@ def _version_metadata(label: str, score: float) -> dict:
     partitions_def=label_partitions,
     code_version=CODE_VERSION,
     kinds={"huggingface"},
-    deps=[cleaned_splits, quality_reports],
+    deps=[cleaned_splits, quality_reports, dg.AssetKey("classifier_evaluation")],
     retry_policy=RETRY,
     description="The immutable published dataset version (local hub, or Hugging Face Hub with HF_TOKEN).",
 )
 def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb: WandbResource) -> dg.MaterializeResult:
     from dataset_platform.retraining import quality
+    from dataset_platform.retraining.evaluation import gate_blocks
     from dataset_platform.retraining.publishing import PublishResult
 
     label = context.partition_key
@@ -312,6 +313,11 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
     decision = quality.read_decision(report_file)
     if decision.status == quality.BLOCKED:
         raise dg.Failure(description=f"not published: {'; '.join(decision.reasons)}", allow_retries=False)
+    # Run alone after a blocked run, the regression gate's verdict on these very splits still holds.
+    split_hash = json.loads(paths.split_report_file(label).read_text())["content_hash"]
+    worse = gate_blocks(paths.evaluation_file(label), split_hash)
+    if worse:
+        raise dg.Failure(description=f"not published: {worse}", allow_retries=False)
     if not decision.publish:
         split = json.loads(paths.split_report_file(label).read_text())
         result = PublishResult(

@@ -1,15 +1,26 @@
-"""Grievances page: one complaint at a time, labels pre-filled with the model's prediction, Ctrl+Enter saves."""
+"""Grievances page: one complaint at a time, labels pre-filled with the model's prediction, Ctrl+Enter saves.
+
+Complaints come in order of need (the cached `review_priorities` ranking: most likely wrong first; oldest
+first while no ranking exists). Every `GOLD_EVERY`-th complaint is instead drawn at random for the gold set
+and labelled blind: the prediction is hidden and the labels start empty.
+"""
 
 from __future__ import annotations
+
+import random
 
 import pandas as pd
 import streamlit as st
 
 from dataset_platform.common.labels import label_names
+from dataset_platform.retraining import review_queue
 from dataset_platform.review_app import store, ui
 from dataset_platform.review_app.validation import ReviewValidationError
 
 CURRENT = "current_complaint"
+CURRENT_KIND = "current_complaint_kind"  # "review" | "gold"
+SERVED = "complaints_served"
+GOLD_RNG = "gold_rng"
 SKIPPED = "skipped_complaints"
 RECENT = "recent_grievance_reviews"
 FLASH = "grievance_flash"
@@ -29,10 +40,14 @@ def main() -> None:
     # another reviewer has moved the queue on since.
     complaint = store.get_complaint(engine, st.session_state[CURRENT]) if st.session_state.get(CURRENT) else None
     if complaint is None:
-        queue = store.grievance_queue(engine, limit=1, exclude_ids=skipped)
-        complaint = queue[0] if queue else None
+        kind, complaint = _next_complaint(engine, skipped)
         st.session_state[CURRENT] = complaint.id if complaint else None
-    st.caption(f"{remaining} complaints to review · {len(skipped)} skipped this session")
+        st.session_state[CURRENT_KIND] = kind
+    st.caption(
+        f"{remaining} complaints to review · {store.count_gold_labels(engine)} in the gold set · "
+        f"{len(skipped)} skipped this session"
+        + ("" if review_queue.ranked_ids() is not None else " · no ranking built yet: oldest first")
+    )
     if complaint is None:
         st.success("Nothing left to review." if not skipped else "Only skipped complaints are left.")
         if skipped and st.button("Show skipped complaints again", key="unskip"):
@@ -41,6 +56,10 @@ def main() -> None:
         _recent()
         return
 
+    if st.session_state.get(CURRENT_KIND) == "gold":
+        _gold(engine, complaint, skipped)
+        _recent()
+        return
     with st.container(border=True):
         st.caption(f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else ""))
         st.html(ui.literal_html(complaint.message))
@@ -73,6 +92,61 @@ def main() -> None:
         _save(engine, complaint, department, urgency)
     _recent()
     _audit(engine)
+
+
+def _next_complaint(engine, skipped: list[int]) -> tuple[str, store.Complaint | None]:
+    """Every GOLD_EVERY-th complaint served: a random one for the gold set; else the most needed review."""
+    position = st.session_state.get(SERVED, 0)
+    st.session_state[SERVED] = position + 1
+    if position % review_queue.GOLD_EVERY == review_queue.GOLD_EVERY - 1:
+        rng = st.session_state.setdefault(GOLD_RNG, random.Random())
+        gold_id = review_queue.next_gold(engine, rng, exclude=skipped)
+        if gold_id is not None:
+            return "gold", store.get_complaint(engine, gold_id)
+    ranked = review_queue.next_ranked(engine, exclude=skipped)
+    if ranked is not None:
+        return "review", store.get_complaint(engine, ranked)
+    queue = store.grievance_queue(engine, limit=1, exclude_ids=skipped)
+    return "review", queue[0] if queue else None
+
+
+def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
+    """Blind labelling: no prediction shown anywhere (not in captions, defaults or help texts)."""
+    with st.container(border=True):
+        st.caption(f"Complaint #{complaint.id} · random sample for the gold set: label it from the text alone")
+        st.html(ui.literal_html(complaint.message))
+    departments, urgencies = label_names("department"), label_names("urgency")
+    with st.form(key=f"gold-{complaint.id}", border=False):
+        c1, c2 = st.columns([3, 2])
+        department = c1.selectbox("Department", departments, index=None, key=f"gold{complaint.id}.department",
+                                  placeholder="choose the department")
+        urgency = c2.selectbox("Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency",
+                               placeholder="choose the urgency")
+        submitted = st.form_submit_button(
+            "Save & next", type="primary", key="save_gold", shortcut="Ctrl+Enter", icon=":material/check:"
+        )
+    if st.button("Skip", key="skip_gold", shortcut="Alt+S"):
+        skipped.append(complaint.id)
+        st.session_state.pop(CURRENT, None)
+        st.rerun()
+    if not submitted:
+        return
+    reviewer = ui.reviewer()
+    if not reviewer:
+        st.error("Enter your name in the sidebar before saving.")
+        return
+    try:
+        store.save_gold_label(engine, complaint.id, department, urgency, reviewer)
+    except ReviewValidationError as exc:
+        if "complaint_id" in exc.errors:
+            st.session_state.pop(CURRENT, None)
+            st.session_state[FLASH] = ("warning", f"Not saved: {exc.errors['complaint_id']}. Here is the next one.")
+            st.rerun()
+        ui.show_errors(exc.errors)
+        return
+    st.session_state.pop(CURRENT, None)
+    st.session_state[FLASH] = ("success", f"Complaint #{complaint.id}: gold label saved.")
+    st.rerun()
 
 
 def _save(engine, complaint: store.Complaint, department: str | None, urgency: str | None) -> None:
