@@ -15,6 +15,7 @@ from dataset_platform.common import db
 from dataset_platform.retraining import review_queue
 from dataset_platform.review_app import store
 from dataset_platform_tests.review_app.conftest import COMPLAINTS
+from dataset_platform_tests.review_app.test_app import open_app
 
 APP = Path(review_app.__file__).parent / "app.py"
 
@@ -25,11 +26,9 @@ def engine(db_url, seeded_engine, monkeypatch):
     return seeded_engine
 
 
-def grievances(reviewer: str | None = "Nok") -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    if reviewer:
-        at.session_state["reviewer"] = reviewer
-    at.run()
+def grievances(email: str = "boss@example.org") -> AppTest:
+    """The grievance page for a signed-in user (boss@ is an admin, *@example.org reviewers: test_app.SECRETS)."""
+    at = open_app(user={"is_logged_in": True, "sub": f"sub-{email}", "email": email, "email_verified": True})
     at.switch_page("views/grievances.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -70,7 +69,7 @@ def test_gold_item_hides_the_prediction_and_saves_a_blind_label(engine, monkeypa
     assert any("gold label saved" in s.value for s in at.success), ([e.value for e in at.error], shown_ids(at))
     [row] = gold_rows(engine)
     saved = (row.complaint_id, row.department, row.urgency, row.reviewer)
-    assert saved == (cid, "Security & Law Enforcement", "URGENT", "Nok")
+    assert saved == (cid, "Security & Law Enforcement", "URGENT", "boss@example.org")
     assert shown_ids(at) and shown_ids(at) != [cid]  # the next draw is another complaint
     with pytest.raises(store.ReviewValidationError, match="already in the gold set"):
         store.save_gold_label(engine, cid, "Security & Law Enforcement", "URGENT", "Other")
@@ -89,3 +88,10 @@ def test_ranked_queue_then_a_gold_draw(engine, monkeypatch):
     assert at.selectbox(key=f"gold{gold_id}.department").value is None
     at.button(key="skip_gold").click().run()
     assert shown_ids(at) == [1]  # back to the ranking: 3 is reviewed, 1 is next
+
+
+def test_gold_draws_are_for_admins_only(engine, monkeypatch):
+    monkeypatch.setattr(review_queue, "GOLD_EVERY", 1)
+    at = grievances("nok@example.org")  # a reviewer: served the review queue, never a gold draw
+    assert not any("random sample for the gold set" in c.value for c in at.caption)
+    assert any("Model predicted" in c.value for c in at.caption)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dataset_platform.common.labels import label_names
 from dataset_platform.retraining import review_queue
-from dataset_platform.review_app import store, ui
+from dataset_platform.review_app import auth, store, ui
 from dataset_platform.review_app.validation import ReviewValidationError
 
 CURRENT = "current_complaint"
@@ -95,10 +95,13 @@ def main() -> None:
 
 
 def _next_complaint(engine, skipped: list[int]) -> tuple[str, store.Complaint | None]:
-    """Every GOLD_EVERY-th complaint served: a random one for the gold set; else the most needed review."""
+    """Every GOLD_EVERY-th complaint served to an admin (gold labels are theirs): a random one for the gold set;
+    else the most needed review."""
     position = st.session_state.get(SERVED, 0)
     st.session_state[SERVED] = position + 1
-    if position % review_queue.GOLD_EVERY == review_queue.GOLD_EVERY - 1:
+    who = ui.identity()
+    may_label_gold = who is not None and who.can(auth.ADMIN)
+    if may_label_gold and position % review_queue.GOLD_EVERY == review_queue.GOLD_EVERY - 1:
         rng = st.session_state.setdefault(GOLD_RNG, random.Random())
         gold_id = review_queue.next_gold(engine, rng, exclude=skipped)
         if gold_id is not None:
@@ -131,9 +134,8 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
         st.rerun()
     if not submitted:
         return
-    reviewer = ui.reviewer()
-    if not reviewer:
-        st.error("Enter your name in the sidebar before saving.")
+    reviewer = ui.reviewer_for_save(auth.ADMIN)
+    if reviewer is None:
         return
     try:
         store.save_gold_label(engine, complaint.id, department, urgency, reviewer)
