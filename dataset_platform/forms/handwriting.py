@@ -59,6 +59,14 @@ def _font(path: str, size: int) -> "ImageFont.FreeTypeFont":
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
 
+@lru_cache(maxsize=64)
+def _size_factor(path: str) -> float:
+    """Font-size factor that makes this face's digits about 0.7 of the pen size tall: the Latin faces draw
+    much smaller digits than Purisa at the same nominal size, and a writer's digits do not shrink with the pen."""
+    box = _font(path, 100).getbbox("0123456789", anchor="ls")
+    return max(0.6, min(1.8, 70 / max(1, box[3] - box[1])))
+
+
 def clusters(text: str) -> list[str]:
     """Thai text split into what a pen writes in one go: a base letter with its vowel and tone marks."""
     out: list[str] = []
@@ -100,8 +108,8 @@ class Hand:
             size=size * rng.uniform(0.9, 1.15),
             slant=rng.uniform(-0.05, 0.35),
             ink=rng.choice(INKS[ink_name]),
-            pressure=rng.uniform(0.75, 1.0),
-            stroke=rng.choice((0, 0, 0, 1)),
+            pressure=rng.uniform(0.85, 1.0),
+            stroke=rng.choice((0, 0, 1)) if size >= 20 else 0,
             wobble=rng.uniform(0.02, 0.08),
             spacing=rng.uniform(0.92, 1.12),
             thai_digits=rng.choice((0.0, 0.0, 0.0, 0.1, 0.6)),
@@ -114,8 +122,13 @@ class Hand:
         return self.thai_font if any("\u0e00" <= ch <= "\u0e7f" for ch in text) else self.digit_font
 
 
+def _pen_size(text: str, hand: Hand, size: float) -> float:
+    path = hand.font_for(text)
+    return size * (_size_factor(path) if path == hand.digit_font and path != hand.thai_font else 1.0)
+
+
 def text_width(text: str, hand: Hand, size: float | None = None) -> float:
-    font = _font(hand.font_for(text), max(6, round(size or hand.size)))
+    font = _font(hand.font_for(text), max(6, round(_pen_size(text, hand, size or hand.size))))
     return sum(font.getlength(c) for c in clusters(text)) * hand.spacing
 
 
@@ -142,6 +155,7 @@ def write(
         size = min(size, size * max_width / max(1.0, text_width(text, hand, size)))
     size = max(8.0, size)
     path = hand.font_for(text)
+    size = _pen_size(text, hand, size)
     parts = clusters(text)
     pad = round(size * 1.2)
     width = round(text_width(text, hand, size) * 1.15) + 2 * pad
@@ -150,6 +164,11 @@ def write(
     mask = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(mask)
     cx, drift = float(pad), 0.0
+    if text == "-":  # a zero: one quick pen stroke, longer than any font's hyphen
+        length, y = size * rng.uniform(0.6, 1.1), base - size * rng.uniform(0.3, 0.45)
+        draw.line([(pad, y), (pad + length, y + rng.uniform(-0.12, 0.06) * size)], fill=255,
+                  width=max(2, round(size / 11)) + hand.stroke)  # fmt: skip
+        parts = []
     for part in parts:
         font = _font(path, max(6, round(size * rng.uniform(0.94, 1.06))))
         drift = max(-0.15, min(0.15, drift + rng.gauss(0, hand.wobble))) if part.strip() else drift

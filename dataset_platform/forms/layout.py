@@ -110,9 +110,9 @@ class _Form:
         self.fs = round(options.font_size * 0.85)  # the real forms set more text on a line than the printed look
         self.regular = resolve_font(options.typeface)
         self.bold = resolve_font(f"{options.typeface}:style=Bold")
-        self.hand = Hand.random(rng, self.fs * 1.1)
+        self.hand = Hand.random(rng, self.fs * 1.25)
         # a second committee member fills the table now and then
-        self.table_hand = self.hand if rng.random() < 0.6 else Hand.random(rng, self.fs * 1.05)
+        self.table_hand = self.hand if rng.random() < 0.6 else Hand.random(rng, self.fs * 1.2)
         self.drawn: list[Drawn] = []
         self.labels: list[Drawn] = []  # printed labels of the statistics and the total row (field = the value's)
 
@@ -231,18 +231,50 @@ class _Sheet:
             self.y += self.lh
         return x
 
+    def flow(self, parts: list[str | _Blank], indent: float = 0.0, hand: Hand | None = None) -> None:
+        """A paragraph: printed words and blanks wrapped at the right margin, the first line indented.
+
+        Printed strings break at spaces (kept) and at ``|`` (a break point with no space, as Thai needs)."""
+        hand = hand or self.form.hand
+        tokens: list[tuple[str | _Blank, float, bool]] = []  # (token, width, space after)
+        for part in parts:
+            if isinstance(part, _Blank):
+                width = part.width * self.fs
+                if part.value:
+                    width = max(width, text_width(part.value, hand) * 1.12 + self.fs * 0.5)
+                tokens.append((part, width, True))
+                continue
+            for word in part.split(" "):
+                pieces = word.split("|")
+                for k, piece in enumerate(pieces):
+                    if piece:
+                        tokens.append((piece, self.tw(piece), k == len(pieces) - 1))
+        gap, right = self.fs * 0.22, self.width - self.margin
+        x = self.margin + indent
+        for token, width, space in tokens:
+            if x + width > right and x > self.margin + indent + 1:
+                self.y += self.lh
+                x = self.margin
+            if isinstance(token, str):
+                self.text(x, token)
+            else:
+                self.dots(x, x + width)
+                self.handwrite(x, x + width, token.value, token.field, hand)
+            x += width + (gap if space else 0.0)
+        self.y += self.lh
+
     def header(self, pages: int) -> None:
         """The top of every page: the copy note, the page number, the form-type and colour boxes."""
         f = self.form
         note = f"{TOP_NOTE} ({BALLOT_KIND[f.party_list]})"
         self.centered(note, size=self.fs * 0.78, bold=True, width=self.width - 2 * self.margin - self.fs * 2,
                       advance=False)  # fmt: skip
-        box_w, box_h = self.fs * 5.2, self.fs * 1.45
-        x1 = self.width - self.margin
         label = f"ส.ส. {th(f.kind)}" + (" (บช)" if f.party_list else "")
+        box_w, box_h = self.tw(label, self.fs * 0.85) + self.fs * 1.2, self.fs * 1.45
+        x1 = self.width - self.margin
         for i, (text, bold) in enumerate(((label, False), ("สีขาว", True))):
             top = self.y + self.fs * 0.5 + i * (box_h + self.fs * 0.45)
-            x0 = x1 - box_w if i == 0 else x1 - box_w * 0.7
+            x0 = x1 - box_w if i == 0 else x1 - self.fs * 3.6
             self.draw.rectangle((x0, top, x1, top + box_h), outline=PRINT_INK, width=max(1, self.fs // 14))
             size = self.fs * 0.85
             self.text((x0 + x1 - self.tw(text, size, bold)) / 2, text, size, bold, y=top + box_h * 0.72)
@@ -278,27 +310,26 @@ def _header_5_18(s: _Sheet) -> None:
     f, fi = s.form, s.form.e.form_info
     s.centered(TITLES["5/18"] + BALLOT_KIND[f.party_list], bold=True, size=s.fs * 1.05)
     s.y += s.lh // 3
-    s.line(["ตามที่ได้มีพระราชกฤษฎีกาให้มีการเลือกตั้งสมาชิกสภาผู้แทนราษฎร และคณะกรรมการการเลือกตั้ง"],
-           x=s.paragraph_indent())  # fmt: skip
     day = month = year = ""
     if fi.election_date:
         y, m, d = (int(p) for p in fi.election_date.split("-"))
         day, month, year = f.number(d, f.hand), THAI_MONTHS[m - 1], f.number(y + BUDDHIST_ERA_OFFSET, f.hand)
         year = year.replace(",", "")
-    s.line(["ได้กำหนดให้วันที่", _Blank(2.2, day, "form_info.election_date.day"), "เดือน",
-            _Blank(4.5, month, "form_info.election_date.month"), "พ.ศ.", _Blank(3.2, year, "form_info.election_date.year"),
-            "เป็นวันเลือกตั้ง นั้น"])  # fmt: skip
-    head, tail = ("แบบบัญชี", "รายชื่อ") if f.party_list else ("แบบแบ่งเขต", "เลือกตั้ง")
-    s.line([f"บัดนี้ คณะกรรมการประจำหน่วยเลือกตั้งได้ดำเนินการนับคะแนนสมาชิกสภาผู้แทนราษฎร{head}"],
-           x=s.paragraph_indent())  # fmt: skip
-    s.line([f"{tail}ของหน่วยเลือกตั้งที่", _Blank(2.2, f.number(fi.polling_station_number, f.hand),
-                                             "form_info.polling_station_number"),
-            "หมู่ที่", _Blank(1.8, th(f.rng.randint(1, 12)) if f.hand.thai_digits > 0.5 else str(f.rng.randint(1, 12))),
+    moo = f.rng.randint(1, 12)
+    s.flow(["ตามที่ได้มี|พระราชกฤษฎีกา|ให้มี|การเลือกตั้ง|สมาชิก|สภาผู้แทนราษฎร และ|คณะกรรมการ|การเลือกตั้ง",
+            "ได้กำหนด|ให้|วันที่", _Blank(2.2, day, "form_info.election_date.day"), "เดือน",
+            _Blank(4.5, month, "form_info.election_date.month"), "พ.ศ.",
+            _Blank(3.2, year, "form_info.election_date.year"), "เป็น|วันเลือกตั้ง นั้น"], indent=s.fs * 3.2)
+    s.flow([f"บัดนี้ คณะกรรมการ|ประจำ|หน่วยเลือกตั้ง|ได้|ดำเนินการ|นับคะแนน|สมาชิก|สภาผู้แทนราษฎร|{BALLOT_KIND[f.party_list]}",
+            "ของ|หน่วยเลือกตั้งที่", _Blank(2.2, f.number(fi.polling_station_number, f.hand),
+                                           "form_info.polling_station_number"),
+            "หมู่ที่", _Blank(1.8, th(moo) if f.hand.thai_digits > 0.5 else str(moo)),
             "ตำบล/แขวง/เทศบาล", _Blank(4.5, fi.sub_district or "", "form_info.sub_district"),
-            "อำเภอ/เขต", _Blank(4.5, fi.district or "", "form_info.district")])  # fmt: skip
-    s.line(["เขตเลือกตั้งที่", _Blank(2.0, f.number(fi.constituency_number, f.hand), "form_info.constituency_number"),
+            "อำเภอ/เขต", _Blank(4.5, fi.district or "", "form_info.district"),
+            "เขตเลือกตั้งที่", _Blank(2.0, f.number(fi.constituency_number, f.hand), "form_info.constituency_number"),
             "จังหวัด", _Blank(4.5, fi.province or "", "form_info.province"),
-            "เสร็จสิ้นเป็นที่เรียบร้อยแล้ว ดังนั้น จึงขอรายงานผล ดังนี้"])  # fmt: skip
+            "เสร็จสิ้น|เป็นที่|เรียบร้อย|แล้ว ดังนั้น จึง|ขอ|รายงาน|ผลการ|นับคะแนน|ของ|หน่วย|เลือกตั้ง|ดังกล่าว ดังนี้"],
+           indent=s.fs * 3.2)  # fmt: skip
 
 
 def _header_batch(s: _Sheet) -> None:
@@ -312,22 +343,24 @@ def _header_batch(s: _Sheet) -> None:
             _Blank(1.8, constituency, "form_info.constituency_number"), "จังหวัด",
             _Blank(4, fi.province or "", "form_info.province")], x=s.margin + s.fs * 2)  # fmt: skip
     s.centered("-" * 24)
-    s.y += s.lh
+    s.y += s.lh // 2
     batch = str(f.rng.randint(1, 20))
     received = f.number(f.e.ballot_statistics.ballots_used, f.hand)
+    kind = BALLOT_KIND[f.party_list]
     if f.kind == "5/17":
-        s.line(["คณะกรรมการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักร ชุดที่", _Blank(1.8, batch)],
-               x=s.paragraph_indent())  # fmt: skip
-        s.line(["เขตเลือกตั้งที่", _Blank(1.6, constituency), "จังหวัด", _Blank(3.5, fi.province or ""),
-                "ได้รับซองใส่บัตรเลือกตั้งจาก บริษัท ไปรษณีย์ไทย จำกัด หรือผู้แทนหน่วยงาน"])  # fmt: skip
-        s.line(["หรือองค์กรที่คณะกรรมการการเลือกตั้งมอบหมาย จำนวน", _Blank(3, received), "ซอง และได้ตรวจนับบัตรเลือกตั้ง"])
-        s.line(["ในซองใส่บัตรเลือกตั้งแล้ว มีจำนวน", _Blank(3, received),
-                "บัตร จึงได้ดำเนินการนับคะแนนเสร็จเรียบร้อยแล้ว ขอรายงานผลการนับคะแนน ดังนี้"])  # fmt: skip
+        s.flow(["คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|นอกเขต|เลือกตั้ง|และ|นอก|ราชอาณาจักร ชุดที่", _Blank(1.8, batch),
+                "เขตเลือกตั้งที่", _Blank(1.6, constituency), "จังหวัด", _Blank(3.5, fi.province or ""),
+                "ได้รับ|ซอง|ใส่|บัตรเลือกตั้ง|จาก บริษัท ไปรษณีย์ไทย จำกัด หรือ|ผู้แทน|หน่วยงาน หรือ|องค์กร|ที่"
+                "|คณะกรรมการ|การเลือกตั้ง|มอบหมาย จำนวน", _Blank(3, received),
+                "ซอง และ|ได้|ตรวจนับ|จำนวน|บัตรเลือกตั้ง|ใน|ซอง|ใส่|บัตรเลือกตั้ง|แล้ว มี|จำนวน", _Blank(3, received),
+                f"บัตร จึง|ได้|ดำเนินการ|นับคะแนน|บัตรเลือกตั้ง|นอกเขต|เลือกตั้ง|และ|นอก|ราชอาณาจักร|{kind}"
+                "|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)  # fmt: skip
     else:
-        s.line(["ด้วยคณะกรรมการนับคะแนนบัตรเลือกตั้งในเขตเลือกตั้ง ชุดที่", _Blank(1.6, batch), "เขตเลือกตั้งที่",
-                _Blank(1.6, constituency), "จังหวัด", _Blank(3.5, fi.province or "")], x=s.paragraph_indent())  # fmt: skip
-        s.line(["ได้รับบัตรเลือกตั้งที่ออกเสียงลงคะแนนก่อนวันเลือกตั้งจากคณะกรรมการการเลือกตั้งประจำเขตเลือกตั้ง"])
-        s.line(["จึงได้ดำเนินการนับคะแนนเสร็จเรียบร้อยแล้ว ขอรายงานผลการนับคะแนน ดังนี้"])
+        s.flow(["ด้วย|คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|ใน|เขตเลือกตั้ง ชุดที่", _Blank(1.6, batch), "เขตเลือกตั้งที่",
+                _Blank(1.6, constituency), "จังหวัด", _Blank(3.5, fi.province or ""),
+                "ได้รับ|บัตรเลือกตั้ง|ที่|ออกเสียง|ลงคะแนน|ก่อน|วันเลือกตั้ง|จาก|คณะกรรมการ|การเลือกตั้ง|ประจำ|เขตเลือกตั้ง"
+                " จึง|ได้|ดำเนินการ|นับคะแนน|บัตรเลือกตั้ง|ที่|ออกเสียง|ลงคะแนน|ก่อน|วันเลือกตั้ง|ใน|เขตเลือกตั้ง|"
+                f"{kind}|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)  # fmt: skip
 
 
 def _stat_line(s: _Sheet, label: str, value: int | None, field: str, unit: str, indent: float,
@@ -355,7 +388,6 @@ def _statistics(s: _Sheet) -> None:
     no_vote_label = "บัตรที่ไม่เลือกบัญชีรายชื่อของพรรคการเมืองใด" if f.party_list else "บัตรที่ไม่เลือกผู้สมัครผู้ใด"
     in_1, in_2, in_3 = s.fs * 1.6, s.fs * 2.6, s.fs * 3.6
     if not f.batch:
-        s.line(["เลือกตั้งดังกล่าว ดังนี้"])
         column = s.width * 0.575
         s.text(s.margin + in_1, "๑. จำนวนผู้มีสิทธิเลือกตั้ง")
         s.y += s.lh
@@ -382,7 +414,7 @@ def _statistics(s: _Sheet) -> None:
     received = "ได้รับบัตรเลือกตั้ง แบบบัญชีรายชื่อ ทั้งหมด" if f.party_list else "ได้รับบัตรเลือกตั้ง ทั้งหมด"
     s.line([f"๑. {received}", _Blank(3.2, f.number(bs.ballots_used, f.hand), "ballot_statistics.ballots_used"),
             "บัตร"], x=s.margin + in_2)  # fmt: skip
-    s.line(["๒. คณะกรรมการนับคะแนนได้ดำเนินการนับบัตรเลือกตั้งตามข้อ ๑ ปรากฏผล ดังนี้"], x=s.margin + in_2)
+    s.flow(["๒. คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|ได้|ดำเนินการ|นับ|บัตรเลือกตั้ง|ตาม|ข้อ ๑ ปรากฏ|ผล ดังนี้"], indent=in_2)
     column = s.width * 0.5
     for label, value, field in (
         ("๒.๑ บัตรดี", bs.good_ballots, "good_ballots"),
