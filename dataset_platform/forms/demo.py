@@ -65,7 +65,8 @@ PARTIES = (
     "ประชาชาติ", "ไทยสร้างไทย", "เสรีรวมไทย", "ชาติพัฒนากล้า", "เพื่อไทรวมพลัง", "ไทยภักดี", "พลังสังคมใหม่",
     "ครูไทยเพื่อประชาชน", "เป็นธรรม", "ประชาธิปไตยใหม่", "รวมแผ่นดิน", "ไทยศรีวิไลย์", "กรีน",
 )  # fmt: skip
-ELECTION_DATES = ("2026-02-08", "2023-05-14", "2019-03-24", "2011-07-03")
+ELECTION_DATES = ("2023-05-14", "2019-03-24", "2011-07-03")
+RECENT_ELECTION_DATES = ("2026-02-08", "2023-05-14")  # the handwritten demo: the forms of the real scans
 # The party-list ballot of 8 Feb 2026 in list-number order (as printed on the ส.ส. 5/1x (บช) forms).
 PARTY_LIST = (
     "ไทยทรัพย์ทวี", "เพื่อชาติไทย", "ใหม่", "มิติใหม่", "รวมใจไทย", "รวมไทยสร้างชาติ", "พลวัต", "ประชาธิปไตยใหม่",
@@ -96,7 +97,10 @@ def _split_votes(rng: random.Random, good: int, n: int, sparse: bool = False) ->
 
 
 def random_extraction(
-    rng: random.Random, n_candidates: int | None = None, form_type: str = FORM_TYPE
+    rng: random.Random,
+    n_candidates: int | None = None,
+    form_type: str = FORM_TYPE,
+    election_dates: tuple[str, ...] = ELECTION_DATES,
 ) -> tuple[str, FormExtraction]:
     """One realistic, internally consistent form set of ``form_type`` and its id prefix (``bkk-d01-s003``)."""
     from dataset_platform.forms.layout import form_kind
@@ -144,7 +148,7 @@ def random_extraction(
             sub_district=None if batch else sub_district,
             constituency_number=constituency,
             polling_station_number=None if batch else station,
-            election_date=None if batch else rng.choice(ELECTION_DATES),
+            election_date=None if batch else rng.choice(election_dates),
         ),
         voter_statistics=VoterStatistics(eligible_voters=eligible, voters_present=present),
         ballot_statistics=BallotStatistics(
@@ -193,10 +197,11 @@ def render_demo_form_sets(out_dir: Path, n: int, seed: int, printed: bool = Fals
     made: list[tuple[str, FormExtraction]] = []
     seen: set[str] = set()
     plan = [(FORM_TYPE, "auto")] * n if printed else demo_plan(n)
+    dates = ELECTION_DATES if printed else RECENT_ELECTION_DATES
     for i, (form_type, file_format) in enumerate(plan):
-        form_set_id, extraction = random_extraction(rng, form_type=form_type)
+        form_set_id, extraction = random_extraction(rng, form_type=form_type, election_dates=dates)
         while form_set_id in seen:
-            form_set_id, extraction = random_extraction(rng, form_type=form_type)
+            form_set_id, extraction = random_extraction(rng, form_type=form_type, election_dates=dates)
         seen.add(form_set_id)
         if printed:
             options = RenderOptions(

@@ -339,9 +339,9 @@ def _header_batch(s: _Sheet) -> None:
     place = f.rng.choice(COUNTING_PLACES).format(d=f.rng.choice(("เมือง", "สูงเม่น", "เด่นชัย", "ลอง")),
                                                  p=fi.province or "")  # fmt: skip
     constituency = f.number(fi.constituency_number, f.hand)
-    s.line(["ณ สถานที่นับคะแนน", _Blank(9, place), "เขตเลือกตั้งที่",
+    s.flow(["ณ สถานที่|นับคะแนน", _Blank(9, place), "เขตเลือกตั้งที่",
             _Blank(1.8, constituency, "form_info.constituency_number"), "จังหวัด",
-            _Blank(4, fi.province or "", "form_info.province")], x=s.margin + s.fs * 2)  # fmt: skip
+            _Blank(4, fi.province or "", "form_info.province")], indent=s.fs * 2)  # fmt: skip
     s.centered("-" * 24)
     s.y += s.lh // 2
     batch = str(f.rng.randint(1, 20))

@@ -359,18 +359,19 @@ def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random
     import numpy as np
     from PIL import Image, ImageFilter
 
-    gen = np.random.default_rng(rng.randrange(2**32))
     rgb = image.mode == "RGB"
+    angle = rng.uniform(-noise.rotation_deg, noise.rotation_deg)
     if rgb and noise.stamp:
         image = _stamp(image.copy(), rng)
-    angle = rng.uniform(-noise.rotation_deg, noise.rotation_deg)
     background = (248, 248, 246) if rgb else 255
     image = image.rotate(angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC,
                          fillcolor=background)  # fmt: skip
-    if rgb and (noise.shadow or noise.colour_cast or noise.bleed):
-        image = _phone_effects(image, noise, gen)
     if noise.blur_radius > 0:
         image = image.filter(ImageFilter.GaussianBlur(noise.blur_radius))
+    # drawn in this order so printed (grayscale) renders stay byte-identical to earlier releases
+    gen = np.random.default_rng(rng.randrange(2**32))
+    if rgb and (noise.shadow or noise.colour_cast or noise.bleed):
+        image = _phone_effects(image, noise, gen)
     pixels = np.asarray(image, dtype=np.int16).copy()
     shape = pixels.shape[:2]
     grain = gen.integers(-12, 13, size=shape, dtype=np.int16)  # sensor grain, the same on every channel
