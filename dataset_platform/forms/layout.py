@@ -14,7 +14,7 @@ the ink the ground truth promises is on the page.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from dataset_platform.forms.handwriting import Hand, scribble, text_width, write
@@ -491,7 +491,7 @@ def _table(s: _Sheet, columns: tuple[_Column, ...], rows: list[tuple[int, VoteRe
             s.text((xs[i] + xs[i + 1] - s.tw(text, size, True)) / 2, text, size, True,
                    y=top + header_h * (0.42 + 0.4 * j))  # fmt: skip
     y = top + header_h
-    hand = f.table_hand
+    hand = replace(f.table_hand, size=min(f.table_hand.size, row_h * 0.8))  # long tables get smaller writing
     for number, row, index in rows:
         base = y + row_h * 0.7
         printed = th(number)

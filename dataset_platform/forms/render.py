@@ -54,6 +54,7 @@ class NoiseOptions:
     colour_cast: tuple[float, float, float] | None = None  # per-channel gain (a warm lamp: (1.0, 0.96, 0.88))
     stamp: bool = False  # an official round stamp in red or blue ink somewhere on the page
     bleed: float = 0.0  # 0..1: a coloured band at the top edge (the red cover page seen through)
+    keystone: float = 0.0  # page corners moved by up to this share of the width (a phone held at a slant)
 
     @classmethod
     def random(cls, rng: random.Random) -> "NoiseOptions":
@@ -76,6 +77,7 @@ class NoiseOptions:
             colour_cast=rng.choice(((1.0, 0.97, 0.9), (0.95, 0.97, 1.0), (1.0, 0.95, 0.95), (0.97, 1.0, 0.96))),
             stamp=rng.random() < 0.6,
             bleed=rng.choice((0.0, 0.0, rng.uniform(0.3, 0.8))),
+            keystone=rng.uniform(0.0, 0.015),
         )
 
 
@@ -351,6 +353,24 @@ def _phone_effects(image: "Image.Image", noise: NoiseOptions, gen) -> "Image.Ima
     return image
 
 
+def _keystone(image: "Image.Image", amount: float, rng: random.Random, background) -> "Image.Image":
+    """Perspective of a photographed page: each corner moves inwards by a random share of the width."""
+    import numpy as np
+    from PIL import Image
+
+    w, h = image.size
+    target = [(0, 0), (w, 0), (w, h), (0, h)]
+    source = [(x + rng.uniform(-1, 1) * amount * w, y + rng.uniform(-1, 1) * amount * w) for x, y in target]
+    # solve for the 8 perspective coefficients mapping output (target) pixels to input (source) pixels
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(target, source):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    coeffs = np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))
+    return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), resample=Image.Resampling.BILINEAR,
+                           fillcolor=background)  # fmt: skip
+
+
 def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random) -> "Image.Image":
     """Rotate slightly, blur, and sprinkle dust/drop-outs; on RGB pages also the phone-scanner effects.
 
@@ -366,6 +386,8 @@ def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random
     background = (248, 248, 246) if rgb else 255
     image = image.rotate(angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC,
                          fillcolor=background)  # fmt: skip
+    if noise.keystone > 0:
+        image = _keystone(image, noise.keystone, rng, background)
     if noise.blur_radius > 0:
         image = image.filter(ImageFilter.GaussianBlur(noise.blur_radius))
     # drawn in this order so printed (grayscale) renders stay byte-identical to earlier releases

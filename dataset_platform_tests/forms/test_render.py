@@ -234,7 +234,8 @@ def test_handwritten_render_is_deterministic_for_a_seed_and_varies_with_it():
 def test_phone_scan_noise_keeps_the_page_and_changes_it():
     _, e = random_extraction(random.Random(4), n_candidates=5)
     clean = render_pages(e, RenderOptions(seed=3, dpi=100, font_size=20))[0]
-    noise = NoiseOptions(rotation_deg=1.0, shadow=0.4, colour_cast=(1.0, 0.95, 0.85), stamp=True, bleed=0.5)
+    noise = NoiseOptions(rotation_deg=1.0, shadow=0.4, colour_cast=(1.0, 0.95, 0.85), stamp=True, bleed=0.5,
+                         keystone=0.01)
     noisy = add_scan_noise(clean, noise, random.Random(1))
     assert noisy.size == clean.size and noisy.mode == "RGB"
     # the warm cast and the shadow darken the blue channel of the paper most
