@@ -3,7 +3,7 @@
     .venv/bin/python scripts/render_demo_pages.py [--out docs/demo_forms]
 
 Each page is rendered at 150 dpi as `demo-data` does, scaled to 100 dpi and stored as a 256-colour
-PNG (phone scans softened, 48 colours) so each stays under 300 KB.
+PNG (phone scans softened, 40 colours) so each stays under 300 KB.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def main() -> int:
         _, extraction = random_extraction(rng, form_type=form_type)
         options = RenderOptions(seed=args.seed + k, noise=NoiseOptions.phone(rng) if noisy else None)
         image = render_pages(extraction, options)[page - 1]
-        if noisy:  # sensor grain does not compress: soften it, scale to 75 dpi and use 48 colours (≤ 300 KB)
+        if noisy:  # sensor grain does not compress: soften it, scale to 75 dpi and use 40 colours (≤ 300 KB)
             image = image.filter(ImageFilter.MedianFilter(3))
         scale = 1 / 2 if noisy else 2 / 3
         small = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
-        small.quantize(colors=48 if noisy else 256, dither=Image.Dither.NONE).save(args.out / name, optimize=True)
+        small.quantize(colors=40 if noisy else 256, dither=Image.Dither.NONE).save(args.out / name, optimize=True)
         print(f"{args.out / name}: {(args.out / name).stat().st_size // 1024} KB")
     return 0
 
