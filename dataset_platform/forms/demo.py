@@ -77,7 +77,7 @@ PARTY_LIST = (
     "ไทยธรรม", "แผ่นดินธรรม", "กล้าธรรม", "พลังประชารัฐ", "โอกาสใหม่", "เป็นธรรม", "ประชาชน", "ประชาไทย",
     "ไทยสร้างไทย", "ไทยก้าวใหม่", "ประชาอาสาชาติ", "พร้อม", "เครือข่ายชาวนาแห่งประเทศไทย", "ไทยพิทักษ์ธรรม",
     "ความหวังใหม่", "ไทยรวมไทย", "เพื่อบ้านเมือง", "พลังไทยรักชาติ",
-)  # fmt: skip
+)
 
 
 def _words(votes: int) -> str | None:
@@ -131,7 +131,7 @@ def random_extraction(
         n = n_candidates or rng.randint(50, len(PARTY_LIST))
         for i, votes in enumerate(_split_votes(rng, good, n, sparse=True)):
             results.append(VoteResult(candidate_number=i + 1, candidate_name=None, party_name=PARTY_LIST[i],
-                                      vote_count=votes, vote_count_text=_words(votes)))  # fmt: skip
+                                      vote_count=votes, vote_count_text=_words(votes)))
     else:
         n = n_candidates or (rng.randint(4, 10) if batch else rng.randint(5, 20))
         votes = _split_votes(rng, good, n)
@@ -139,7 +139,7 @@ def random_extraction(
         for i in range(n):
             name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             results.append(VoteResult(candidate_number=i + 1, candidate_name=name, party_name=parties[i],
-                                      vote_count=votes[i], vote_count_text=_words(votes[i])))  # fmt: skip
+                                      vote_count=votes[i], vote_count_text=_words(votes[i])))
     extraction = FormExtraction(
         form_info=FormInfo(
             form_type=form_type,

@@ -26,7 +26,7 @@ DIGIT_FACES = THAI_FACES + (
     ("DkgHandwriting", "Roman"), ("DkgHandwriting", "Oblique"), ("Breip", "Medium"), ("Humor Sans", "Regular"),
     ("Because We Mentor", "Regular"), ("Because We Connect", "Regular"), ("Because We Organize", "Regular"),
     ("Because We Create", "Regular"),
-)  # fmt: skip
+)
 INKS = {  # ballpoint colours (RGB)
     "blue": ((22, 44, 150), (30, 60, 170), (12, 30, 120), (40, 50, 140)),
     "black": ((28, 28, 34), (45, 42, 50), (20, 24, 40)),
@@ -40,7 +40,7 @@ def face_file(family: str, style: str) -> str | None:
     result = subprocess.run(
         ["fc-match", "-f", "%{family}|%{style}|%{file}", f"{family}:style={style}"],
         capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    )
     found_family, found_style, path = (result.stdout.split("|") + ["", "", ""])[:3]
     if result.returncode != 0 or family.lower() not in found_family.lower() or style.lower() not in found_style.lower():
         return None
@@ -172,18 +172,18 @@ def write(
     if text == "-":  # a zero: one quick pen stroke, longer than any font's hyphen
         length, y = size * rng.uniform(0.6, 1.1), base - size * rng.uniform(0.3, 0.45)
         draw.line([(pad, y), (pad + length, y + rng.uniform(-0.12, 0.06) * size)], fill=255,
-                  width=max(2, round(size / 11)) + hand.stroke)  # fmt: skip
+                  width=max(2, round(size / 11)) + hand.stroke)
         parts = []
     for part in parts:
         font = _font(path, max(6, round(size * rng.uniform(0.94, 1.06))))
         drift = max(-0.15, min(0.15, drift + rng.gauss(0, hand.wobble))) if part.strip() else drift
         draw.text((cx + rng.gauss(0, size * 0.02), base + drift * size), part, font=font, fill=255, anchor="ls",
-                  stroke_width=hand.stroke)  # fmt: skip
+                  stroke_width=hand.stroke)
         cx += font.getlength(part) * hand.spacing * rng.uniform(0.96, 1.05)
     slant = hand.slant + rng.gauss(0, 0.04)
     # shear about the baseline: a point h pixels above it moves right by slant·h
     mask = mask.transform(mask.size, Image.Transform.AFFINE, (1, slant, -slant * base, 0, 1, 0),
-                          resample=Image.Resampling.BICUBIC)  # fmt: skip
+                          resample=Image.Resampling.BICUBIC)
     mask = mask.rotate(rng.uniform(-2.5, 2.5), resample=Image.Resampling.BICUBIC, center=(pad, base))
     mask = mask.filter(ImageFilter.GaussianBlur(0.35 * size / 24))  # ballpoint edges are soft
     opacity = hand.pressure * rng.uniform(0.88, 1.0)

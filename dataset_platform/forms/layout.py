@@ -38,13 +38,15 @@ TITLES = {
     "5/16": "รายงานผลการนับคะแนนบัตรเลือกตั้งที่ออกเสียงลงคะแนนก่อนวันเลือกตั้งในเขตเลือกตั้ง",
 }
 BALLOT_KIND = {False: "แบบแบ่งเขตเลือกตั้ง", True: "แบบบัญชีรายชื่อ"}
-COUNTING_PLACES = ("ที่ว่าการอำเภอ{d}", "หอประชุมอำเภอ{d}", "โรงเรียน{d}วิทยา", "ศาลากลางจังหวัด{p}", "อาคารอเนกประสงค์อำเภอ{d}")
+COUNTING_PLACES = (
+    "ที่ว่าการอำเภอ{d}", "หอประชุมอำเภอ{d}", "โรงเรียน{d}วิทยา", "ศาลากลางจังหวัด{p}", "อาคารอเนกประสงค์อำเภอ{d}",
+)
 SIGN_ROLES = {
     "5/18": ("ประธานกรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง"),
     "batch": ("ประธานกรรมการนับคะแนนบัตรเลือกตั้ง", "กรรมการนับคะแนนบัตรเลือกตั้ง"),
 }
 REMARK = ("( สำหรับระบุเหตุที่ผลการนับคะแนนเลือกตั้งปรากฏจำนวนผู้มาใช้สิทธิเลือกตั้งไม่ตรงกับ"
-          "จำนวนบัตรเลือกตั้งที่ใช้ออกเสียงลงคะแนน )")  # fmt: skip
+          "จำนวนบัตรเลือกตั้งที่ใช้ออกเสียงลงคะแนน )")
 NOTES = (
     "๑. ปิดประกาศ ณ ที่เลือกตั้ง จำนวน ๑ ชุด",
     "๒. ใส่ถุงวัสดุใสซึ่งบรรจุบัตรเลือกตั้งที่นับเป็นคะแนนแล้ว จำนวน ๑ ชุด",
@@ -166,13 +168,13 @@ class _Sheet:
         return x + self.tw(text, size, bold)
 
     def label(self, x: float, text: str, field: str, size: float | None = None, bold: bool = False,
-              y: float | None = None) -> None:  # fmt: skip
+              y: float | None = None) -> None:
         """Remember where a printed label sits (tests check that its value is written beside it)."""
         box = self.draw.textbbox((x, self.y if y is None else y), text, font=self.font(size, bold), anchor="ls")
         self.form.labels.append(Drawn(self.page_no, field, text, tuple(round(v) for v in box)))
 
     def centered(self, text: str, size: float | None = None, bold: bool = False, width: float | None = None,
-                 advance: bool = True) -> None:  # fmt: skip
+                 advance: bool = True) -> None:
         size = size or self.fs
         limit = width or (self.width - 2 * self.margin)
         while size > 10 and self.tw(text, size, bold) > limit:
@@ -190,7 +192,7 @@ class _Sheet:
                 self.draw.point((dx + 1, y), fill=DOTS)
 
     def handwrite(self, x0: float, x1: float, value: str, field: str, hand: Hand | None = None,
-                  y: float | None = None) -> None:  # fmt: skip
+                  y: float | None = None) -> None:
         """Write ``value`` somewhere on the dotted line from x0 to x1, as a person would."""
         if not value:
             return
@@ -205,21 +207,22 @@ class _Sheet:
             self.form.drawn.append(Drawn(self.page_no, field, value, box))
 
     def line(self, parts: list[str | _Blank], x: float | None = None, hand: Hand | None = None,
-             advance: bool = True) -> float:  # fmt: skip
+             advance: bool = True) -> float:
         """Printed words and dotted blanks side by side; a blank widens to fit its value, and the blanks
         give back their spare room when the line would run past the right margin."""
         x = self.margin if x is None else x
         gap = self.fs * 0.22
         hand = hand or self.form.hand
         need = {i: text_width(p.value, hand) * 1.12 + self.fs * 0.5 for i, p in enumerate(parts)
-                if isinstance(p, _Blank) and p.value}  # fmt: skip
+                if isinstance(p, _Blank) and p.value}
         widths = {i: max(p.width * self.fs, need.get(i, 0.0)) for i, p in enumerate(parts) if isinstance(p, _Blank)}
         printed = sum(self.tw(p) for p in parts if isinstance(p, str)) + gap * (len(parts) - 1)
         spare = sum(w - need.get(i, self.fs * 1.2) for i, w in widths.items())
         overflow = x + printed + sum(widths.values()) - (self.width - self.margin)
         if overflow > 0 and spare > 0:
             keep = max(0.0, 1 - overflow / spare)
-            widths = {i: need.get(i, self.fs * 1.2) + (w - need.get(i, self.fs * 1.2)) * keep for i, w in widths.items()}
+            least = {i: need.get(i, self.fs * 1.2) for i in widths}
+            widths = {i: least[i] + (w - least[i]) * keep for i, w in widths.items()}
         for i, part in enumerate(parts):
             if isinstance(part, str):
                 x = self.text(x, part) + gap
@@ -263,12 +266,12 @@ class _Sheet:
             x += width + (gap if space else 0.0)
         self.y += self.lh
 
-    def header(self, pages: int) -> None:
+    def header(self) -> None:
         """The top of every page: the copy note, the page number, the form-type and colour boxes."""
         f = self.form
         note = f"{TOP_NOTE} ({BALLOT_KIND[f.party_list]})"
         self.centered(note, size=self.fs * 0.78, bold=True, width=self.width - 2 * self.margin - self.fs * 2,
-                      advance=False)  # fmt: skip
+                      advance=False)
         label = f"ส.ส. {th(f.kind)}" + (" (บช)" if f.party_list else "")
         box_w, box_h = self.tw(label, self.fs * 0.85) + self.fs * 1.2, self.fs * 1.45
         x1 = self.width - self.margin
@@ -285,7 +288,6 @@ class _Sheet:
         else:
             self.emblem()
         self.y += self.fs // 2
-        del pages
 
     def emblem(self) -> None:
         """A stylised Garuda where the real form prints the national emblem."""
@@ -293,7 +295,7 @@ class _Sheet:
         d, ink, w = self.draw, (40, 40, 40), max(1, self.fs // 12)
         d.ellipse((cx - s * 0.16, top, cx + s * 0.16, top + s * 0.3), outline=ink, width=w)
         d.polygon([(cx - s * 0.2, top + s * 0.32), (cx + s * 0.2, top + s * 0.32), (cx + s * 0.12, top + s * 1.1),
-                   (cx - s * 0.12, top + s * 1.1)], outline=ink, width=w)  # fmt: skip
+                   (cx - s * 0.12, top + s * 1.1)], outline=ink, width=w)
         for side in (-1, 1):
             for k in range(6):
                 x_end = cx + side * s * (0.35 + 0.1 * k)
@@ -301,9 +303,6 @@ class _Sheet:
                 d.line([(cx + side * s * 0.2, top + s * (0.4 + 0.06 * k)), (x_end, y_end)], fill=ink, width=w)
         d.arc((cx - s * 0.35, top + s * 0.95, cx + s * 0.35, top + s * 1.45), 200, 340, fill=ink, width=w)
         self.y = round(top + s * 1.5 + self.fs * 1.2)
-
-    def paragraph_indent(self) -> float:
-        return self.margin + self.fs * 3.2
 
 
 def _header_5_18(s: _Sheet) -> None:
@@ -320,7 +319,8 @@ def _header_5_18(s: _Sheet) -> None:
             "ได้กำหนด|ให้|วันที่", _Blank(2.2, day, "form_info.election_date.day"), "เดือน",
             _Blank(4.5, month, "form_info.election_date.month"), "พ.ศ.",
             _Blank(3.2, year, "form_info.election_date.year"), "เป็น|วันเลือกตั้ง นั้น"], indent=s.fs * 3.2)
-    s.flow([f"บัดนี้ คณะกรรมการ|ประจำ|หน่วยเลือกตั้ง|ได้|ดำเนินการ|นับคะแนน|สมาชิก|สภาผู้แทนราษฎร|{BALLOT_KIND[f.party_list]}",
+    s.flow(["บัดนี้ คณะกรรมการ|ประจำ|หน่วยเลือกตั้ง|ได้|ดำเนินการ|นับคะแนน|สมาชิก|สภาผู้แทนราษฎร|"
+            + BALLOT_KIND[f.party_list],
             "ของ|หน่วยเลือกตั้งที่", _Blank(2.2, f.number(fi.polling_station_number, f.hand),
                                            "form_info.polling_station_number"),
             "หมู่ที่", _Blank(1.8, th(moo) if f.hand.thai_digits > 0.5 else str(moo)),
@@ -328,8 +328,9 @@ def _header_5_18(s: _Sheet) -> None:
             "อำเภอ/เขต", _Blank(4.5, fi.district or "", "form_info.district"),
             "เขตเลือกตั้งที่", _Blank(2.0, f.number(fi.constituency_number, f.hand), "form_info.constituency_number"),
             "จังหวัด", _Blank(4.5, fi.province or "", "form_info.province"),
-            "เสร็จสิ้น|เป็นที่|เรียบร้อย|แล้ว ดังนั้น จึง|ขอ|รายงาน|ผลการ|นับคะแนน|ของ|หน่วย|เลือกตั้ง|ดังกล่าว ดังนี้"],
-           indent=s.fs * 3.2)  # fmt: skip
+            "เสร็จสิ้น|เป็นที่|เรียบร้อย|แล้ว ดังนั้น จึง|ขอ|รายงาน|ผลการ|นับคะแนน|ของ|หน่วย|เลือกตั้ง"
+            "|ดังกล่าว ดังนี้"],
+           indent=s.fs * 3.2)
 
 
 def _header_batch(s: _Sheet) -> None:
@@ -337,11 +338,11 @@ def _header_batch(s: _Sheet) -> None:
     s.centered(TITLES[f.kind] + BALLOT_KIND[f.party_list], bold=True, size=s.fs * 1.0)
     s.y += s.lh // 4
     place = f.rng.choice(COUNTING_PLACES).format(d=f.rng.choice(("เมือง", "สูงเม่น", "เด่นชัย", "ลอง")),
-                                                 p=fi.province or "")  # fmt: skip
+                                                 p=fi.province or "")
     constituency = f.number(fi.constituency_number, f.hand)
     s.flow(["ณ สถานที่|นับคะแนน", _Blank(9, place), "เขตเลือกตั้งที่",
             _Blank(1.8, constituency, "form_info.constituency_number"), "จังหวัด",
-            _Blank(4, fi.province or "", "form_info.province")], indent=s.fs * 2)  # fmt: skip
+            _Blank(4, fi.province or "", "form_info.province")], indent=s.fs * 2)
     s.centered("-" * 24)
     s.y += s.lh // 2
     batch = str(f.rng.randint(1, 20))
@@ -354,17 +355,18 @@ def _header_batch(s: _Sheet) -> None:
                 "|คณะกรรมการ|การเลือกตั้ง|มอบหมาย จำนวน", _Blank(3, received),
                 "ซอง และ|ได้|ตรวจนับ|จำนวน|บัตรเลือกตั้ง|ใน|ซอง|ใส่|บัตรเลือกตั้ง|แล้ว มี|จำนวน", _Blank(3, received),
                 f"บัตร จึง|ได้|ดำเนินการ|นับคะแนน|บัตรเลือกตั้ง|นอกเขต|เลือกตั้ง|และ|นอก|ราชอาณาจักร|{kind}"
-                "|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)  # fmt: skip
+                "|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)
     else:
         s.flow(["ด้วย|คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|ใน|เขตเลือกตั้ง ชุดที่", _Blank(1.6, batch), "เขตเลือกตั้งที่",
                 _Blank(1.6, constituency), "จังหวัด", _Blank(3.5, fi.province or ""),
-                "ได้รับ|บัตรเลือกตั้ง|ที่|ออกเสียง|ลงคะแนน|ก่อน|วันเลือกตั้ง|จาก|คณะกรรมการ|การเลือกตั้ง|ประจำ|เขตเลือกตั้ง"
+                "ได้รับ|บัตรเลือกตั้ง|ที่|ออกเสียง|ลงคะแนน|ก่อน|วันเลือกตั้ง|จาก|คณะกรรมการ|การเลือกตั้ง"
+                "|ประจำ|เขตเลือกตั้ง"
                 " จึง|ได้|ดำเนินการ|นับคะแนน|บัตรเลือกตั้ง|ที่|ออกเสียง|ลงคะแนน|ก่อน|วันเลือกตั้ง|ใน|เขตเลือกตั้ง|"
-                f"{kind}|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)  # fmt: skip
+                f"{kind}|เสร็จ|เรียบร้อย|แล้ว ขอ|รายงาน|ผลการ|นับคะแนน ดังนี้"], indent=s.fs * 3.2)
 
 
 def _stat_line(s: _Sheet, label: str, value: int | None, field: str, unit: str, indent: float,
-               column: float, with_amount: bool = True) -> None:  # fmt: skip
+               column: float, with_amount: bool = True) -> None:
     """``๒.๒.๑ บัตรดี ..... จำนวน ..(digits).. บัตร (..(words)..)``."""
     f = s.form
     s.label(s.margin + indent, label, field)
@@ -392,9 +394,9 @@ def _statistics(s: _Sheet) -> None:
         s.text(s.margin + in_1, "๑. จำนวนผู้มีสิทธิเลือกตั้ง")
         s.y += s.lh
         _stat_line(s, "๑.๑ จำนวนผู้มีสิทธิเลือกตั้งตามบัญชีรายชื่อผู้มีสิทธิเลือกตั้ง", vs.eligible_voters,
-                   "voter_statistics.eligible_voters", "คน", in_2, column)  # fmt: skip
+                   "voter_statistics.eligible_voters", "คน", in_2, column)
         _stat_line(s, "๑.๒ จำนวนผู้มีสิทธิเลือกตั้งที่มาแสดงตน (เฉพาะวันเลือกตั้ง)", vs.voters_present,
-                   "voter_statistics.voters_present", "คน", in_2, column)  # fmt: skip
+                   "voter_statistics.voters_present", "คน", in_2, column)
         s.text(s.margin + in_1, "๒. จำนวนบัตรเลือกตั้ง")
         s.y += s.lh
         rows = (
@@ -408,13 +410,14 @@ def _statistics(s: _Sheet) -> None:
         for label, value, field, indent in rows:
             _stat_line(s, label, value, f"ballot_statistics.{field}", "บัตร", indent, column)
         s.text(s.margin + in_1, "๓. จำนวนคะแนนที่ผู้สมัครรับเลือกตั้งแต่ละคนได้รับเรียงตามลำดับหมายเลขประจำตัวผู้สมัคร"
-               if not f.party_list else "๓. จำนวนคะแนนที่พรรคการเมืองได้รับเรียงตามลำดับหมายเลขของบัญชีรายชื่อ")  # fmt: skip
+               if not f.party_list else "๓. จำนวนคะแนนที่พรรคการเมืองได้รับเรียงตามลำดับหมายเลขของบัญชีรายชื่อ")
         s.y += round(s.lh * 0.6)
         return
     received = "ได้รับบัตรเลือกตั้ง แบบบัญชีรายชื่อ ทั้งหมด" if f.party_list else "ได้รับบัตรเลือกตั้ง ทั้งหมด"
     s.line([f"๑. {received}", _Blank(3.2, f.number(bs.ballots_used, f.hand), "ballot_statistics.ballots_used"),
-            "บัตร"], x=s.margin + in_2)  # fmt: skip
-    s.flow(["๒. คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|ได้|ดำเนินการ|นับ|บัตรเลือกตั้ง|ตาม|ข้อ ๑ ปรากฏ|ผล ดังนี้"], indent=in_2)
+            "บัตร"], x=s.margin + in_2)
+    s.flow(["๒. คณะกรรมการ|นับคะแนน|บัตรเลือกตั้ง|ได้|ดำเนินการ|นับ|บัตรเลือกตั้ง|ตาม|ข้อ ๑ ปรากฏ|ผล ดังนี้"],
+           indent=in_2)
     column = s.width * 0.5
     for label, value, field in (
         ("๒.๑ บัตรดี", bs.good_ballots, "good_ballots"),
@@ -447,7 +450,7 @@ PARTY_COLUMNS = (
 
 
 def _vote_cell(s: _Sheet, x0: float, x1: float, base: float, row: VoteResult | None, index: int | None,
-               hand: Hand, total: int | None = None) -> None:  # fmt: skip
+               hand: Hand, total: int | None = None) -> None:
     """``..(digits)..(..(words)..)`` — the vote column of a row, or of the total row."""
     f = s.form
     pad = s.fs * 0.3
@@ -465,11 +468,11 @@ def _vote_cell(s: _Sheet, x0: float, x1: float, base: float, row: VoteResult | N
     s.handwrite(x0 + pad, split - 2, f.number(value, hand), f"{field}.vote_count" if row else field, hand, y=base)
     words = f.words(value, hand, truth=row.vote_count_text if row else None)
     s.handwrite(split + open_w + 2, close_x - 2, words, f"{field}.vote_count_text" if row and words else "", hand,
-                y=base)  # fmt: skip
+                y=base)
 
 
 def _table(s: _Sheet, columns: tuple[_Column, ...], rows: list[tuple[int, VoteResult | None, int | None]],
-           total: int | None, show_total: bool) -> None:  # fmt: skip
+           total: int | None, show_total: bool) -> None:
     """A ruled table from the current line to the bottom margin; ``rows`` = (printed number, result, index)."""
     f = s.form
     left, right = s.margin, s.width - s.margin
@@ -489,7 +492,7 @@ def _table(s: _Sheet, columns: tuple[_Column, ...], rows: list[tuple[int, VoteRe
             while size > 9 and s.tw(text, size, True) > xs[i + 1] - xs[i] - s.fs * 0.3:
                 size -= 1
             s.text((xs[i] + xs[i + 1] - s.tw(text, size, True)) / 2, text, size, True,
-                   y=top + header_h * (0.42 + 0.4 * j))  # fmt: skip
+                   y=top + header_h * (0.42 + 0.4 * j))
     y = top + header_h
     hand = replace(f.table_hand, size=min(f.table_hand.size, row_h * 0.8))  # long tables get smaller writing
     for number, row, index in rows:
@@ -501,9 +504,9 @@ def _table(s: _Sheet, columns: tuple[_Column, ...], rows: list[tuple[int, VoteRe
                 s.text(xs[1] + s.fs * 0.3, row.party_name or "", cell_fs, y=base)
             elif f.batch:  # advance-vote batches: names and parties are handwritten
                 s.handwrite(xs[1] + 2, xs[2] - 4, row.candidate_name or "", f"vote_results[{index}].candidate_name",
-                            hand, y=base)  # fmt: skip
+                            hand, y=base)
                 s.handwrite(xs[2] + 2, xs[3] - 4, row.party_name or "", f"vote_results[{index}].party_name", hand,
-                            y=base)  # fmt: skip
+                            y=base)
             else:
                 for k, text in ((1, row.candidate_name or ""), (2, row.party_name or "")):
                     size = cell_fs
@@ -538,7 +541,7 @@ def _signatures(s: _Sheet) -> None:
         day, month, year = f.number(dd, f.hand), THAI_MONTHS[mm - 1], str(yy + BUDDHIST_ERA_OFFSET)
     s.y += s.lh
     s.line(["ประกาศ ณ วันที่", _Blank(3, day), "เดือน", _Blank(5, month), "พ.ศ.", _Blank(3.5, year)],
-           x=s.width * 0.28)  # fmt: skip
+           x=s.width * 0.28)
     s.y += s.lh // 2
     chair, member = SIGN_ROLES["batch" if f.batch else "5/18"]
 
@@ -570,25 +573,24 @@ def _signatures(s: _Sheet) -> None:
         s.dots(s.margin, s.width - s.margin)
     s.y += round(s.lh * 1.5)
     s.text(s.margin, f"หมายเหตุ : ส.ส. {th(f.kind)}{' (บช)' if f.party_list else ''} จัดทำจำนวน ๓ ชุด",
-           size=s.fs * 0.8)  # fmt: skip
+           size=s.fs * 0.8)
     for note in NOTES:
         s.y += round(s.lh * 0.8)
         s.text(s.margin + s.fs * 2.5, note, size=s.fs * 0.8)
 
 
 def render_real_pages(extraction: FormExtraction, options: "RenderOptions",
-                      rng: random.Random) -> tuple[list["Image.Image"], "Layout"]:  # fmt: skip
+                      rng: random.Random) -> tuple[list["Image.Image"], "Layout"]:
     """The pages of the form set in the real layout of its kind, and where its values and labels are."""
     f = _Form(extraction, options, rng)
     results = sorted(extraction.vote_results, key=lambda c: c.candidate_number)
     indexed = [(c.candidate_number, c, extraction.vote_results.index(c)) for c in results]
     total = extraction.ballot_statistics.good_ballots
     pages: list[_Sheet] = []
-    n_pages = 4 if f.party_list else 2
 
     def page(build: Callable[[_Sheet], None]) -> None:
         sheet = _Sheet(f, len(pages) + 1)
-        sheet.header(n_pages)
+        sheet.header()
         build(sheet)
         pages.append(sheet)
 

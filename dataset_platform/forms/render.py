@@ -368,7 +368,7 @@ def _keystone(image: "Image.Image", amount: float, rng: random.Random, backgroun
         rhs += [u, v]
     coeffs = np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))
     return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), resample=Image.Resampling.BILINEAR,
-                           fillcolor=background)  # fmt: skip
+                           fillcolor=background)
 
 
 def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random) -> "Image.Image":
@@ -385,7 +385,7 @@ def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random
         image = _stamp(image.copy(), rng)
     background = (248, 248, 246) if rgb else 255
     image = image.rotate(angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC,
-                         fillcolor=background)  # fmt: skip
+                         fillcolor=background)
     if noise.keystone > 0:
         image = _keystone(image, noise.keystone, rng, background)
     if noise.blur_radius > 0:
@@ -462,7 +462,7 @@ def encode_pages(images: list["Image.Image"], options: RenderOptions) -> list[tu
             first, *rest = [im.convert("RGB") for im in group]
             # a fixed creation date keeps the bytes (and so the content-hash cache key) the same per seed
             first.save(buf, format="PDF", save_all=True, append_images=rest, resolution=float(options.dpi),
-                       quality=quality, creationDate=PDF_DATE, modDate=PDF_DATE)  # fmt: skip
+                       quality=quality, creationDate=PDF_DATE, modDate=PDF_DATE)
             files.append((f"scan_{k}.pdf" if len(groups) > 1 else "scan.pdf", buf.getvalue()))
         return files
     for i, image in enumerate(images, 1):

@@ -91,8 +91,8 @@ def test_random_extractions_follow_their_kind_and_are_consistent(form_type):
 
 
 def test_a_zero_is_written_as_a_dash_with_no_words():
-    zeros = [c for _ in range(5) for c in random_extraction(random.Random(_), form_type="ส.ส. 5/18 (บช)")[1].vote_results
-             if c.vote_count == 0]  # fmt: skip
+    forms = [random_extraction(random.Random(seed), form_type="ส.ส. 5/18 (บช)")[1] for seed in range(5)]
+    zeros = [c for e in forms for c in e.vote_results if c.vote_count == 0]
     assert zeros and all(c.vote_count_text is None for c in zeros)
 
 
@@ -139,7 +139,7 @@ def test_printed_render_writes_png_or_jpeg_deterministically(tmp_path):
     clean = render_form_set(e, tmp_path / "clean", options)
     again = render_form_set(e, tmp_path / "again", options)
     noisy = render_form_set(e, tmp_path / "noisy", RenderOptions(style="printed", font="Kinnari", seed=4,
-                                                                 noise=NoiseOptions()))  # fmt: skip
+                                                                 noise=NoiseOptions()))
     assert [p.name for p in clean] == ["page_01.png", "page_02.png", "page_03.png"]
     assert [p.name for p in noisy] == ["page_01.jpg", "page_02.jpg", "page_03.jpg"]
     assert [p.read_bytes() for p in clean] == [p.read_bytes() for p in again]
@@ -218,7 +218,7 @@ def test_the_values_drawn_are_the_ground_truth(form_type):
     tops = [drawn[f"ballot_statistics.{k}"].box[1] for k in bs if bs[k] is not None]
     assert tops == sorted(tops)
     rows = [(drawn[f"vote_results[{i}].vote_count"].page, drawn[f"vote_results[{i}].vote_count"].box[1])
-            for i in range(len(truth.vote_results))]  # fmt: skip
+            for i in range(len(truth.vote_results))]
     assert rows == sorted(rows) and drawn["vote_results.total"].page == (3 if party_list else 1)
 
 
@@ -248,13 +248,14 @@ def test_phone_scan_noise_keeps_the_page_and_changes_it():
 
 def test_pdf_form_sets_hold_every_page(tmp_path):
     _, e = random_extraction(random.Random(6), form_type="ส.ส. 5/17 (บช)")
-    options = RenderOptions(seed=2, dpi=100, font_size=20, file_format="pdf", noise=NoiseOptions.phone(random.Random(3)))
+    noise = NoiseOptions.phone(random.Random(3))
+    options = RenderOptions(seed=2, dpi=100, font_size=20, file_format="pdf", noise=noise)
     paths = render_form_set(e, tmp_path / "one", options)
     assert [p.name for p in paths] == ["scan.pdf"]
     pages = pdf_pages(paths[0].read_bytes())
     assert len(pages) == 4 and all(p.size == (827, 1169) and p.mode == "RGB" for p in pages)
     split = render_form_set(e, tmp_path / "two", RenderOptions(seed=2, dpi=100, font_size=20, file_format="pdf",
-                                                               pdf_files=2))  # fmt: skip
+                                                               pdf_files=2))
     assert [p.name for p in split] == ["scan_1.pdf", "scan_2.pdf"]
     assert [len(pdf_pages(p.read_bytes())) for p in split] == [2, 2]
     assert encode_pages(render_pages(e, options), options)[0][1] == paths[0].read_bytes()  # deterministic
@@ -282,12 +283,13 @@ def test_render_demo_form_sets(tmp_path):
             assert files == ["scan.pdf"] and len(pdf_pages((folder / "scan.pdf").read_bytes())) == n_pages
         else:
             assert files in ([f"page_{k:02d}.png" for k in range(1, n_pages + 1)],
-                             [f"page_{k:02d}.jpg" for k in range(1, n_pages + 1)])  # fmt: skip
+                             [f"page_{k:02d}.jpg" for k in range(1, n_pages + 1)])
     assert not list((tmp_path / "a").glob(".*"))  # no staging folders left behind
     again = render_demo_form_sets(tmp_path / "b", n=1, seed=11)
     assert again[0] == made[0]
     first = sorted((tmp_path / "a" / made[0][0]).glob("page_*"))
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in sorted((tmp_path / "b" / made[0][0]).glob("page_*"))]
+    second = sorted((tmp_path / "b" / made[0][0]).glob("page_*"))
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
 def test_printed_demo_keeps_the_typed_look(tmp_path):
