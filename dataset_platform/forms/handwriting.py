@@ -157,7 +157,8 @@ def write(
         return None
     size = hand.size * rng.uniform(0.92, 1.08)
     if max_width:
-        size = min(size, size * max_width / max(1.0, text_width(text, hand, size)))
+        # 0.9: slant, rotation and the looser spacing of a hand make the ink wider than the font's advance
+        size = min(size, size * 0.9 * max_width / max(1.0, text_width(text, hand, size)))
     size = max(8.0, size)
     path = hand.font_for(text)
     size = _pen_size(text, hand, size)
