@@ -22,7 +22,8 @@ def demo_forms(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     from dataset_platform.forms.demo import render_demo_form_sets
 
     root = tmp_path_factory.mktemp("demo_forms")
-    made = render_demo_form_sets(root, N_FORM_SETS, seed=11)
+    # printed: these tests score the Tesseract baseline, which reads the printed look only
+    made = render_demo_form_sets(root, N_FORM_SETS, seed=11, printed=True)
     return root, {fid: gt.model_dump(mode="json") for fid, gt in made}
 
 
