@@ -102,10 +102,12 @@ def _spec(model: str, temperature: float = 0.0, **extra: Any) -> dict[str, Any]:
     return {"model": model, "temperature": temperature, **extra}
 
 
-# The weekly schedule's list: the production model, its cheaper sibling, and the offline baseline.
+# The weekly schedule's list: the production model, its cheaper sibling, the offline handwriting reader and
+# the printed-form Tesseract baseline.
 DEFAULT_MODEL_CONFIGS: list[dict[str, Any]] = [
     _spec(DEFAULT_MODEL),
     _spec("gemini-2.5-flash-lite"),
+    _spec(OFFLINE),
     _spec(TESSERACT),
 ]
 
@@ -119,7 +121,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "config": {"model_configs": [_spec(DEFAULT_MODEL, t) for t in (0.0, 0.5, 1.0)]},
     },
     "experiment_cost_optimization": {
-        "description": "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline.",
-        "config": {"model_configs": [_spec(DEFAULT_MODEL), _spec("gemini-2.5-flash-lite"), _spec(TESSERACT)]},
+        "description": "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free offline and tesseract models.",
+        "config": {
+            "model_configs": [_spec(DEFAULT_MODEL), _spec("gemini-2.5-flash-lite"), _spec(OFFLINE), _spec(TESSERACT)]
+        },
     },
 }

@@ -1,7 +1,8 @@
-"""Extraction models: Gemini through google-genai, or the offline Tesseract baseline.
+"""Extraction models: Gemini through google-genai, the ``offline`` handwriting reader, or the Tesseract baseline.
 
 ``gemini-*`` models need ``GEMINI_API_KEY`` (or Vertex AI configured through the SDK's own variables);
-``tesseract`` runs everywhere. Heavy imports happen inside the methods.
+``offline`` (rapidocr's bundled models + Tesseract) and ``tesseract`` run on CPU without a key. Heavy
+imports happen inside the methods.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class ExtractionModels(dg.ConfigurableResource):
         return bool(self.gemini_api_key) or vertex_configured()
 
     def default_model(self) -> str:
-        """Gemini when it can be called, else the offline baseline."""
-        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "tesseract"
+        """Gemini when it can be called, else the offline handwriting reader."""
+        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "offline"
 
     def availability(self, model: str) -> Optional[str]:
         """None when ``model`` can run here, else why not."""
@@ -59,7 +60,9 @@ class ExtractionModels(dg.ConfigurableResource):
                 return None
             return "GEMINI_API_KEY not set (and Vertex AI not configured)"
         if model == "offline":
-            return None  # the offline reader reports per record what it cannot do
+            from dataset_platform.forms.offline.reader import availability
+
+            return availability()
         if model.startswith("openai/"):
             return None if self.openai_base_url else "OPENAI_BASE_URL not set"
         return f"unknown model {model!r}: use offline, tesseract, gemini-* or openai/<name>"
