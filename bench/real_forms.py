@@ -129,6 +129,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="held-out constituency forms only, offline only")
     parser.add_argument("--split", default="all", choices=("dev", "heldout", "all"))
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated, default offline,tesseract")
     args = parser.parse_args()
     scans = scans_dir()
     if not scans.is_dir():
@@ -140,7 +141,7 @@ def main() -> int:
     truths = load_truths("heldout" if args.quick else args.split)
     if args.quick:
         truths = {k: v for k, v in truths.items() if "partylist" not in k}
-    models = ("offline",) if args.quick else MODELS
+    models = ("offline",) if args.quick else tuple(m for m in args.models.split(",") if m)
     result: dict[str, Any] = {"scans": str(scans), "truth": str(TRUTH_DIR.relative_to(HERE.parent)), "models": {}}
     with tempfile.TemporaryDirectory(prefix="real-forms-") as tmp:
         tmp_path = Path(tmp)

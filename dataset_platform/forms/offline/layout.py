@@ -88,31 +88,69 @@ def deskew(gray: "np.ndarray") -> "np.ndarray":
     return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255).astype(np.uint8)
 
 
+def _extent(mask_rows: "np.ndarray") -> tuple[int, int]:
+    import numpy as np
+
+    cols = np.flatnonzero(mask_rows.any(axis=0))
+    return int(cols.min()), int(cols.max())
+
+
+def _largest_run(ys: list[int]) -> list[int]:
+    """The longest run of rules without a gap much wider than a row (a line above the table is not in it)."""
+    import numpy as np
+
+    if len(ys) < 3:
+        return ys
+    gaps = np.diff(ys)
+    limit = 3 * float(np.median(gaps))
+    runs, current = [], [ys[0]]
+    for y, gap in zip(ys[1:], gaps):
+        if gap > limit:
+            runs.append(current)
+            current = []
+        current.append(y)
+    runs.append(current)
+    return max(runs, key=len)
+
+
 def find_table(gray: "np.ndarray") -> Optional[Table]:
-    """The page's main ruled table, or None when the page has none (e.g. a signature page)."""
+    """The page's main ruled table, or None when the page has none (e.g. a signature page).
+
+    The table is the largest set of long horizontal rules sharing one left and right end (a scan's
+    dark border or a stray line does not share them); its columns are the vertical rules that run
+    down most of it between those ends.
+    """
     import cv2
     import numpy as np
 
     ink = ink_mask(gray)
     h, w = ink.shape
-    # a table's horizontal rules span most of its width; its vertical rules at least several rows
     horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
     horiz = cv2.dilate(horiz, np.ones((7, 1), np.uint8))
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 25)))
-    vert = cv2.dilate(vert, np.ones((1, 3), np.uint8))
-    xs = _line_positions((vert > 0).sum(axis=0), h // 8)
-    if len(xs) < 3:
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 40)))
+    vert = cv2.dilate(vert, np.ones((1, 5), np.uint8))
+    lines = []
+    for y in _line_positions((horiz > 0).sum(axis=1), 0.3 * w):
+        band = horiz[max(0, y - 3) : y + 4] > 0
+        x0, x1 = _extent(band)
+        lines.append((y, x0, x1))
+    tol = 0.03 * w
+    long = [ln for ln in lines if ln[2] - ln[1] >= 0.5 * w]
+    if len(long) < 3:
         return None
-    # the table spans from the first to the last long vertical rule
-    left, right = xs[0], xs[-1]
-    on_rule = np.zeros(h, bool)
-    for x in xs:
-        on_rule |= (vert[:, max(0, x - 8) : x + 9] > 0).any(axis=1)
-    rows_on_rule = np.flatnonzero(on_rule)
-    top, bottom = int(rows_on_rule.min()), int(rows_on_rule.max())
-    span = horiz[:, left:right] > 0
-    ys = [y for y in _line_positions(span.sum(axis=1), 0.5 * (right - left)) if top - 20 <= y <= bottom + 20]
+    # rules break where the scan is faint, so ends vary: the table's ends are the typical ones
+    left = int(np.median([ln[1] for ln in long]))
+    right = int(np.percentile([ln[2] for ln in long], 75))
+    inside = [ln for ln in lines if ln[1] >= left - tol and ln[2] <= right + tol and ln[2] - ln[1] >= 0.5 * (right - left)]
+    ys = _largest_run(sorted(ln[0] for ln in inside))
     if len(ys) < 3:
+        return None
+    top, bottom = ys[0], ys[-1]
+    column_share = (vert[top:bottom] > 0).mean(axis=0)
+    xs = [x for x in _line_positions(column_share, 0.5) if left - tol <= x <= right + tol]
+    xs = [x for x in xs if x - left > 0.02 * w and right - x > 0.02 * w]  # the ends are left/right themselves
+    xs = [left, *xs, right]
+    if len(xs) < 3:
         return None
     table = Table(xs=xs, ys=ys)
     # a row is merged when the first inner rule does not cross it (checked in its middle half)
@@ -120,6 +158,6 @@ def find_table(gray: "np.ndarray") -> Optional[Table]:
     for r in range(table.rows):
         y0, y1 = ys[r], ys[r + 1]
         q = (y1 - y0) // 4
-        band = vert[y0 + q : y1 - q, max(0, inner - 4) : inner + 5] > 0
+        band = vert[y0 + q : y1 - q, max(0, inner - 10) : inner + 11] > 0
         table.merged.append(bool(band.any(axis=1).mean() < 0.5))
     return table
