@@ -30,6 +30,7 @@ class Term:
     filled: bool = False
     verified: bool = False
     contradicted: bool = False  # a term of a rule that does not hold
+    discarded: bool = False  # its reading could not be true (e.g. a vote above the good ballots)
     score: float = 0.0
 
 
@@ -44,18 +45,25 @@ class RuleOutcome:
 def check_sum(parts: Sequence[Term], total: Term) -> RuleOutcome:
     """Apply ``Σ parts = total`` to what was read (see the module docstring)."""
     parts = list(parts)
+    notes: list[str] = []
+    if total.value is not None and (total.confident or total.verified):
+        # a part larger than a sure total cannot be: that reading is dropped (None), and never refilled
+        impossible = [t for t in parts if t.value is not None and t.value > total.value]
+        for t in impossible:
+            notes.append(f"{t.path}: read {t.value}, more than the total {total.value}; dropped")
+        parts = [replace(t, value=None, discarded=True) if t in impossible else t for t in parts]
     everything = parts + [total]
     missing = [t for t in everything if t.value is None]
     if not missing:
         if sum(t.value for t in parts) == total.value:  # type: ignore[misc]
-            return RuleOutcome([replace(t, verified=True) for t in parts], replace(total, verified=True), True)
+            return RuleOutcome([replace(t, verified=True) for t in parts], replace(total, verified=True), True, notes)
         chosen = _choose(parts, total)
         if chosen is not None:
             new_parts, new_total = chosen
-            return RuleOutcome(new_parts, new_total, True, ["chose between two readings so that the sum holds"])
+            return RuleOutcome(new_parts, new_total, True, notes + ["chose between two readings so that the sum holds"])
         flagged = [replace(t, contradicted=True) for t in everything]
-        return RuleOutcome(flagged[:-1], flagged[-1], False)
-    if len(missing) == 1 and all(t.confident for t in everything if t.value is not None):
+        return RuleOutcome(flagged[:-1], flagged[-1], False, notes)
+    if len(missing) == 1 and not missing[0].discarded and all(t.confident for t in everything if t.value is not None):
         gap = missing[0]
         if gap is total:
             value = sum(t.value for t in parts)  # type: ignore[misc]
@@ -64,8 +72,9 @@ def check_sum(parts: Sequence[Term], total: Term) -> RuleOutcome:
         if value >= 0:
             filled = replace(gap, value=value, filled=True)
             new_parts = [filled if t is gap else t for t in parts]
-            return RuleOutcome(new_parts, filled if gap is total else total, None, [f"{gap.path} filled from the sum"])
-    return RuleOutcome(parts, total, None)
+            notes.append(f"{gap.path} filled from the sum")
+            return RuleOutcome(new_parts, filled if gap is total else total, None, notes)
+    return RuleOutcome(parts, total, None, notes)
 
 
 def _choose(parts: list[Term], total: Term) -> Optional[tuple[list[Term], Term]]:

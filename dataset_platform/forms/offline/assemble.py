@@ -107,8 +107,8 @@ def _row_terms(pages: Sequence[PageReading], party_list: bool) -> tuple[list[tup
 def assemble(pages: Sequence[PageReading]) -> Assembled:
     """Combine the readings of a form set's pages into one extraction (see the module docstring)."""
     tables = [p for p in pages if p.has_table]
-    kind = detect_kind([p.header_text for p in (tables[:1] or pages[:1])])
-    first = tables[0] if tables else (pages[0] if pages else PageReading())
+    kind = detect_kind([p.header_text for p in pages[:2]])
+    first = next((p for p in pages if p.stats), PageReading())
     stats = first.stats
     warnings: list[str] = []
     if kind.unit is None:

@@ -25,12 +25,14 @@ PAGE_WIDTH = 1654
 LABEL_SCALE = 0.75  # Tesseract reads the printed labels at ~150 dpi: large print, half the time of 200 dpi
 # share of the vote cell, from its left edge, where the digits are written (the words follow after "(")
 DIGITS_SHARE = 0.45
+# printed row numbers (Thai digits) read too poorly to number rows by; rows are numbered in order
+READ_ROW_NUMBERS = False
 VALUE_SPAN = 0.45  # a statistics value is written within this share of the page width after its label
 
 # field → key phrases of its printed label (compact Thai, no spaces), most specific first.
 # The value follows the label (after "จำนวน" where the form prints it).
 STAT_LABELS: dict[str, tuple[str, ...]] = {
-    "eligible_voters": ("ตามบัญชีรายชื่อผู้มีสิทธิ", "ตามบัญชีรายชื่อ"),
+    "eligible_voters": ("ตามบัญชีรายชื่อผู้มีสิทธิ", "ตามบัญชีรายชื่อ", "จำนวนผู้มีสิทธิเลือกตั้ง"),
     "voters_present": ("ที่มาแสดงตน", "มาแสดงตน"),
     "ballots_allocated": ("ได้รับจัดสรร", "รับจัดสรร"),
     "ballots_received": ("ทั้งหมด",),
@@ -39,6 +41,12 @@ STAT_LABELS: dict[str, tuple[str, ...]] = {
     "bad_ballots": ("บัตรเสีย",),
     "no_vote_ballots": ("ไม่เลือก",),
     "ballots_remaining": ("ตั้งที่เหลือ", "ที่เหลือ"),
+}
+# where the printed label ends when its matching phrase is not its last word
+STAT_ANCHORS: dict[str, tuple[str, ...]] = {
+    "eligible_voters": ("ผู้มีสิทธิเลือกตั้ง",),
+    "voters_present": ("เลือกตั้ง)", "แสดงตน"),
+    "no_vote_ballots": ("ผู้ใด", "ใด"),
 }
 _AMOUNT = "จำนวน"
 # what the recogniser makes of an empty dotted line and its printed brackets
@@ -155,6 +163,11 @@ def _word_at(line: Line, x: int) -> Word:
 
 def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Optional[Box]:
     """Where the handwritten value of `field_name` sits on `line`: after the label (and its "จำนวน")."""
+    for anchor in STAT_ANCHORS.get(field_name, ()):
+        at = line.text.rfind(anchor)
+        if at >= line.text.find(key):
+            key = line.text[: at + len(anchor)]
+            break
     x = _key_end_x(line, key)
     if x is None:
         return None
@@ -234,24 +247,30 @@ def _alternatives(text: str, value: int) -> tuple[int, ...]:
 
 
 def find_stat_lines(lines: list[Line]) -> dict[str, tuple[Line, str]]:
-    """field → (line, key) for each statistics label found, first match in page order wins."""
+    """field → (line, key) for each statistics label found: a field's most specific phrase is looked
+    for on every line before its looser ones (a section heading repeats the start of a label)."""
     found: dict[str, tuple[Line, str]] = {}
-    for line in lines:
-        if any(marker in line.text for marker in _PROSE_MARKERS):
-            continue
-        for name, keys in STAT_LABELS.items():
-            if name in found:
-                continue
-            key = next((k for k in keys if k in line.text), None)
-            if key is None:
-                continue
-            if name == "ballots_received" and "ได้รับบัตร" not in line.text:
-                continue
-            if name == "ballots_used" and "ได้รับ" in line.text:
-                continue
-            found[name] = (line, key)
-            break
+    usable = [line for line in lines if not any(marker in line.text for marker in _PROSE_MARKERS)]
+    taken: set[int] = set()
+    for name, keys in STAT_LABELS.items():
+        for key in keys:
+            hit = next((line for line in usable if id(line) not in taken and key in line.text
+                        and _fits(name, line.text)), None)
+            if hit is not None:
+                found[name] = (hit, key)
+                taken.add(id(hit))
+                break
     return found
+
+
+def _fits(name: str, text: str) -> bool:
+    if name == "ballots_received":
+        return "ได้รับบัตร" in text
+    if name == "ballots_used":
+        return "ได้รับ" not in text
+    if name == "eligible_voters":
+        return "มาแสดงตน" not in text
+    return True
 
 
 def _row_numbers(gray: "np.ndarray", table: Table, first_row: int, last_row: int) -> dict[int, int]:
@@ -271,6 +290,14 @@ def _row_numbers(gray: "np.ndarray", table: Table, first_row: int, last_row: int
     return numbers
 
 
+def _expected_stats(header_text: str) -> set[str]:
+    """The statistics labels this form kind prints (from its header text)."""
+    ballots = {"good_ballots", "bad_ballots", "no_vote_ballots"}
+    if "นอกเขตเลือกตั้ง" in header_text or "ก่อนวันเลือกตั้ง" in header_text or "ชุดที่" in header_text:
+        return ballots | {"ballots_received"}
+    return ballots | {"eligible_voters", "voters_present", "ballots_allocated", "ballots_used", "ballots_remaining"}
+
+
 def read_page(image: "object") -> PageReading:
     """Read one page (a PIL image)."""
     gray = normalise_page(image)
@@ -278,18 +305,30 @@ def read_page(image: "object") -> PageReading:
     table = find_table(gray)
     result = PageReading()
     top_of_table = table.ys[0] if table is not None else h
-    if table is None:
-        # no ruled table: a signature page, or a page we cannot read; only its header tells the kind
-        result.header_text = "".join(line.text for line in tesseract_lines(gray[: h // 5]))
-        return result
-    result.has_table = True
-    result.columns = len(table.xs) - 1
+    # the labels above the table (the whole page when it has none: a statistics or signature page)
     lines = tesseract_lines(gray[:top_of_table])
     result.header_text = "".join(line.text for line in lines)
-    for name, (line, key) in find_stat_lines(lines).items():
+    found = find_stat_lines(lines)
+    expected = _expected_stats(result.header_text)
+    if found and expected - set(found) and top_of_table > h // 4:
+        # Tesseract's page segmentation skipped a label line: read the statistics band as plain rows
+        band_top = min(line.box.top for line, _ in found.values())
+        band_bottom = min(top_of_table, max(line.box.bottom for line, _ in found.values()) + 200)
+        band_top = max(0, band_top - (band_bottom - band_top))
+        again = tesseract_lines(gray[band_top:band_bottom], psm=6)
+        for line in again:
+            line.words = [Word(w.text, Box(w.box.left, w.box.top + band_top, w.box.right, w.box.bottom + band_top))
+                          for w in line.words]
+        for name, hit in find_stat_lines(again).items():
+            found.setdefault(name, hit)
+    for name, (line, key) in found.items():
         box = _value_box(line, name, key, w)
         if box is not None:
             result.stats[name] = _read_crop(gray, box, max_clusters=2)
+    if table is None:
+        return result
+    result.has_table = True
+    result.columns = len(table.xs) - 1
     # table rows: skip the header (the first row, or rows before the first split one); the last merged
     # row after data rows is the total
     rows = list(range(table.rows))
@@ -298,14 +337,17 @@ def read_page(image: "object") -> PageReading:
     if table.rows - 1 > first and table.merged[-1]:
         total_row = table.rows - 1
     last = total_row if total_row is not None else table.rows
-    vote_col = len(table.xs) - 2
-    numbers = _row_numbers(gray, table, first, last)
+    # the real forms write digits then words in the last column; a table with separate digit and word
+    # columns (5+) has the digits in the one before last
+    vote_col, share = (len(table.xs) - 3, 1.0) if result.columns >= 5 else (len(table.xs) - 2, DIGITS_SHARE)
+
+    def digits_box(row: int) -> Box:
+        cell = table.cell(row, vote_col)
+        return Box(cell.left + 6, cell.top + 3, cell.left + round(cell.width * share) - 4, cell.bottom - 2)
+
+    numbers = _row_numbers(gray, table, first, last) if READ_ROW_NUMBERS else {}
     for r in range(first, last):
-        cell = table.cell(r, vote_col)
-        box = Box(cell.left + 6, cell.top + 3, cell.left + round(cell.width * DIGITS_SHARE), cell.bottom - 2)
-        result.rows.append(RowReading(r - first + 1, numbers.get(r - first + 1), _read_crop(gray, box)))
+        result.rows.append(RowReading(r - first + 1, numbers.get(r - first + 1), _read_crop(gray, digits_box(r))))
     if total_row is not None:
-        cell = table.cell(total_row, vote_col)
-        box = Box(cell.left + 6, cell.top + 3, cell.left + round(cell.width * DIGITS_SHARE), cell.bottom - 2)
-        result.total = _read_crop(gray, box)
+        result.total = _read_crop(gray, digits_box(total_row))
     return result
