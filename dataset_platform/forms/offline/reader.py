@@ -63,13 +63,17 @@ def open_source(source: PageSource) -> "object":
         pdf.close()
 
 
-def read_source(source: PageSource) -> PageReading:
-    """Worker entry point: open and read one page."""
+def read_source(source: "PageSource | object") -> PageReading:
+    """Worker entry point: open and read one page (a `PageSource`, or the runner's `pages.PageInfo`)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    return read_page(open_source(source))
+    if isinstance(source, PageSource):
+        return read_page(open_source(source))
+    from dataset_platform.forms import pages
+
+    return read_page(pages.open_page(source))  # type: ignore[arg-type]
 
 
-def read_pages(sources: Sequence[PageSource], workers: Optional[int] = None) -> list[PageReading]:
+def read_pages(sources: Sequence["PageSource | object"], workers: Optional[int] = None) -> list[PageReading]:
     """Readings of each page, in order; ``workers=1`` reads in this process."""
     from dataset_platform.forms import ocr
 
@@ -86,6 +90,11 @@ def read_pages(sources: Sequence[PageSource], workers: Optional[int] = None) -> 
 def read_form_set(paths: Sequence[Path | str], workers: Optional[int] = None) -> Assembled:
     """Read the pages (image files and/or PDFs, in order) of one form set."""
     return assemble(read_pages(page_sources(paths), workers))
+
+
+def read_page_infos(page_infos: Sequence[object], workers: Optional[int] = None) -> Assembled:
+    """Read a form set's pages as the runner lists them (`pages.PageInfo`, opened by `pages.open_page`)."""
+    return assemble(read_pages(list(page_infos), workers))
 
 
 def availability() -> Optional[str]:
