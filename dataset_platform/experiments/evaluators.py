@@ -26,6 +26,7 @@ from dataset_platform.forms.schema import (
     FormExtraction,
 )
 from dataset_platform.forms.thai import normalize_text
+from dataset_platform.forms.validation import is_dash
 
 # Fields compared as integers (a string of digits, Thai or Arabic, counts as that integer).
 INT_FIELDS = frozenset(
@@ -56,6 +57,8 @@ def normalize_value(value: Any, *, integer: bool = False) -> Any:
         text = normalize_text(value)
         if integer and _INTEGER.fullmatch(text or ""):
             return int(text.replace(",", ""))  # type: ignore[union-attr]
+        if integer and is_dash(text):  # the forms write "-" for zero (DESIGN)
+            return 0
         return text
     return value
 
@@ -176,7 +179,8 @@ def _with_int_fields(extraction: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def consistency(input_data: Any, output_data: Any, expected_output: Any) -> float:
-    """Arithmetic rules satisfied / 4 by the prediction alone (no ground truth needed).
+    """Arithmetic rules satisfied / rules that apply to the predicted form kind, by the prediction alone
+    (no ground truth needed; ``ballot_balance`` does not apply to 5/16 and 5/17 batches).
 
     A prediction that is not a valid FormExtraction even after integer normalisation scores 0.
     """

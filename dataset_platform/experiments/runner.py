@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
-from dataset_platform.common import settings
+from dataset_platform.forms import paths as form_paths
 from dataset_platform.experiments import evaluators as ev
 from dataset_platform.experiments.config import ExperimentPlan, ModelSpec, model_config_name
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
@@ -52,7 +52,7 @@ def form_set_dir(record: Mapping[str, Any]) -> Path:
     paths = (record.get("input") or {}).get("image_paths") or []
     if paths and Path(paths[0]).parent.is_dir():
         return Path(paths[0]).parent
-    return settings.form_sets_dir() / str(record["id"])
+    return form_paths.form_set_dir(str(record["id"]))
 
 
 def to_model_config(spec: ModelSpec) -> Any:

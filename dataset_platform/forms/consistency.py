@@ -1,13 +1,16 @@
 """The form's four arithmetic rules (DESIGN.md), shared by the asset checks, the evaluators and the review app.
 
-They need no ground truth. A rule with a missing (None) operand fails.
+They need no ground truth. A rule with a missing (None) operand fails. Not every rule applies to every
+form kind: advance-vote batches (ส.ส. 5/16, 5/17 and their party-list variants) have no allocated or
+remaining ballots, so ``ballot_balance`` does not apply to them; ``check_rules`` returns only the rules
+that apply, and scores are taken over those.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from dataset_platform.forms.schema import FormExtraction
+from dataset_platform.forms.schema import FormExtraction, is_advance_vote_batch
 from dataset_platform.forms.thai import thai_words_to_int
 
 RULES: dict[str, str] = {
@@ -34,36 +37,51 @@ def _sum(*values: int | None) -> int | None:
     return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
 
+def applicable_rules(extraction: FormExtraction | Mapping[str, Any]) -> tuple[str, ...]:
+    """The rules that apply to the extraction's form kind (its ``form_type``)."""
+    e = _as_model(extraction)
+    if is_advance_vote_batch(e.form_info.form_type):
+        return tuple(r for r in RULES if r != "ballot_balance")
+    return tuple(RULES)
+
+
+def _row_words_hold(vote_count: int | None, vote_count_text: str | None) -> bool:
+    # A row written "-" is vote_count 0 with no words (DESIGN); any other row's words must read as its digits.
+    if vote_count == 0 and vote_count_text is None:
+        return True
+    return vote_count is not None and thai_words_to_int(vote_count_text) == vote_count
+
+
 def check_rules(extraction: FormExtraction | Mapping[str, Any]) -> dict[str, bool]:
-    """Each rule name → whether it holds."""
+    """Each rule that applies to the form's kind → whether it holds."""
     e = _as_model(extraction)
     b = e.ballot_statistics
     used = b.ballots_used
     ballot_sum = _sum(b.good_ballots, b.bad_ballots, b.no_vote_ballots)
     vote_sum = _sum(*(c.vote_count for c in e.vote_results)) if e.vote_results else 0
     balance = _sum(used, b.ballots_remaining)
-    return {
+    results = {
         "ballot_sum": ballot_sum is not None and used is not None and ballot_sum == used,
         "vote_sum": vote_sum is not None and b.good_ballots is not None and vote_sum == b.good_ballots,
         "ballot_balance": balance is not None and b.ballots_allocated is not None and balance == b.ballots_allocated,
-        "words_match_digits": all(
-            c.vote_count is not None and thai_words_to_int(c.vote_count_text) == c.vote_count for c in e.vote_results
-        ),
+        "words_match_digits": all(_row_words_hold(c.vote_count, c.vote_count_text) for c in e.vote_results),
     }
+    return {rule: results[rule] for rule in applicable_rules(e)}
+
+
+def broken_rules(extraction: FormExtraction | Mapping[str, Any]) -> list[str]:
+    return [rule for rule, ok in check_rules(extraction).items() if not ok]
 
 
 def consistency_score(extraction: FormExtraction | Mapping[str, Any] | None) -> float:
-    """Rules satisfied / 4; 0.0 for a failed extraction (None)."""
+    """Rules satisfied / rules that apply; 0.0 for a failed extraction (None)."""
     if extraction is None:
         return 0.0
-    return sum(check_rules(extraction).values()) / len(RULES)
+    rules = check_rules(extraction)
+    return sum(rules.values()) / len(rules)
 
 
 def broken_candidates(extraction: FormExtraction | Mapping[str, Any]) -> list[int]:
     """Candidate numbers whose words disagree with their digits (a guard against misread Thai numerals)."""
     e = _as_model(extraction)
-    return [
-        c.candidate_number
-        for c in e.vote_results
-        if c.vote_count is None or thai_words_to_int(c.vote_count_text) != c.vote_count
-    ]
+    return [c.candidate_number for c in e.vote_results if not _row_words_hold(c.vote_count, c.vote_count_text)]

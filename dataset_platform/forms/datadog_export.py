@@ -1,7 +1,8 @@
 """Ground-truth records → the Datadog LLMObs dataset: the JSON export file and ddtrace's record shape.
 
 The export file keeps every record (with its status); the ddtrace records keep only those with an
-expected output, because an experiment cannot score a record without ground truth. A push log
+expected output, because an experiment cannot score a record without ground truth, and leave out
+``needs-review`` records (a model extraction nobody has confirmed) unless asked to include them. A push log
 remembers which dataset version each ground-truth version became, so an experiment can ask for it.
 """
 
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from dataset_platform.common import atomic, settings
+from dataset_platform.forms.schema import canonical_form_type, is_party_list
 
 DATASET_NAME = "vote-extraction-ground-truth"
 DATASET_DESCRIPTION = (
-    "Thai election forms ส.ส. 5/18 (one record per polling-station form set): page images as input, "
-    "the human-reviewed (or model-generated) FormExtraction as expected output."
+    "Thai election forms ส.ส. 5/18, 5/16, 5/17 and their party-list (บช) forms (one record per form set): "
+    "page images or PDFs as input, the human-reviewed (or clean model-generated) FormExtraction as expected output."
 )
+NEEDS_REVIEW = "needs-review"
 EXPORT_FORMAT_VERSION = 1
 
 
@@ -68,20 +71,33 @@ def build_export(
     }
 
 
-def to_ddtrace_records(export: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _kind(expected: Mapping[str, Any]) -> dict[str, Any]:
+    form_type = (expected.get("form_info") or {}).get("form_type")
+    return {"form_kind": canonical_form_type(form_type), "party_list": is_party_list(form_type)}
+
+
+def is_scorable(record: Mapping[str, Any], *, include_needs_review: bool = False) -> bool:
+    """Has an expected output, and is not an unconfirmed model extraction (unless those are included)."""
+    if record.get("expected_output") is None:
+        return False
+    return include_needs_review or (record.get("metadata") or {}).get("status") != NEEDS_REVIEW
+
+
+def to_ddtrace_records(export: Mapping[str, Any], *, include_needs_review: bool = False) -> list[dict[str, Any]]:
     """Records as ``LLMObs.create_dataset`` takes them: input_data, expected_output, metadata.
 
-    The form-set id travels in metadata so a pulled dataset can be matched back to form sets. The
-    ground-truth version does not: it would change every record on every push.
+    The form-set id travels in metadata so a pulled dataset can be matched back to form sets, with the form
+    kind so experiments can be sliced by it. The ground-truth version does not: it would change every record
+    on every push. ``needs-review`` records are left out unless ``include_needs_review``.
     """
     return [
         {
             "input_data": r["input"],
             "expected_output": r["expected_output"],
-            "metadata": {**r["metadata"], "form_set_id": r["id"]},
+            "metadata": {**r["metadata"], **_kind(r["expected_output"]), "form_set_id": r["id"]},
         }
         for r in export["records"]
-        if r["expected_output"] is not None
+        if is_scorable(r, include_needs_review=include_needs_review)
     ]
 
 

@@ -65,7 +65,11 @@ def main(dirs: list[Path], *, model: str, output: Optional[Path] = None, max_con
         [Path(d) for d in dirs], ModelConfig(model=model), max_concurrency=max_concurrency, on_progress=progress
     )
     lines = "".join(
-        json.dumps({"id": r.form_set_id, "extraction": r.extraction, "error": r.error}, ensure_ascii=False) + "\n"
+        json.dumps(
+            {"id": r.form_set_id, "extraction": r.extraction, "error": r.error, "uncertain_fields": r.uncertain_fields},
+            ensure_ascii=False,
+        )
+        + "\n"
         for r in records
     )
     if output is None:

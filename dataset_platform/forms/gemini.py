@@ -90,13 +90,72 @@ def make_client(options: GeminiOptions) -> Any:
     return genai.Client(http_options=http_options)  # Vertex AI (or GOOGLE_API_KEY) from the SDK's environment
 
 
+# Gemini takes at most 20 MB of inline data per request; a PDF or image part is sent as is up to
+# ``GEMINI_MAX_PART_BYTES`` and ``GEMINI_MAX_PIXELS`` (pixels Gemini would downscale anyway), larger pages are
+# sent as a JPEG of the page read through ``open_page``, fitted into ``GEMINI_MAX_SIDE`` px.
+GEMINI_MAX_REQUEST_BYTES = 20 * 1024 * 1024
+GEMINI_MAX_PART_BYTES = 7 * 1024 * 1024
+GEMINI_MAX_PIXELS = 25_000_000
+GEMINI_MAX_SIDE = 3072
+
+
+def _page_bytes(page: PageInfo) -> tuple[bytes, str]:
+    """An image page's bytes and mime type, re-encoded smaller when the file is over the part limits."""
+    if page.size_bytes <= GEMINI_MAX_PART_BYTES and page.pixels <= GEMINI_MAX_PIXELS:
+        return Path(page.path).read_bytes(), page.mime_type
+    return _jpeg(page), "image/jpeg"
+
+
+def _jpeg(page: PageInfo) -> bytes:
+    import io
+
+    from dataset_platform.forms.pages import open_page
+
+    image = open_page(page)
+    image.thumbnail((GEMINI_MAX_SIDE, GEMINI_MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _page_groups(pages: Sequence[PageInfo]) -> list[list[PageInfo]]:
+    """Consecutive pages of one file together: a PDF whose every page is in the set is sent whole."""
+    groups: list[list[PageInfo]] = []
+    for page in pages:
+        if groups and page.is_pdf_page and groups[-1][0].path == page.path:
+            groups[-1].append(page)
+        else:
+            groups.append([page])
+    return groups
+
+
 def _contents(prompt: str, pages: Sequence[PageInfo]) -> list[Any]:
     from google.genai import types
 
     parts = [types.Part.from_text(text=prompt)]
-    for number, page in enumerate(pages, start=1):
-        parts.append(types.Part.from_text(text=f"Page {number} of {len(pages)}:"))
-        parts.append(types.Part.from_bytes(data=Path(page.path).read_bytes(), mime_type=page.mime_type))
+    total = 0
+    number = 0
+    for group in _page_groups(pages):
+        first = group[0]
+        whole_pdf = first.is_pdf_page and first.size_bytes <= GEMINI_MAX_PART_BYTES
+        if whole_pdf:
+            label = f"Pages {number + 1}-{number + len(group)} of {len(pages)} ({first.path.rsplit('/', 1)[-1]}):"
+            items = [(label, Path(first.path).read_bytes(), "application/pdf")]
+        else:
+            items = []
+            for offset, page in enumerate(group, start=1):
+                data, mime = (_jpeg(page), "image/jpeg") if page.is_pdf_page else _page_bytes(page)
+                items.append((f"Page {number + offset} of {len(pages)}:", data, mime))
+        number += len(group)
+        for label, data, mime in items:
+            total += len(data)
+            parts.append(types.Part.from_text(text=label))
+            parts.append(types.Part.from_bytes(data=data, mime_type=mime))
+    if total > GEMINI_MAX_REQUEST_BYTES:
+        raise ValueError(
+            f"the form set's pages are {total / 1e6:.1f} MB inline, over Gemini's "
+            f"{GEMINI_MAX_REQUEST_BYTES / 1e6:.0f} MB request limit"
+        )
     return [types.Content(role="user", parts=parts)]
 
 

@@ -27,11 +27,21 @@ class InvalidResponse(ValueError):
     """The model's answer is not a FormExtraction; the message says why (recorded as the failure reason)."""
 
 
+# What the forms write for zero (DESIGN: "-" reads as 0): hyphen, en/em dash, minus sign.
+DASHES = frozenset({"-", "–", "—", "−"})
+
+
+def is_dash(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().strip("()").strip() in DASHES
+
+
 def _as_int(value: Any) -> Any:
     # Models sometimes answer "๑,๒๓๔" or "1,234" in an integer field; that is a formatting slip, not a misread.
     if isinstance(value, str):
         if not value.strip():
             return None
+        if is_dash(value):
+            return 0
         parsed = parse_number(value)
         return parsed if parsed is not None else value  # unparseable text stays, so validation reports it
     return value
@@ -53,6 +63,8 @@ def _coerce_numbers(data: Any) -> Any:
                 for field in ("candidate_number", "vote_count"):
                     if field in row:
                         row[field] = _as_int(row[field])
+                if is_dash(row.get("vote_count_text")):  # a "-" row: vote_count 0, no words (DESIGN)
+                    row["vote_count_text"] = None
     return data
 
 

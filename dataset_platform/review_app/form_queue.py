@@ -1,9 +1,11 @@
 """The form-set review queue: what needs a human first.
 
-Order: failed (or missing) model extractions, then extractions breaking consistency rules (fewest
-rules satisfied first), then the rest not yet reviewed, then reviewed ones. Inputs are the files
-the forms pipeline writes (`$HOME/forms/<id>/page_*`, `$HOME/extractions/<id>.json`) and the
-latest review per form set.
+Order: the ground truth's ``needs-review`` extractions first — those with fields the model could not
+read confidently (``uncertain``), then those breaking an applicable consistency rule (``inconsistent``,
+fewest rules satisfied first) — then failed (or missing) model extractions, then the rest not yet
+reviewed, then reviewed ones. Inputs are the files
+the forms pipeline writes (`$HOME/forms/<id>/` pages as `forms/paths.py` lists them, `$HOME/extractions/<id>.json`)
+and the latest review per form set.
 """
 
 from __future__ import annotations
@@ -15,34 +17,32 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from dataset_platform.common import settings
+from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, check_rules
 from dataset_platform.review_app.store import ExtractionReview, check_form_set_id
 
-STATUSES = ("failed", "inconsistent", "unreviewed", "reviewed")
-PAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+STATUSES = ("uncertain", "inconsistent", "failed", "unreviewed", "reviewed")
+NEEDS_REVIEW_STATUSES = ("uncertain", "inconsistent")
 
 
 def extractions_dir() -> Path:
     return settings.platform_home() / "extractions"
 
 
-def page_images(form_set_id: str, forms_dir: Path | None = None) -> list[Path]:
-    folder = (forms_dir or settings.form_sets_dir()) / check_form_set_id(form_set_id)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.name.startswith("page_") and p.suffix.lower() in PAGE_SUFFIXES)
+def page_images(form_set_id: str, forms_dir: Path | None = None) -> list[Any]:
+    """The set's pages (``PageRef``: images, and each page of a PDF) in the natural order the model reads them."""
+    from dataset_platform.forms.pages import page_refs
+
+    return page_refs(paths.form_set_dir(check_form_set_id(form_set_id), forms_dir))
 
 
 def list_form_sets() -> list[str]:
-    """Form sets that have page images or a model extraction."""
+    """Form sets that have page files or a model extraction."""
     ids: set[str] = set()
-    forms, extractions = settings.form_sets_dir(), extractions_dir()
-    if forms.is_dir():
-        ids.update(
-            d.name for d in forms.iterdir() if d.is_dir() and not d.name.startswith(".") and page_images(d.name, forms)
-        )
+    forms, extractions = paths.forms_dir(), extractions_dir()
+    ids.update(d for d in paths.form_set_ids(forms) if paths.page_files(forms / d))
     if extractions.is_dir():
-        ids.update(p.stem for p in extractions.glob("*.json") if not p.name.startswith("."))
+        ids.update(p.stem for p in extractions.glob("*.json") if not paths.is_hidden(p))
     return sorted(ids)
 
 
@@ -60,15 +60,16 @@ def load_extraction_record(form_set_id: str) -> dict[str, Any] | None:
     return record
 
 
-def _consistency(extraction: Mapping[str, Any] | None) -> tuple[float | None, tuple[str, ...]]:
+def _consistency(extraction: Mapping[str, Any] | None) -> tuple[float | None, tuple[str, ...], int]:
+    """(share of applicable rules satisfied, broken rules, number of rules that apply to the form kind)."""
     if extraction is None:
-        return None, tuple(RULES)
+        return None, tuple(RULES), len(RULES)
     try:
         rules = check_rules(extraction)
     except ValueError:  # a malformed model output: treat as failing every rule
-        return 0.0, tuple(RULES)
+        return 0.0, tuple(RULES), len(RULES)
     broken = tuple(name for name, ok in rules.items() if not ok)
-    return (len(rules) - len(broken)) / len(rules), broken
+    return (len(rules) - len(broken)) / len(rules), broken, len(rules)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,15 @@ class QueueItem:
     reviewer: str | None = None
     reviewed_at: dt.datetime | None = None
     num_pages: int = 0
+    uncertain_fields: tuple[str, ...] = ()
+    rules_total: int = len(RULES)
+
+    @property
+    def rules_ok(self) -> str | None:
+        """``3/3``: applicable rules satisfied / rules that apply to the form's kind."""
+        if self.consistency is None:
+            return None
+        return f"{round(self.consistency * self.rules_total)}/{self.rules_total}"
 
     @property
     def rank(self) -> tuple:
@@ -97,20 +107,22 @@ def queue_item(
     extraction = record.get("extraction") if record else None
     error = (record.get("error") if record else None) or (None if record else "no model extraction yet")
     if review is not None:
-        score, broken = _consistency(review.extraction)
+        score, broken, total = _consistency(review.extraction)
         info = review.extraction.get("form_info") or {}
         return QueueItem(
             form_set_id, "reviewed", info.get("province"), info.get("district"), score, broken, model, None,
-            review.reviewer, review.reviewed_at, num_pages,
+            review.reviewer, review.reviewed_at, num_pages, rules_total=total,
         )  # fmt: skip
     if extraction is None:
         return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
-    score, broken = _consistency(extraction)
+    score, broken, total = _consistency(extraction)
     info = extraction.get("form_info") or {}
-    status = "inconsistent" if broken else "unreviewed"
+    uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
+    status = "uncertain" if uncertain else "inconsistent" if broken else "unreviewed"
     return QueueItem(
-        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None, num_pages=num_pages
-    )
+        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None,
+        num_pages=num_pages, uncertain_fields=uncertain, rules_total=total,
+    )  # fmt: skip
 
 
 # The app rebuilds the queue on every keystroke: re-read and re-check a form set only when its
@@ -125,19 +137,20 @@ def _cached_item(form_set_id: str, review: ExtractionReview | None, forms: Path,
         file_sig: tuple | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         file_sig = None
-    pages = page_images(form_set_id, forms)
-    key = (str(forms), form_set_id, file_sig, len(pages), review.id if review else None)
+    page_sig = tuple((p.name, p.stat().st_mtime_ns) for p in paths.page_files(paths.form_set_dir(form_set_id, forms)))
+    key = (str(forms), form_set_id, file_sig, page_sig, review.id if review else None)
     item = _ITEMS.get(key)
     if item is None:
         if len(_ITEMS) >= _MAX_CACHED:
             _ITEMS.clear()
-        item = _ITEMS[key] = queue_item(form_set_id, load_extraction_record(form_set_id), review, len(pages))
+        num_pages = len(page_images(form_set_id, forms)) if page_sig else 0
+        item = _ITEMS[key] = queue_item(form_set_id, load_extraction_record(form_set_id), review, num_pages)
     return item
 
 
 def build_queue(latest: Mapping[str, ExtractionReview]) -> list[QueueItem]:
     """Every known form set (and every reviewed one), in review order."""
-    forms, extractions = settings.form_sets_dir(), extractions_dir()
+    forms, extractions = paths.forms_dir(), extractions_dir()
     items = []
     for form_set_id in sorted(set(list_form_sets()) | set(latest)):
         try:

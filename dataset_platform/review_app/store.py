@@ -56,10 +56,6 @@ class ExtractionReview:
     reviewed_at: dt.datetime
 
 
-def _review(row: sa.Row) -> ExtractionReview:
-    return ExtractionReview(row.id, row.form_set_id, row.corrected_extraction, row.reviewer, row.reviewed_at)
-
-
 def save_extraction_review(
     engine: sa.Engine,
     form_set_id: str,
@@ -97,21 +93,33 @@ def save_extraction_review(
 
 
 def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview]:
-    """Every review of one form set, newest first (the first one is the one that counts)."""
-    t = db.extraction_reviews
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t).where(t.c.form_set_id == form_set_id).order_by(t.c.reviewed_at.desc(), t.c.id.desc())
-        ).all()
-    return [_review(r) for r in rows]
+    """Every complete, valid review of one form set, newest first (the first one is the one that counts);
+    rows the ground truth skips (not JSON, empty, partial) are left out here too."""
+    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+
+    history = []
+    for row in review_rows(engine, form_set_id).get(form_set_id, []):
+        extraction, problem = check_review(row)
+        if problem:
+            log.warning("%s", problem)
+            continue
+        history.append(ExtractionReview(row.id, row.form_set_id, extraction, row.reviewer, row.reviewed_at))
+    return history
 
 
 def latest_reviews(engine: sa.Engine) -> dict[str, ExtractionReview]:
-    """form_set_id → its latest review (by reviewed_at, then id: two saves in one clock tick keep their order)."""
-    t = db.extraction_reviews
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(t).order_by(t.c.reviewed_at, t.c.id)).all()
-    return {r.form_set_id: _review(r) for r in rows}
+    """form_set_id → its latest review that counts (by reviewed_at, then id: two saves in one clock tick keep
+    their order), as the ground truth picks it: rows that are not complete, valid extractions are skipped."""
+    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+
+    latest: dict[str, ExtractionReview] = {}
+    for form_set_id, rows in review_rows(engine).items():
+        for row in rows:
+            extraction, problem = check_review(row)
+            if problem is None:
+                latest[form_set_id] = ExtractionReview(row.id, form_set_id, extraction, row.reviewer, row.reviewed_at)
+                break
+    return latest
 
 
 def extraction_reviews_since(engine: sa.Engine, since: dt.datetime | None) -> int:

@@ -18,7 +18,10 @@ from dataset_platform.forms.schema import (
     FORM_INFO_FIELDS,
     VOTER_FIELDS,
     FormExtraction,
+    canonical_form_type,
+    kind_problems,
 )
+from dataset_platform.forms.validation import is_dash
 from dataset_platform.forms.thai import fix_ocr_thai, parse_thai_date, thai_digits_to_arabic
 
 MAX_TEXT_CHARS = 300
@@ -56,9 +59,12 @@ def _is_blank(value: Any) -> bool:
 
 
 def parse_count(value: Any) -> int | None:
-    """A non-negative integer from an int or text in Thai/Arabic digits (``๑,๒๓๔``); blank → None."""
+    """A non-negative integer from an int or text in Thai/Arabic digits (``๑,๒๓๔``); ``-`` (the forms' zero)
+    → 0; blank → None."""
     if _is_blank(value):
         return None
+    if is_dash(value):
+        return 0
     if isinstance(value, bool):
         raise ValueError("must be a whole number")
     if isinstance(value, float):
@@ -123,7 +129,10 @@ def _field(name: str, value: Any) -> Any:
         return parse_count(value)
     if name == "election_date":
         return parse_date(value)
-    return clean_text(value)
+    text = clean_text(value)
+    if name == "form_type" and text is not None:
+        return canonical_form_type(text) or text  # ``แบบ ส.ส. ๕/๑๖`` → ``ส.ส. 5/16``; unknown text stays, reported
+    return text
 
 
 def _mapping(value: Any, path: str, errors: dict[str, str]) -> Mapping[str, Any]:
@@ -181,6 +190,8 @@ def normalise_extraction(raw: Mapping[str, Any] | None) -> tuple[dict[str, Any],
         for name in ("candidate_number", *CANDIDATE_FIELDS):
             try:
                 candidate[name] = parse_count(row.get(name)) if name in ("candidate_number", "vote_count") else clean_text(row.get(name))
+                if name == "vote_count_text" and is_dash(candidate[name]):
+                    candidate[name] = None  # a "-" row: vote_count 0, no words (DESIGN)
             except ValueError as exc:
                 errors[f"{path}.{name}"] = str(exc)
                 candidate[name] = None
@@ -198,10 +209,15 @@ def normalise_extraction(raw: Mapping[str, Any] | None) -> tuple[dict[str, Any],
 
 
 def validate_extraction(raw: Mapping[str, Any] | FormExtraction | None) -> FormExtraction:
-    """A valid `FormExtraction` or `ReviewValidationError` listing every bad field."""
+    """A valid, complete `FormExtraction` of its form kind (``kind_problems``, the rule the ground truth applies
+    too) or `ReviewValidationError` listing every bad or missing field."""
     if isinstance(raw, FormExtraction):
         raw = raw.model_dump(mode="json")
     cleaned, errors = normalise_extraction(raw)
     if errors:
         raise ReviewValidationError(errors)
-    return FormExtraction.model_validate(cleaned)
+    extraction = FormExtraction.model_validate(cleaned)
+    problems = kind_problems(extraction)
+    if problems:
+        raise ReviewValidationError(problems)
+    return extraction

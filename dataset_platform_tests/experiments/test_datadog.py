@@ -60,10 +60,40 @@ def test_export_shapes():
         {
             "input_data": export["records"][0]["input"],
             "expected_output": {"form_info": {"province": "ภูเก็ต"}},
-            "metadata": {"status": "human-reviewed", "form_set_id": "a"},
+            "metadata": {"status": "human-reviewed", "form_kind": None, "party_list": False, "form_set_id": "a"},
         }
     ]
     assert dx.record_key(dd[0]) == "a"
+
+
+def _gt_record(form_set_id: str, status: str, form_type: str) -> dict:
+    return {"id": form_set_id, "input": {"form_set_name": form_set_id, "image_paths": [], "num_pages": 1},
+            "expected_output": {"form_info": {"form_type": form_type}}, "metadata": {"status": status}}  # fmt: skip
+
+
+def test_needs_review_records_are_left_out_unless_included():
+    records = [
+        _gt_record("a", "human-reviewed", "ส.ส. ๕/๑๖ (บช)"), _gt_record("b", "needs-review", "ส.ส. 5/18"),
+        _gt_record("c", "llm-generated", "ส.ส. 5/17"),
+    ]  # fmt: skip
+    export = dx.build_export(records, version="v20260101_000000")
+    assert export["status_counts"] == {"human-reviewed": 1, "llm-generated": 1, "needs-review": 1}
+    dd = dx.to_ddtrace_records(export)
+    assert [dx.record_key(r) for r in dd] == ["a", "c"]
+    assert dd[0]["metadata"]["form_kind"] == "ส.ส. 5/16 (บช)" and dd[0]["metadata"]["party_list"] is True
+    assert [dx.record_key(r) for r in dx.to_ddtrace_records(export, include_needs_review=True)] == ["a", "b", "c"]
+
+
+def test_datadog_dataset_excludes_needs_review_by_config(platform_home):
+    records = [_gt_record("a", "human-reviewed", "ส.ส. 5/18"), _gt_record("b", "needs-review", "ส.ส. 5/18")]
+    write_ground_truth(records)
+    meta = _metadata(dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}), "datadog_dataset")
+    assert meta["scorable_records"].value == 1 and meta["needs_review_excluded"].value == 1
+    assert meta["needs_review_records"].value == 1
+    config = dg.RunConfig(ops={"datadog_dataset": {"config": {"include_needs_review": True}}})
+    result = dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}, run_config=config)
+    meta = _metadata(result, "datadog_dataset")
+    assert meta["scorable_records"].value == 2 and meta["needs_review_excluded"].value == 0
 
 
 def test_datadog_dataset_without_keys_is_local_only(tiny_ground_truth):

@@ -55,3 +55,40 @@ def options_for(server: Any, **overrides: Any) -> GeminiOptions:
     )  # fmt: skip
     values.update(overrides)
     return GeminiOptions(**values)
+
+
+def advance_vote_batch(form_type: str = "ส.ส. 5/16") -> dict[str, Any]:
+    """A complete 5/16 or 5/17 batch: province, constituency and the four batch counts; one "-" row."""
+    return {
+        "form_info": {"form_type": form_type, "province": "ลำพูน", "district": None, "sub_district": None,
+                      "constituency_number": 2, "polling_station_number": None, "election_date": None},
+        "voter_statistics": {"eligible_voters": None, "voters_present": None},
+        "ballot_statistics": {"ballots_allocated": None, "ballots_used": 120, "good_ballots": 110,
+                              "bad_ballots": 6, "no_vote_ballots": 4, "ballots_remaining": None},
+        "vote_results": [
+            {"candidate_number": 1, "candidate_name": "นายหนึ่ง ใจดี", "party_name": "พรรคหนึ่ง", "vote_count": 60, "vote_count_text": "หกสิบ"},
+            {"candidate_number": 2, "candidate_name": "นางสอง รักดี", "party_name": "พรรคสอง", "vote_count": 50, "vote_count_text": "ห้าสิบ"},
+            {"candidate_number": 3, "candidate_name": "นายสาม มาดี", "party_name": "พรรคสาม", "vote_count": 0, "vote_count_text": None},
+        ],
+    }  # fmt: skip
+
+
+def party_list(base: dict[str, Any], form_type: str) -> dict[str, Any]:
+    """The party-list (บช) form of the same unit: rows keyed by list number, no candidate names."""
+    data = copy.deepcopy(base)
+    data["form_info"]["form_type"] = form_type
+    for row in data["vote_results"]:
+        row["candidate_name"] = None
+    return data
+
+
+def every_form_kind() -> dict[str, dict[str, Any]]:
+    """One complete, consistent extraction per form kind (form_type in Arabic or Thai digits)."""
+    return {
+        "ส.ส. 5/18": sample_extraction(),
+        "ส.ส. 5/16": advance_vote_batch("ส.ส. 5/16"),
+        "ส.ส. ๕/๑๗": advance_vote_batch("ส.ส. ๕/๑๗"),
+        "ส.ส. 5/18 (บช)": party_list(sample_extraction(), "ส.ส. 5/18 (บช)"),
+        "ส.ส. 5/16 (บช)": party_list(advance_vote_batch(), "ส.ส. 5/16 (บช)"),
+        "ส.ส. 5/17 (บช)": party_list(advance_vote_batch(), "ส.ส. 5/17 (บช)"),
+    }

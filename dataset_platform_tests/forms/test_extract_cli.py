@@ -24,8 +24,23 @@ def test_extract_writes_one_line_per_folder(gemini_server, tmp_path, monkeypatch
 
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["good", "bad"]
-    assert lines[0] == {"id": "good", "extraction": sample_extraction(), "error": None}
+    assert lines[0] == {"id": "good", "extraction": sample_extraction(), "error": None, "uncertain_fields": []}
     assert lines[1]["extraction"] is None and "page_03.png" in lines[1]["error"]
+    assert lines[1]["uncertain_fields"] == []
+
+
+def test_extract_line_carries_uncertain_fields(tmp_path, monkeypatch, capsys):
+    from dataset_platform.forms import runner
+
+    uncertain = ["ballot_statistics.good_ballots", "vote_results[0].vote_count"]
+
+    def fake_offline(self, form_set_id, pages):  # the offline reader is built on another branch
+        return self.record(form_set_id, extraction=sample_extraction(), uncertain_fields=list(uncertain))
+
+    monkeypatch.setattr(runner._Extractor, "_offline", fake_offline)
+    assert main([make_form_set(tmp_path, "a")], model="offline", output=None, max_concurrency=None) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["id"] == "a" and line["uncertain_fields"] == uncertain and line["error"] is None
 
 
 def test_extract_to_stdout_is_quiet_on_stderr(gemini_server, tmp_path, monkeypatch, capsys):

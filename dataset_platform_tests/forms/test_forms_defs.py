@@ -180,3 +180,47 @@ def test_each_check_passes_on_a_consistent_form(rule):
 
     good = {"a": {"extraction": sample_extraction()}, "failed": {"extraction": None}}
     assert evaluate_rule(rule, good).passed
+
+
+def test_bomb_and_pdf_pages_in_one_manifest_run(gemini_server, platform_home):
+    from dataset_platform_tests.forms.test_pages import write_pdf, write_png
+
+    forms = platform_home / "forms"
+    make_form_set(forms, "a")
+    bomb = make_form_set(forms, "b", pages=1)
+    write_png(bomb / "page_02.png", size=(14000, 13000), mode="1")  # 182 MP
+    write_pdf(forms / "c" / "scan.pdf", [(255, 255, 255), (250, 250, 250)])
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("form_sets", ["a", "b", "c"])
+        result = _materialize(instance, gemini_server, ["a", "c"])  # a..c: the range covers b too
+        manifest = _metadata(result, "raw_form_images")
+        extract = _metadata(result)
+    assert manifest["form_sets"] == 3 and manifest["pages"] == 6
+    assert manifest["unreadable_form_sets"] == 1 and manifest["unreadable_pages"] == 1
+    assert "`b`: unreadable page(s): page_02.png: decompression bomb" in manifest["unreadable_reasons"]
+    assert "scan.pdf#2" in manifest["pages_preview"]
+    assert (extract["succeeded"], extract["failed"]) == (2, 1)
+
+
+def test_ground_truth_asset_skips_bad_review_rows_and_counts_needs_review(db_url, platform_home):
+    forms = platform_home / "forms"
+    (platform_home / "extractions").mkdir()
+    for form_set_id, extra in (("a", {}), ("b", {"uncertain_fields": ["ballot_statistics.bad_ballots"]})):
+        make_form_set(forms, form_set_id)
+        record = {"form_set_id": form_set_id, "model": "offline", "extraction": sample_extraction(), "error": None}
+        (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps({**record, **extra}))
+    engine = db.make_engine(db_url)
+    db.ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(db.extraction_reviews),
+            [{"form_set_id": "a", "corrected_extraction": {}, "reviewer": "r1", "reviewed_at": datetime(2024, 1, 1)},
+             {"form_set_id": "b", "corrected_extraction": {"form_info": {}}, "reviewer": "r2",
+              "reviewed_at": datetime(2024, 1, 1)}],
+        )  # fmt: skip
+    result = dg.materialize([ground_truth_dataset], resources={"review_db": ReviewDatabase(url=db_url)})
+    meta = _metadata(result, "ground_truth_dataset")
+    assert (meta["count_llm_generated"], meta["count_needs_review"], meta["count_human_reviewed"]) == (1, 1, 0)
+    assert meta["skipped_reviews"] == 2 and meta["needs_review_with_uncertain_fields"] == 1
+    assert "of form set a is empty" in meta["skipped_review_reasons"]
+    assert "of form set b is incomplete: form_info.form_type required" in meta["skipped_review_reasons"]

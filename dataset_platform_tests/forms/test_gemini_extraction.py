@@ -230,7 +230,8 @@ def test_cache_writes_are_atomic_files(gemini_server, tmp_path, platform_home):
         (b"", "page_02.png", "page_02.png: empty file"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "page_02.png", "page_02.png: "),
         (b"just some text", "page_02.png", "page_02.png: not a valid png/jpg image"),
-        (b"%PDF-1.4", "page_02.pdf", "page_02.pdf: not an image file (.pdf)"),
+        (b"%PDF-1.4", "page_02.pdf", "page_02.pdf: not a readable PDF"),
+        (b"GIF89a", "page_02.gif", "page_02.gif: not an image file (.gif)"),
     ],
 )
 def test_bad_page_fails_only_its_form_set(gemini_server, tmp_path, page_bytes, name, expected):
@@ -255,7 +256,7 @@ def test_truncated_png_is_reported(gemini_server, tmp_path):
 def test_empty_and_missing_folders(gemini_server, tmp_path):
     (tmp_path / "empty").mkdir()
     records = run(gemini_server, [tmp_path / "empty", tmp_path / "missing"])
-    assert records[0].error == "no page images in the form set folder"
+    assert records[0].error == "no page images or PDFs in the form set folder"
     assert "does not exist" in records[1].error
     assert gemini_server.requests == []
 
@@ -332,3 +333,46 @@ def test_unavailable_model_yields_failed_records_through_the_resource(tmp_path):
     records = ExtractionModels().extract(dirs, FLASH, on_progress=lambda done, total, r: seen.append(done))
     assert [r.form_set_id for r in records] == ["a", "b"] and seen == [1, 2]
     assert all(r.extraction is None and r.error.startswith("model unavailable: GEMINI_API_KEY") for r in records)
+
+
+def test_pdf_form_set_is_sent_as_the_pdf_itself(gemini_server, tmp_path):
+    from dataset_platform_tests.forms.test_pages import write_pdf
+
+    pdf = write_pdf(tmp_path / "batch" / "scan.pdf", [(255, 255, 255), (200, 200, 200)])
+    [record] = run(gemini_server, [tmp_path / "batch"])
+    assert record.error is None and record.extraction == sample_extraction()
+    [request] = gemini_server.requests
+    [part] = request.images
+    assert (part.get("mimeType") or part.get("mime_type")) == "application/pdf"
+    assert base64.urlsafe_b64decode(part["data"]) == pdf.read_bytes()
+    assert any(p.get("text") == "Pages 1-2 of 2 (scan.pdf):" for p in request.parts)
+
+
+def test_bomb_and_oversized_pages_fail_only_their_form_sets(gemini_server, tmp_path):
+    from dataset_platform_tests.forms.test_pages import write_png
+
+    good = make_form_set(tmp_path, "good")
+    bomb = make_form_set(tmp_path, "bomb", pages=1)
+    write_png(bomb / "page_02.png", size=(14000, 13000), mode="1")  # 182 MP
+    huge = make_form_set(tmp_path, "huge", pages=1)
+    write_png(huge / "page_02.png", size=(10000, 9500), mode="1")  # 95 MP, a PNG: never decoded in full
+    records = {r.form_set_id: r for r in run(gemini_server, [bomb, huge, good])}
+    assert records["good"].error is None and records["good"].extraction
+    assert "page_02.png: decompression bomb" in records["bomb"].error
+    assert "page_02.png: 10000×9500 px (95 MP) is over the 89 MP page limit" in records["huge"].error
+    assert len(gemini_server.requests) == 1
+
+
+def test_gemini_size_limits(gemini_server, tmp_path, monkeypatch):
+    from dataset_platform.forms import gemini
+
+    folder = make_form_set(tmp_path, "a", pages=2)
+    monkeypatch.setattr(gemini, "GEMINI_MAX_PART_BYTES", 100)  # every page is "too big": sent re-encoded
+    [record] = run(gemini_server, [folder])
+    assert record.error is None
+    assert {i.get("mimeType") or i.get("mime_type") for i in gemini_server.requests[0].images} == {"image/jpeg"}
+
+    monkeypatch.setattr(gemini, "GEMINI_MAX_REQUEST_BYTES", 100)
+    [record] = run(gemini_server, [make_form_set(tmp_path, "b", pages=2)])
+    assert record.extraction is None and "over Gemini's 0 MB request limit" in record.error
+    assert len(gemini_server.requests) == 1

@@ -58,7 +58,7 @@ def form_sets(platform_home) -> list[str]:
     write_form_set(platform_home, "cnx-d03-s012", GOOD)
     write_form_set(platform_home, "bkk-d01-s001", inconsistent())
     write_form_set(platform_home, "kkc-d02-s007", None, error="ResourceExhausted: quota")
-    return ["kkc-d02-s007", "bkk-d01-s001", "cnx-d03-s012"]  # queue order
+    return ["bkk-d01-s001", "kkc-d02-s007", "cnx-d03-s012"]  # queue order: needs review, failed, unreviewed
 
 
 COMPLAINTS = [

@@ -12,20 +12,21 @@ from dataset_platform.review_app import form_queue, status, store
 from dataset_platform_tests.review_app.conftest import GOOD, write_form_set
 
 
-def test_queue_order_failed_then_inconsistent_then_unreviewed_then_reviewed(platform_home, form_sets):
+def test_queue_order_needs_review_then_failed_then_unreviewed_then_reviewed(platform_home, form_sets):
     items = form_queue.build_queue({})
     assert [(i.form_set_id, i.status) for i in items] == [
-        ("kkc-d02-s007", "failed"), ("bkk-d01-s001", "inconsistent"), ("cnx-d03-s012", "unreviewed"),
+        ("bkk-d01-s001", "inconsistent"), ("kkc-d02-s007", "failed"), ("cnx-d03-s012", "unreviewed"),
     ]  # fmt: skip
-    assert items[0].error == "ResourceExhausted: quota"
-    assert items[1].broken_rules == ("vote_sum", "words_match_digits") and items[1].consistency == 0.5
+    assert items[1].error == "ResourceExhausted: quota"
+    assert items[0].broken_rules == ("vote_sum", "words_match_digits") and items[0].consistency == 0.5
+    assert items[0].rules_ok == "2/4"
     assert items[2].num_pages == 2 and items[2].district == "สันทราย"
 
 
 def test_reviewed_goes_last_and_filters(seeded_engine, form_sets):
     store.save_extraction_review(seeded_engine, "kkc-d02-s007", GOOD, "Somchai")
     items = form_queue.build_queue(store.latest_reviews(seeded_engine))
-    assert [i.status for i in items] == ["inconsistent", "unreviewed", "reviewed"]
+    assert [i.status for i in items] == ["inconsistent", "unreviewed", "reviewed"]  # kkc reviewed: goes last
     assert items[-1].form_set_id == "kkc-d02-s007" and items[-1].reviewer == "Somchai"
     assert [i.form_set_id for i in form_queue.filter_queue(items, ["reviewed", "unreviewed"], "สันทราย")] == ["cnx-d03-s012", "kkc-d02-s007"]
     assert form_queue.districts(items) == ["บางรัก", "สันทราย"]
@@ -94,3 +95,43 @@ def test_exports(seeded_engine, platform_home, form_sets):
     assert name.endswith(".jsonl")
     lines = [json.loads(line) for line in data.decode().splitlines()]
     assert len(lines) == 3
+
+
+def test_pages_are_listed_in_the_order_the_model_reads_them(platform_home):
+    from dataset_platform.forms.pages import readable_pages
+    from dataset_platform_tests.forms.test_pages import write_pdf
+    from dataset_platform_tests.review_app.conftest import write_page
+
+    folder = platform_home / "forms" / "a"
+    for n in (10, 2, 1):
+        write_page(folder / f"page_{n}.png", f"page {n}")
+    write_page(folder / ".page_0.png", "hidden")
+    assert [p.name for p in form_queue.page_images("a")] == ["page_1.png", "page_2.png", "page_10.png"]
+    assert [p.name for p in form_queue.page_images("a")] == [p.name for p in readable_pages(folder)]
+    write_pdf(platform_home / "forms" / "pdf" / "scan.pdf", [(255, 255, 255)] * 2)
+    assert [p.name for p in form_queue.page_images("pdf")] == ["scan.pdf#1", "scan.pdf#2"]
+    items = {i.form_set_id: i for i in form_queue.build_queue({})}
+    assert items["a"].num_pages == 3 and items["pdf"].num_pages == 2
+
+
+def test_uncertain_extractions_come_first_with_their_fields(platform_home, form_sets):
+    write_form_set(platform_home, "zzz-uncertain", GOOD)
+    path = platform_home / "extractions" / "zzz-uncertain.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["uncertain_fields"] = ["ballot_statistics.good_ballots", "vote_results[1].vote_count"]
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    items = form_queue.build_queue({})
+    assert [i.status for i in items][:2] == ["uncertain", "inconsistent"]
+    assert items[0].form_set_id == "zzz-uncertain"
+    assert items[0].uncertain_fields == ("ballot_statistics.good_ballots", "vote_results[1].vote_count")
+
+
+def test_advance_vote_batch_scores_over_the_rules_that_apply(platform_home):
+    batch = copy.deepcopy(GOOD)
+    batch["form_info"].update(form_type="ส.ส. ๕/๑๗", district=None, sub_district=None, polling_station_number=None,
+                              election_date=None)  # fmt: skip
+    batch["voter_statistics"] = {"eligible_voters": None, "voters_present": None}
+    batch["ballot_statistics"].update(ballots_allocated=None, ballots_remaining=None)
+    write_form_set(platform_home, "batch", batch)
+    [item] = form_queue.build_queue({})
+    assert item.status == "unreviewed" and item.broken_rules == () and item.rules_ok == "3/3"

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from dataset_platform.common import atomic, settings
 from dataset_platform.defs.forms.partitions import form_sets_partitions
+from dataset_platform.forms import paths
 from dataset_platform.forms.prompt import PROMPT_VERSION
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
@@ -35,14 +36,15 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
     kinds={"python"},
-    description="Manifest of one form set: page paths (sorted), sha256, size, pixel dims, readable or not.",
+    description="Manifest of one form set: its pages (images, or each page of its PDFs, in reading order), sha256, "
+    "size, pixel dims, readable or why not (corrupt, oversized, decompression bomb).",
 )
 def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from dataset_platform.forms.pages import form_set_manifest
 
     manifests = []
     for form_set_id in context.partition_keys:
-        manifest = form_set_manifest(settings.form_sets_dir() / form_set_id)
+        manifest = form_set_manifest(paths.form_set_dir(form_set_id))
         atomic.write_json(manifests_dir() / f"{form_set_id}.json", manifest)
         manifests.append(manifest)
         if manifest["error"]:
@@ -65,6 +67,7 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "form_sets": len(manifests),
             "pages": sum(m["num_pages"] for m in manifests),
             "unreadable_form_sets": len(unreadable),
+            "unreadable_pages": sum(m["num_unreadable_pages"] for m in manifests),
             "unreadable_reasons": dg.MetadataValue.md(
                 "\n".join(f"- `{m['form_set_id']}`: {m['error']}" for m in unreadable[:MAX_REASONS]) or "none"
             ),
@@ -111,7 +114,7 @@ def llm_extractions(
     if reason is not None:
         raise dg.Failure(f"model {model} cannot run here: {reason}", allow_retries=False)
     model_config = ModelConfig(model=model, temperature=config.temperature, thinking_budget=config.thinking_budget)
-    dirs = [settings.form_sets_dir() / key for key in context.partition_keys]
+    dirs = [paths.form_set_dir(key) for key in context.partition_keys]
     context.log.info("extracting %d form set(s) with %s", len(dirs), model_config.name)
 
     def log_progress(done: int, total: int, record: Any) -> None:
@@ -144,6 +147,8 @@ def llm_extractions(
             "failed": len(failed),
             "cached": sum(r.cache_hit for r in records),
             "with_warnings": sum(bool(r.warnings) for r in records),
+            "with_uncertain_fields": sum(bool(r.uncertain_fields) for r in records),
+            "uncertain_fields": sum(len(r.uncertain_fields) for r in records),
             "failure_reasons": dg.MetadataValue.md(
                 "\n".join(f"- `{r.form_set_id}`: {r.error}" for r in failed[:MAX_REASONS]) or "none"
             ),
@@ -164,7 +169,8 @@ def llm_extractions(
     deps=[llm_extractions],
     code_version="1",
     kinds={"python"},
-    description="Every form set: the latest human review if one exists, else the model extraction, with a status per record.",
+    description="Every form set: the latest complete human review if one exists, else the model extraction, with a "
+    "status per record (human-reviewed, llm-generated, needs-review, unavailable); invalid reviews skipped and named.",
 )
 def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDatabase) -> dg.MaterializeResult:
     from dataset_platform.forms.consistency import consistency_score
@@ -173,15 +179,14 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         ground_truth_dir,
         latest_reviews,
         load_extractions,
+        skipped_reviews,
         status_counts,
         write_ground_truth,
     )
 
     review_db.check_connection()  # retries with backoff, then a clear error naming the (masked) URL
-    forms_dir = settings.form_sets_dir()
-    folders = (
-        [p.name for p in forms_dir.iterdir() if p.is_dir() and not p.name.startswith(".")] if forms_dir.is_dir() else []
-    )
+    forms_dir = paths.forms_dir()
+    folders = paths.form_set_ids(forms_dir)
     records = build_records(folders, load_extractions(), latest_reviews(review_db.get_engine()), forms_dir)
     version = write_ground_truth(records)
     counts = status_counts(records)
@@ -190,11 +195,21 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
          len((r["expected_output"] or {}).get("vote_results", [])), f"{consistency_score(r['expected_output']):.2f}"]
         for r in records[:15]
     ]  # fmt: skip
-    context.log.info("ground truth %s: %s", version, counts)
+    skipped = skipped_reviews(records)
+    for item in skipped[:MAX_REASONS]:
+        context.log.warning("skipped %s", item["reason"])
+    needs_review = [r for r in records if r["metadata"]["status"] == "needs-review"]
+    context.log.info("ground truth %s: %s; %d review(s) skipped", version, counts, len(skipped))
     return dg.MaterializeResult(
         metadata={
             "version": version,
             **{f"count_{status.replace('-', '_')}": n for status, n in counts.items()},
+            "skipped_reviews": len(skipped),
+            "skipped_review_reasons": dg.MetadataValue.md(
+                "\n".join(f"- {item['reason']}" for item in skipped[:MAX_REASONS]) or "none"
+            ),
+            "needs_review_with_uncertain_fields": sum(bool(r["metadata"]["uncertain_fields"]) for r in needs_review),
+            "needs_review_with_broken_rules": sum(bool(r["metadata"]["broken_rules"]) for r in needs_review),
             "review_database": review_db.describe(),
             "dagster/row_count": len(records),
             "preview": dg.MetadataValue.md(

@@ -15,12 +15,9 @@ def range_tags(keys: list[str]) -> dict[str, str]:
 
 def sync_form_set_partitions(instance: dg.DagsterInstance) -> list[str]:
     """Add a partition for every form-set folder not yet known; return all form-set keys in partition order."""
-    from dataset_platform.common import settings
+    from dataset_platform.forms import paths
 
-    root = settings.form_sets_dir()
-    folders = (
-        sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
-    )
+    folders = paths.form_set_ids()
     known = set(instance.get_dynamic_partitions(form_sets_partitions.name))
     new = [f for f in folders if f not in known]
     if new:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dataset_platform.forms.consistency import RULE_FIELDS, RULES, broken_candidates, check_rules
-from dataset_platform.forms.schema import CANDIDATE_FIELDS
+from dataset_platform.forms.schema import CANDIDATE_FIELDS, FORM_KINDS, canonical_form_type, is_party_list, present_fields
 from dataset_platform.review_app import form_queue, status, store, ui
 from dataset_platform.review_app.validation import SECTIONS, ReviewValidationError, normalise_extraction
 
@@ -39,7 +39,9 @@ FIELD_LABELS = {
     "vote_results.vote_count_text": "candidates' votes in words",
 }
 # Plain symbols: emoji fonts are often missing on reviewers' machines.
-STATUS_ICONS = {"failed": "●", "inconsistent": "▲", "unreviewed": "○", "reviewed": "✓"}
+STATUS_ICONS = {"uncertain": "◆", "inconsistent": "▲", "failed": "●", "unreviewed": "○", "reviewed": "✓"}
+UNCERTAIN = "⚠ "
+PARTY_LIST_LABELS = {"candidate_number": "เลขพรรค · list no.", "party_name": "พรรค · party"}
 CURRENT = "current_form_set"
 FLASH = "forms_flash"
 
@@ -70,25 +72,27 @@ def explain_rule(rule: str, extraction: dict[str, Any]) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_view(path: str, mtime: float, zoom: float, x: int, y: int) -> bytes:
-    """The page (or, zoomed in, the part of it at x%/y%) as JPEG bytes."""
-    from PIL import Image
+def _page_view(path: str, page_index: int | None, mtime: float, zoom: float, x: int, y: int) -> bytes:
+    """The page (or, zoomed in, the part of it at x%/y%) as JPEG bytes; PDF pages rendered as the model reads them."""
+    from dataset_platform.forms.pages import PageRef, open_page
 
-    with Image.open(path) as img:
-        img = img.convert("RGB")
-        if zoom > 1:
-            w, h = img.size
-            cw, ch = int(w / zoom), int(h / zoom)
-            left, top = int((w - cw) * x / 100), int((h - ch) * y / 100)
-            img = img.crop((left, top, left + cw, top + ch))
-        out = io.BytesIO()
-        img.save(out, format="JPEG", quality=90)
+    img = open_page(PageRef(path, Path(path).name, page_index))
+    if zoom > 1:
+        w, h = img.size
+        cw, ch = int(w / zoom), int(h / zoom)
+        left, top = int((w - cw) * x / 100), int((h - ch) * y / 100)
+        img = img.crop((left, top, left + cw, top + ch))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=90)
     return out.getvalue()
 
 
-def show_pages(form_set_id: str, pages: list[Path]) -> None:
+def show_pages(form_set_id: str, pages: list[Any]) -> None:
+    """Pages in the natural order the model reads them (``page_2`` before ``page_10``, a PDF's pages in order)."""
+    from dataset_platform.forms.pages import UnreadableFormSet
+
     if not pages:
-        st.info("No page images for this form set.")
+        st.info("No page images or PDFs for this form set.")
         return
     names = [p.name for p in pages]
     page = st.radio("Page", names, horizontal=True, key=f"{form_set_id}:page", label_visibility="collapsed")
@@ -98,10 +102,14 @@ def show_pages(form_set_id: str, pages: list[Path]) -> None:
         c1, c2 = st.columns(2)
         x = c1.slider("Across", 0, 100, 0, 5, key="pan_x")
         y = c2.slider("Down", 0, 100, 0, 5, key="pan_y")
-    path = pages[names.index(page)]
-    st.image(_page_view(str(path), path.stat().st_mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
-    with st.expander("Full-size page"):
-        st.image(str(path), width="content")
+    ref = pages[names.index(page)]
+    try:
+        mtime = Path(ref.path).stat().st_mtime
+        st.image(_page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
+        with st.expander("Full-size page"):
+            st.image(_page_view(ref.path, ref.page_index, mtime, 1.0, 0, 0), width="content")
+    except (OSError, UnreadableFormSet) as exc:
+        st.warning(f"Cannot show {ui.escape_md(page)}: {ui.escape_md(str(exc))}")
 
 
 def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[str, Any]:
@@ -117,26 +125,67 @@ def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[
     return {"extraction": {}, "review_id": None, "source": f"empty form: {reason}"}
 
 
-def edit_extraction(form_set_id: str, base: dict[str, Any]) -> dict[str, Any]:
-    """The editor widgets; returns the raw (not yet validated) extraction as typed."""
+def _uncertain_rows(uncertain: tuple[str, ...], rows: list[dict[str, Any]]) -> list[str]:
+    """``vote_results[i].field`` paths as "no. <candidate_number> <field>" for the reviewer."""
+    out = []
+    for path in uncertain:
+        if not path.startswith("vote_results["):
+            continue
+        index, _, field = path[len("vote_results["):].partition("].")
+        number = rows[int(index)].get("candidate_number") if index.isdigit() and int(index) < len(rows) else index
+        out.append(f"no. {number} {field or 'row'}")
+    return out
+
+
+def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The editor widgets for the fields of the form's kind; returns the raw (not yet validated) extraction.
+
+    The kind is read from the form type as typed: fields a 5/16 or 5/17 batch does not carry are not shown
+    (and saved empty); party-list (บช) forms show party rows without a candidate name. Fields the model
+    could not read confidently are marked ⚠."""
     raw: dict[str, Any] = {}
     layout = {"form_info": 4, "voter_statistics": 2, "ballot_statistics": 3}
     titles = {"form_info": "Form", "voter_statistics": "Voters", "ballot_statistics": "Ballots"}
+    form_type = None  # form_type is the first field: the fields after it follow its kind
+    hidden: list[str] = []
     for section, fields in SECTIONS.items():
-        st.markdown(f"**{titles[section]}**")
         values = base.get(section) or {}
-        cols = st.columns(layout[section])
-        raw[section] = {
-            name: cols[i % layout[section]].text_input(
-                FIELD_LABELS[name], value=_str(values.get(name)), key=f"{form_set_id}:{section}.{name}", max_chars=400
-            )
-            for i, name in enumerate(fields)
-        }
-    st.markdown("**Candidates** (add or delete rows at the table's edge)")
+        raw[section] = {}
+        cols = None
+        position = 0
+        for name in fields:
+            if name != "form_type" and name not in present_fields(form_type)[section]:
+                hidden.append(name)
+                raw[section][name] = None
+                continue
+            if cols is None:
+                st.markdown(f"**{titles[section]}**")
+                cols = st.columns(layout[section])
+            label = (UNCERTAIN if f"{section}.{name}" in uncertain else "") + FIELD_LABELS[name]
+            raw[section][name] = cols[position % layout[section]].text_input(
+                label, value=_str(values.get(name)), key=f"{form_set_id}:{section}.{name}", max_chars=400,
+                help=f"one of: {', '.join(FORM_KINDS)}" if name == "form_type" else None,
+            )  # fmt: skip
+            position += 1
+            if name == "form_type":
+                form_type = raw[section][name]
+    kind = canonical_form_type(form_type)
+    if hidden and kind:
+        st.caption(f"Not on a {kind} form (left empty): " + ", ".join(FIELD_LABELS[f].split(" · ")[-1] for f in hidden))
+    party_list = is_party_list(form_type)
+    rows_in = base.get("vote_results") or []
+    flagged = _uncertain_rows(uncertain, rows_in)
+    st.markdown("**Parties** (party-list form; add or delete rows at the table's edge)" if party_list
+                else "**Candidates** (add or delete rows at the table's edge)")  # fmt: skip
+    if flagged:
+        st.warning(UNCERTAIN + "The model could not read: " + ", ".join(flagged))
     columns = ("candidate_number", *CANDIDATE_FIELDS)
+    if party_list:
+        columns = tuple(c for c in columns if c != "candidate_name")
     narrow = ("candidate_number", "vote_count")
-    rows = [{c: _str(r.get(c)) or None for c in columns} for r in base.get("vote_results") or []]
+    rows = [{c: _str(r.get(c)) or None for c in columns} for r in rows_in]
     table = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    labels = {**FIELD_LABELS, **(PARTY_LIST_LABELS if party_list else {})}
     edited = st.data_editor(
         table,
         key=f"{form_set_id}:candidates",
@@ -144,7 +193,7 @@ def edit_extraction(form_set_id: str, base: dict[str, Any]) -> dict[str, Any]:
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.TextColumn(FIELD_LABELS[c], max_chars=400, width="small" if c in narrow else "medium")
+            c: st.column_config.TextColumn(labels[c], max_chars=400, width="small" if c in narrow else "medium")
             for c in columns
         },
     )
@@ -167,6 +216,11 @@ def show_checks(cleaned: dict[str, Any], errors: dict[str, str]) -> None:
         ui.show_errors(errors, prefix="Input problems")
 
 
+def _rules_ok(extraction: dict[str, Any]) -> str:
+    rules = check_rules(extraction)
+    return f"{sum(rules.values())}/{len(rules)}"
+
+
 def show_history(history: list[store.ExtractionReview]) -> None:
     with st.expander(f"Review history ({len(history)})", expanded=False):
         if not history:
@@ -175,7 +229,7 @@ def show_history(history: list[store.ExtractionReview]) -> None:
         st.dataframe(
             pd.DataFrame([
                 {"review": r.id, "reviewer": r.reviewer, "reviewed at (UTC)": r.reviewed_at,
-                 "rules ok": f"{sum(check_rules(r.extraction).values())}/{len(RULES)}", "latest": i == 0}
+                 "rules ok": _rules_ok(r.extraction), "latest": i == 0}
                 for i, r in enumerate(history)
             ]),  # fmt: skip
             hide_index=True,
@@ -216,8 +270,8 @@ def main() -> None:
         st.dataframe(
             pd.DataFrame([
                 {"": STATUS_ICONS[i.status], "form set": i.form_set_id, "status": i.status, "district": i.district,
-                 "rules ok": None if i.consistency is None else f"{round(i.consistency * len(RULES))}/{len(RULES)}",
-                 "problem": i.error or ", ".join(i.broken_rules), "reviewer": i.reviewer}
+                 "rules ok": i.rules_ok, "reviewer": i.reviewer,
+                 "problem": i.error or ", ".join([*(f"{UNCERTAIN}{f}" for f in i.uncertain_fields), *i.broken_rules])}
                 for i in shown
             ]),  # fmt: skip
             hide_index=True,
@@ -264,7 +318,10 @@ def editor_panel(engine, item: form_queue.QueueItem, base_key: str, next_id: str
     st.caption(f"Editing from: {ui.escape_md(base['source'])}")
     if item.error:
         st.warning(f"Model extraction failed: {ui.escape_md(item.error)}")
-    raw = edit_extraction(form_set_id, base["extraction"])
+    uncertain = item.uncertain_fields if base.get("review_id") is None else ()
+    if uncertain:
+        st.warning(f"{UNCERTAIN}Needs review: the model could not read {len(uncertain)} field(s), marked ⚠ below.")
+    raw = edit_extraction(form_set_id, base["extraction"], uncertain)
     cleaned, errors = normalise_extraction(raw)
     st.markdown("**Consistency rules** (re-checked as you type)")
     show_checks(cleaned, errors)
