@@ -264,14 +264,16 @@ class _Extractor:
         return self.record(form_set_id, extraction=best[0], warnings=best[1], **usage)
 
     def _offline(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
-        from dataset_platform.forms.offline.reader import read_form_set
+        from dataset_platform.forms.offline.reader import read_page_infos
         from dataset_platform.forms.offline.recognise import RecogniserUnavailable
 
         start = time.perf_counter()
         try:
-            result = read_form_set([Path(p.path) for p in pages])
+            result = read_page_infos(pages)  # image pages and PDF pages alike, opened by pages.open_page
         except RecogniserUnavailable as exc:
             return self.record(form_set_id, error=f"offline model unavailable: {exc}")
+        except UnreadableFormSet as exc:
+            return self.record(form_set_id, error=str(exc))
         return self.record(
             form_set_id,
             extraction=result.extraction.model_dump(mode="json"),

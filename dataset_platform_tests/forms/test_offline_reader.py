@@ -110,14 +110,14 @@ def test_locates_table_rows_and_total_row_on_a_tilted_page():
     assert find_table(np.asarray(draw_signature_page().convert("L"))) is None
 
 
-def test_extract_form_sets_offline_reads_a_drawn_batch_form(tmp_path):
+def test_extract_form_sets_offline_reads_a_drawn_batch_form_given_as_pdf(tmp_path):
     from dataset_platform.forms.cache import ExtractionCache
     from dataset_platform.forms.runner import ModelConfig, extract_form_sets
 
     folder = tmp_path / "forms" / "batch-a"
     folder.mkdir(parents=True)
-    draw_batch_page().save(folder / "page_01.png")
-    draw_signature_page().save(folder / "page_02.png")
+    # one two-page PDF, as the Election Commission publishes scans
+    draw_batch_page().save(folder / "scan.pdf", save_all=True, append_images=[draw_signature_page()], resolution=200)
     [record] = extract_form_sets([folder], ModelConfig(model="offline"), cache=ExtractionCache(tmp_path / "cache"))
     assert record.error is None and record.prompt_version.startswith("offline-")
     e = record.extraction
