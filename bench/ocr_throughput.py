@@ -66,6 +66,7 @@ def render_sets(root: Path, n: int, noisy: bool, fonts: tuple[str, ...], seed: i
     for i in range(n):
         form_set_id, truth = random_extraction(rng)
         options = RenderOptions(
+            style="printed",
             font=fonts[i % len(fonts)],
             font_size=rng.choice((26, 28, 32, 34)),
             line_spacing=rng.choice((1.5, 1.7, 2.1)),

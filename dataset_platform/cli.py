@@ -15,6 +15,8 @@ def _parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--form-sets", type=int, default=12)
     demo_data.add_argument("--complaints", type=int, default=6000)
     demo_data.add_argument("--seed", type=int, default=7)
+    demo_data.add_argument("--printed", action="store_true",
+                           help="the older typed 5/18 look (Tesseract baseline) instead of handwritten real layouts")
 
     extract = sub.add_parser("extract", help="extract form-set directories to JSON lines")
     extract.add_argument("dirs", nargs="+", type=Path)
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo-data":
         from dataset_platform.demo_data import create_demo_data
 
-        create_demo_data(form_sets=args.form_sets, complaints=args.complaints, seed=args.seed)
+        create_demo_data(form_sets=args.form_sets, complaints=args.complaints, seed=args.seed, printed=args.printed)
         return 0
     if args.command == "extract":
         from dataset_platform.forms.extract_cli import main as extract_main

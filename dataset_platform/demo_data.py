@@ -38,11 +38,11 @@ def seed_extraction_reviews(engine: sa.Engine, truths: list[tuple[str, dict]], e
     return len(rows)
 
 
-def create_demo_data(form_sets: int = 12, complaints: int = 6000, seed: int = 7) -> dict:
+def create_demo_data(form_sets: int = 12, complaints: int = 6000, seed: int = 7, printed: bool = False) -> dict:
     from dataset_platform.forms.demo import render_demo_form_sets
     from dataset_platform.retraining.demo import seed_complaints
 
-    rendered = render_demo_form_sets(settings.form_sets_dir(), form_sets, seed)
+    rendered = render_demo_form_sets(settings.form_sets_dir(), form_sets, seed, printed=printed)
     engine = db.make_engine(settings.database_url())
     db.ensure_schema(engine)
     complaint_counts = seed_complaints(engine, complaints, seed)

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 
 def test_demo_materializes_every_asset_of_the_design(platform_home, monkeypatch):
     monkeypatch.setenv("MIN_DATASET_LEN", "1000")
-    summary = create_demo_data(form_sets=3, complaints=6000, seed=11)
+    # the accuracy asserted below is the Tesseract baseline's, which reads the printed look only
+    summary = create_demo_data(form_sets=3, complaints=6000, seed=11, printed=True)
     assert summary["form_sets"] == 3
 
     from dataset_platform.definitions import defs

@@ -1,8 +1,10 @@
-"""Render a `FormExtraction` as the page images of a ส.ส. 5/18 form set (DESIGN.md layout).
+"""Render a `FormExtraction` as the pages of a form set: handwritten real layouts, or the printed look.
 
-Page 1: title, place fields and statistics (label then value); middle page(s): the candidate table;
-last page: committee signatures. Fonts, sizes, spacing, digit style, separators and scan noise are
-options, so the OCR baseline can be tested on renders it was never tuned on.
+``style="handwritten"`` (the default) draws the real Election Commission layout of the form's kind
+(`forms/layout.py`) with every value handwritten in ink. ``style="printed"`` keeps the older typed
+look the Tesseract baseline is measured on: page 1 title, place fields and statistics (label then
+value); middle page(s) the candidate table; last page committee signatures. Fonts, sizes, spacing,
+digit style, separators, scan noise and the file format (PNG, JPEG or multi-page PDF) are options.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import random
 import subprocess
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +24,10 @@ from dataset_platform.forms.thai import arabic_to_thai_digits, format_thai_date
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
 
-# The demo generator uses these; tests and benchmarks use other fonts to show the OCR generalises.
+# The printed look uses these; tests and benchmarks use other fonts to show the OCR generalises.
 DEFAULT_FONTS = ("Garuda", "Loma")
+# Printed parts of the real forms are set in TH Sarabun; TLWG Laksaman is its free twin.
+FORM_FONTS = ("Laksaman", "Norasi", "Garuda")
 TITLE = "แบบ ส.ส. 5/18"
 SUBTITLE = "รายงานผลการนับคะแนนสมาชิกสภาผู้แทนราษฎรแบบแบ่งเขตเลือกตั้ง"
 TABLE_HEADERS = ("หมายเลข", "ชื่อตัว - ชื่อสกุล", "สังกัดพรรคการเมือง", "ได้คะแนน\n(ตัวเลข)", "ได้คะแนน\n(ตัวอักษร)")
@@ -30,18 +35,26 @@ COLUMN_WIDTHS = (0.10, 0.27, 0.22, 0.14, 0.27)
 COMMITTEE_ROLES = ("ประธานกรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง",
                    "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการและเลขานุการ")  # fmt: skip
 A4_INCHES = (8.27, 11.69)
+PDF_DATE = time.strptime("2026-02-08 20:00", "%Y-%m-%d %H:%M")  # Pillow's PDF writer takes a struct_time
 
 Digits = Literal["arabic", "thai", "mixed"]
+Style = Literal["handwritten", "printed"]
+FileFormat = Literal["auto", "png", "jpg", "pdf"]
 
 
 @dataclass(frozen=True)
 class NoiseOptions:
-    """What a cheap office scanner does to a page."""
+    """What a cheap office scanner or a phone scanner app does to a page (the extra effects are off by default)."""
 
     rotation_deg: float = 1.0  # the page is rotated by a random angle in ±rotation_deg
     blur_radius: float = 0.7
     jpeg_quality: int | None = 50  # None → saved as PNG
     speckle: float = 0.002  # share of pixels turned into dust (dark) or drop-outs (light)
+    shadow: float = 0.0  # 0..1: darkening of a soft phone shadow and of the vignetted corners
+    colour_cast: tuple[float, float, float] | None = None  # per-channel gain (a warm lamp: (1.0, 0.96, 0.88))
+    stamp: bool = False  # an official round stamp in red or blue ink somewhere on the page
+    bleed: float = 0.0  # 0..1: a coloured band at the top edge (the red cover page seen through)
+    keystone: float = 0.0  # page corners moved by up to this share of the width (a phone held at a slant)
 
     @classmethod
     def random(cls, rng: random.Random) -> "NoiseOptions":
@@ -52,18 +65,40 @@ class NoiseOptions:
             speckle=rng.uniform(0.0005, 0.003),
         )
 
+    @classmethod
+    def phone(cls, rng: random.Random) -> "NoiseOptions":
+        """A phone scanner app: shadow, vignetting, colour cast, a stamp, skew, JPEG, blur, speckle."""
+        return cls(
+            rotation_deg=rng.uniform(0.3, 1.8),
+            blur_radius=rng.uniform(0.3, 0.8),
+            jpeg_quality=rng.randint(45, 80),
+            speckle=rng.uniform(0.0002, 0.0015),
+            shadow=rng.uniform(0.1, 0.4),
+            colour_cast=rng.choice(((1.0, 0.97, 0.9), (0.95, 0.97, 1.0), (1.0, 0.95, 0.95), (0.97, 1.0, 0.96))),
+            stamp=rng.random() < 0.6,
+            bleed=rng.choice((0.0, 0.0, rng.uniform(0.3, 0.8))),
+            keystone=rng.uniform(0.0, 0.015),
+        )
+
 
 @dataclass(frozen=True)
 class RenderOptions:
-    font: str = DEFAULT_FONTS[0]  # a font family known to fontconfig, or a path to a .ttf/.otf file
+    style: Style = "handwritten"
+    font: str = ""  # printed typeface: a fontconfig family or a .ttf/.otf path ("" → Garuda printed, Laksaman real)
     font_size: int = 30  # pixels at `dpi` (30 px ≈ 14 pt at 150 dpi)
     line_spacing: float = 1.8
     digits: Digits = "arabic"  # "mixed" picks Thai or Arabic digits per printed number
     thousands_separator: bool | Literal["mixed"] = True
     noise: NoiseOptions | None = None
     dpi: int = 150
-    rows_per_page: int = 10  # candidate rows per table page; more candidates → more table pages
+    rows_per_page: int = 10  # printed style: candidate rows per table page; more candidates → more pages
     seed: int = 0
+    file_format: FileFormat = "auto"  # auto: JPEG when the noise has a JPEG quality, else PNG
+    pdf_files: int = 1  # a PDF form set split over this many files (scan_1.pdf, scan_2.pdf, ...)
+
+    @property
+    def typeface(self) -> str:
+        return self.font or (DEFAULT_FONTS[0] if self.style == "printed" else FORM_FONTS[0])
 
 
 @lru_cache(maxsize=64)
@@ -119,7 +154,7 @@ class _Page:
         self.image = Image.new("L", (self.width, self.height), 255)
         self.draw = ImageDraw.Draw(self.image)
         self.y = round(0.7 * options.dpi)
-        self.font = _font(options.font, options.font_size)
+        self.font = _font(options.typeface, options.font_size)
         self.line_height = round(options.font_size * options.line_spacing)
 
     def text_width(self, text: str, font=None) -> float:
@@ -127,12 +162,12 @@ class _Page:
 
     def fitted_font(self, text: str, width: float, size: int):
         """The largest font ≤ size whose rendering of text fits width (long number words shrink)."""
-        while size > 12 and self.text_width(text, _font(self.options.font, size)) > width:
+        while size > 12 and self.text_width(text, _font(self.options.typeface, size)) > width:
             size -= 1
-        return _font(self.options.font, size)
+        return _font(self.options.typeface, size)
 
     def centered(self, text: str, size: int | None = None) -> None:
-        font = _font(self.options.font, size or self.options.font_size)
+        font = _font(self.options.typeface, size or self.options.font_size)
         self.draw.text(((self.width - self.text_width(text, font)) / 2, self.y), text, font=font, fill=0)
         self.y += round((size or self.options.font_size) * self.options.line_spacing)
 
@@ -154,7 +189,7 @@ class _Page:
 
     def footer(self, page_no: int, pages: int, nums: _Numbers) -> None:
         text = f"หน้า {nums(page_no)}/{nums(pages)}"
-        font = _font(self.options.font, max(14, self.options.font_size - 6))
+        font = _font(self.options.typeface, max(14, self.options.font_size - 6))
         self.draw.text((self.width - self.margin - self.text_width(text, font), self.height - self.margin), text,
                        font=font, fill=60)  # fmt: skip
 
@@ -162,7 +197,8 @@ class _Page:
 def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _Page:
     p = _Page(options)
     fi, vs, bs = e.form_info, e.voter_statistics, e.ballot_statistics
-    p.centered(TITLE, size=round(options.font_size * 1.3))
+    title = TITLE if (fi.form_type or "5/18").endswith("5/18") else f"แบบ {fi.form_type}"
+    p.centered(title, size=round(options.font_size * 1.3))
     p.centered(SUBTITLE)
     p.y += p.line_height // 2
     value_x = p.margin + p.width * 0.36
@@ -262,28 +298,130 @@ def _signature_page(e: FormExtraction, options: RenderOptions, rng: random.Rando
     return p
 
 
+def _stamp(image: "Image.Image", rng: random.Random) -> "Image.Image":
+    """A round office stamp in red or blue ink, pressed at a slant somewhere in the lower half."""
+    import math
+
+    from PIL import Image, ImageDraw
+
+    from dataset_platform.forms.handwriting import _font as hand_font
+
+    w, h = image.size
+    r = round(min(w, h) * rng.uniform(0.07, 0.1))
+    mask = Image.new("L", (2 * r + 4, 2 * r + 4), 0)
+    d = ImageDraw.Draw(mask)
+    c = r + 2
+    d.ellipse((c - r, c - r, c + r, c + r), outline=255, width=max(2, r // 18))
+    d.ellipse((c - r * 0.72, c - r * 0.72, c + r * 0.72, c + r * 0.72), outline=255, width=max(1, r // 30))
+    font = hand_font(resolve_font("Laksaman:style=Bold"), max(8, round(r * 0.24)))
+    for i, ch in enumerate("คณะกรรมการการเลือกตั้ง"):
+        a = math.pi * (1.1 + 0.8 * i / 21)
+        d.text((c + r * 0.86 * math.cos(a), c + r * 0.86 * math.sin(a)), ch, font=font, fill=255, anchor="mm")
+    d.text((c, c), "ประจำหน่วย", font=font, fill=255, anchor="mm")
+    mask = mask.rotate(rng.uniform(-30, 30), resample=Image.Resampling.BICUBIC)
+    mask = mask.point(lambda v: round(v * rng.uniform(0.45, 0.75)))
+    colour = rng.choice(((190, 40, 50), (60, 70, 170), (150, 40, 120)))
+    x, y = rng.randint(w // 10, w - 2 * r - w // 10), rng.randint(h // 2, h - 2 * r - h // 20)
+    image.paste(colour, (x, y, x + mask.width, y + mask.height), mask)
+    return image
+
+
+def _phone_effects(image: "Image.Image", noise: NoiseOptions, gen) -> "Image.Image":
+    """Soft shadow + vignetting, colour cast and a coloured top band; gains are computed on a small grid
+    and scaled up, since they vary slowly (full-resolution float maths costs seconds per page)."""
+    import numpy as np
+    from PIL import Image, ImageChops
+
+    w, h = image.size
+    gw, gh = 64, 90
+    yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    xx, yy = xx / (gw - 1) - 0.5, yy / (gh - 1) - 0.5
+    gain = np.ones((gh, gw, 3), np.float32)
+    if noise.shadow > 0:
+        gain *= (1 - noise.shadow * (xx**2 + yy**2))[..., None]  # vignetting: corners darker than the centre
+        angle = gen.uniform(0, 2 * np.pi)  # the phone's shadow: a soft half-plane from a random side
+        proj = xx * np.cos(angle) + yy * np.sin(angle)
+        gain *= (1 - noise.shadow * 0.6 / (1 + np.exp(-(proj - gen.uniform(0.1, 0.4)) / 0.05)))[..., None]
+    if noise.colour_cast:
+        gain *= np.asarray(noise.colour_cast, np.float32)
+    small = Image.fromarray(np.clip(gain * 255, 0, 255).astype(np.uint8), mode="RGB")
+    image = ImageChops.multiply(image, small.resize((w, h), Image.Resampling.BILINEAR))
+    if noise.bleed > 0:
+        band = np.exp(-(yy + 0.5) * 50) * noise.bleed * 255
+        mask = Image.fromarray(band.astype(np.uint8), mode="L").resize((w, h), Image.Resampling.BILINEAR)
+        image.paste((215, 60, 70), (0, 0, w, h), mask)
+    return image
+
+
+def _keystone(image: "Image.Image", amount: float, rng: random.Random, background) -> "Image.Image":
+    """Perspective of a photographed page: each corner moves inwards by a random share of the width."""
+    import numpy as np
+    from PIL import Image
+
+    w, h = image.size
+    target = [(0, 0), (w, 0), (w, h), (0, h)]
+    source = [(x + rng.uniform(-1, 1) * amount * w, y + rng.uniform(-1, 1) * amount * w) for x, y in target]
+    # solve for the 8 perspective coefficients mapping output (target) pixels to input (source) pixels
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(target, source):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    coeffs = np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))
+    return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), resample=Image.Resampling.BILINEAR,
+                           fillcolor=background)
+
+
 def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random) -> "Image.Image":
-    """Rotate slightly, blur, and sprinkle dust/drop-outs; JPEG artefacts are added when saving."""
+    """Rotate slightly, blur, and sprinkle dust/drop-outs; on RGB pages also the phone-scanner effects.
+
+    Grayscale (printed-style) pages stay grayscale; JPEG artefacts are added when saving.
+    """
     import numpy as np
     from PIL import Image, ImageFilter
 
+    rgb = image.mode == "RGB"
     angle = rng.uniform(-noise.rotation_deg, noise.rotation_deg)
-    image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    if rgb and noise.stamp:
+        image = _stamp(image.copy(), rng)
+    background = (248, 248, 246) if rgb else 255
+    image = image.rotate(angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC,
+                         fillcolor=background)
+    if noise.keystone > 0:
+        image = _keystone(image, noise.keystone, rng, background)
     if noise.blur_radius > 0:
         image = image.filter(ImageFilter.GaussianBlur(noise.blur_radius))
-    pixels = np.asarray(image, dtype=np.int16).copy()
+    # drawn in this order so printed (grayscale) renders stay byte-identical to earlier releases
     gen = np.random.default_rng(rng.randrange(2**32))
-    pixels += gen.integers(-12, 13, size=pixels.shape, dtype=np.int16)  # sensor grain
-    dust = gen.random(pixels.shape) < noise.speckle
-    dark = dust & (gen.random(pixels.shape) < 0.6)
-    dropout = dust & ~dark & (pixels < 128)
+    if rgb and (noise.shadow or noise.colour_cast or noise.bleed):
+        image = _phone_effects(image, noise, gen)
+    pixels = np.asarray(image, dtype=np.int16).copy()
+    shape = pixels.shape[:2]
+    grain = gen.integers(-12, 13, size=shape, dtype=np.int16)  # sensor grain, the same on every channel
+    pixels += grain[..., None] if rgb else grain
+    dust = gen.random(shape) < noise.speckle
+    dark = dust & (gen.random(shape) < 0.6)
+    luminance = pixels.mean(axis=2) if rgb else pixels
+    dropout = dust & ~dark & (luminance < 128)
     pixels[dark] = 40
     pixels[dropout] = 230
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="RGB" if rgb else "L")
 
 
-def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOptions()) -> list["Image.Image"]:
+def render_with_layout(extraction: FormExtraction, options: RenderOptions = RenderOptions()):
+    """The page images and a `layout.Layout` of where values and labels were drawn (empty when printed)."""
+    from dataset_platform.forms.layout import Layout, render_real_pages
+
     rng = random.Random(options.seed)
+    if options.style == "handwritten":
+        images, drawn = render_real_pages(extraction, options, rng)
+    else:
+        images, drawn = _printed_pages(extraction, options, rng), Layout()
+    if options.noise is not None:
+        images = [add_scan_noise(im, options.noise, rng) for im in images]
+    return images, drawn
+
+
+def _printed_pages(extraction: FormExtraction, options: RenderOptions, rng: random.Random) -> list["Image.Image"]:
     nums = _Numbers(options, rng)
     candidates = sorted(extraction.vote_results, key=lambda c: c.candidate_number)
     per_page = max(1, options.rows_per_page)
@@ -295,26 +433,55 @@ def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOpti
     pages.append(_signature_page(extraction, options, rng, nums))
     for i, page in enumerate(pages, 1):
         page.footer(i, len(pages), nums)
-    images = [p.image for p in pages]
-    if options.noise is not None:
-        images = [add_scan_noise(im, options.noise, rng) for im in images]
-    return images
+    return [p.image for p in pages]
+
+
+def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOptions()) -> list["Image.Image"]:
+    return render_with_layout(extraction, options)[0]
+
+
+def _file_format(options: RenderOptions) -> str:
+    if options.file_format != "auto":
+        return options.file_format
+    return "jpg" if options.noise is not None and options.noise.jpeg_quality is not None else "png"
+
+
+def encode_pages(images: list["Image.Image"], options: RenderOptions) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of the form set's files: ``page_NN.png|jpg`` or ``scan.pdf`` / ``scan_K.pdf``."""
+    fmt = _file_format(options)
+    dpi = (options.dpi, options.dpi)
+    quality = options.noise.jpeg_quality if options.noise and options.noise.jpeg_quality else 85
+    files = []
+    if fmt == "pdf":
+        n_files = max(1, min(options.pdf_files, len(images)))
+        per_file = -(-len(images) // n_files)
+        groups = [images[k : k + per_file] for k in range(0, len(images), per_file)]
+        for k, group in enumerate(groups, 1):
+            buf = io.BytesIO()
+            # pages are embedded as JPEG (DCT), as a phone scanner app writes them
+            first, *rest = [im.convert("RGB") for im in group]
+            # a fixed creation date keeps the bytes (and so the content-hash cache key) the same per seed
+            first.save(buf, format="PDF", save_all=True, append_images=rest, resolution=float(options.dpi),
+                       quality=quality, creationDate=PDF_DATE, modDate=PDF_DATE)
+            files.append((f"scan_{k}.pdf" if len(groups) > 1 else "scan.pdf", buf.getvalue()))
+        return files
+    for i, image in enumerate(images, 1):
+        buf = io.BytesIO()
+        if fmt == "jpg":
+            image.save(buf, format="JPEG", quality=quality, dpi=dpi)
+        else:
+            image.save(buf, format="PNG", optimize=True, dpi=dpi)
+        files.append((f"page_{i:02d}.{fmt}", buf.getvalue()))
+    return files
 
 
 def render_form_set(extraction: FormExtraction, out_dir: Path, options: RenderOptions = RenderOptions()) -> list[Path]:
-    """Write ``page_01.png`` … (``.jpg`` when the noise has a JPEG quality) into ``out_dir``."""
+    """Write the form set's files into ``out_dir`` (see `encode_pages`); returns their paths in order."""
     from dataset_platform.common.atomic import write_bytes
 
     out_dir = Path(out_dir)
-    jpeg = options.noise is not None and options.noise.jpeg_quality is not None
     paths = []
-    for i, image in enumerate(render_pages(extraction, options), 1):
-        buf = io.BytesIO()
-        if jpeg:
-            image.save(buf, format="JPEG", quality=options.noise.jpeg_quality, dpi=(options.dpi, options.dpi))
-        else:
-            image.save(buf, format="PNG", optimize=True, dpi=(options.dpi, options.dpi))
-        path = out_dir / f"page_{i:02d}.{'jpg' if jpeg else 'png'}"
-        write_bytes(path, buf.getvalue())
-        paths.append(path)
+    for name, data in encode_pages(render_pages(extraction, options), options):
+        write_bytes(out_dir / name, data)
+        paths.append(out_dir / name)
     return paths

@@ -81,11 +81,11 @@ def test_progress_line_format():
 
 @pytest.mark.slow
 def test_tesseract_model_reads_a_rendered_form(tmp_path):
-    from dataset_platform.forms.render import render_form_set
+    from dataset_platform.forms.render import RenderOptions, render_form_set
 
     expected = FormExtraction.model_validate(sample_extraction())
     folder = tmp_path / "rendered"
-    render_form_set(expected, folder)
+    render_form_set(expected, folder, RenderOptions(style="printed"))
     broken = make_form_set(tmp_path, "broken", pages=1)
     (broken / "page_02.png").write_bytes(b"")
 

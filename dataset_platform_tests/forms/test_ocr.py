@@ -22,12 +22,12 @@ def _pool():
     shutdown_pool()
 
 
-# Fonts the demo generator never uses, at other sizes, spacings and resolutions.
+# Printed renders (the Tesseract baseline's material) in fonts the demo never uses, at other sizes and resolutions.
 CASES = {
-    "arabic-kinnari": RenderOptions(font="Kinnari", font_size=30, line_spacing=1.6, digits="arabic", seed=1),
-    "thai-digits-umpush": RenderOptions(font="Umpush", font_size=34, dpi=200, digits="thai", seed=2),
+    "arabic-kinnari": RenderOptions(style="printed", font="Kinnari", font_size=30, line_spacing=1.6, digits="arabic", seed=1),
+    "thai-digits-umpush": RenderOptions(style="printed", font="Umpush", font_size=34, dpi=200, digits="thai", seed=2),
     "noisy-mixed-sawasdee": RenderOptions(
-        font="Sawasdee", font_size=32, digits="mixed", thousands_separator="mixed", seed=3,
+        style="printed", font="Sawasdee", font_size=32, digits="mixed", thousands_separator="mixed", seed=3,
         noise=NoiseOptions(rotation_deg=1.2, blur_radius=0.7, jpeg_quality=45, speckle=0.002),
     ),
 }  # fmt: skip
@@ -78,7 +78,7 @@ def test_unreadable_pages_raise_a_clear_error(tmp_path):
 
 def test_a_bad_page_fails_the_form_set_across_the_process_pool(tmp_path):
     _, truth = random_extraction(random.Random(5), n_candidates=5)
-    pages = render_form_set(truth, tmp_path, RenderOptions(font="Loma", dpi=100, font_size=20))
+    pages = render_form_set(truth, tmp_path, RenderOptions(style="printed", font="Loma", dpi=100, font_size=20))
     pages[1].write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(UnreadablePage) as info:
         ocr_form_set(pages, workers=2)
