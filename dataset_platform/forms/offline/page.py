@@ -227,6 +227,10 @@ def _read_crop(gray: "np.ndarray", box: Box, max_clusters: int = 3) -> Reading:
     for left, right in clusters[:max_clusters]:
         piece = crop[:, max(0, left - pad) : min(crop.shape[1], right + pad)]
         text, score = recognise_text(piece)
+        if not re.search(r"[0-9]", text) and not text.lstrip(" .…").startswith(("(", "（")):
+            thai = _thai_digits(piece)  # PP-OCR's character set has no Thai digits
+            if thai is not None:
+                text, score = thai
         if text.lstrip(" .…").startswith(("(", "（")):
             break  # the bracketed number words begin: no digits were written before them
         texts.append(text)
@@ -239,6 +243,22 @@ def _read_crop(gray: "np.ndarray", box: Box, max_clusters: int = 3) -> Reading:
     if all(_is_blank(t) for t in texts):
         return Reading(" ".join(texts), None, 1.0, blank=True)
     return Reading(" ".join(texts), None, 0.0)
+
+
+def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float]]:
+    """Thai digits (๐-๙) in a stroke group, read by Tesseract ``tha`` restricted to them; None if none."""
+    import pytesseract
+    from PIL import Image
+
+    data = pytesseract.image_to_data(
+        Image.fromarray(piece), lang="tha", config="--psm 7 -c tessedit_char_whitelist=๐๑๒๓๔๕๖๗๘๙",
+        output_type=pytesseract.Output.DICT,
+    )
+    words = [(t, float(c)) for t, c in zip(data["text"], data["conf"]) if t.strip() and float(c) >= 0]
+    if not words or not all(re.fullmatch("[๐-๙]+", t) for t, _ in words[:1]):
+        return None
+    text, conf = words[0]
+    return text, 0.55 * conf / 100  # below KEEP_SCORE: returned only when arithmetic verifies it
 
 
 def _alternatives(text: str, value: int) -> tuple[int, ...]:
