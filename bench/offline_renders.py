@@ -50,7 +50,9 @@ def main() -> int:
             records = extract_form_sets(dirs, ModelConfig(model=model), max_concurrency=2,
                                         cache=ExtractionCache(Path(tmp) / f"cache-{model}"))
             seconds = time.perf_counter() - started
-            rows = [score(r.extraction, e.model_dump(mode="json"), r.uncertain_fields) for r, (_, e) in zip(records, made)]
+            rows = [
+                score(r.extraction, e.model_dump(mode="json"), r.uncertain_fields) for r, (_, e) in zip(records, made)
+            ]
             summary = summarise(rows, pages, seconds)
             summary["errors"] = [r.error for r in records if r.error]
             per_kind = {}
@@ -62,7 +64,8 @@ def main() -> int:
                   f"number_precision={summary['number_precision']} abstained={summary['abstained']} "
                   f"pages/s={summary['pages_per_s']} (2 workers)", flush=True)
             for kind, s in per_kind.items():
-                print(f"  {kind}: vote_acc={s['vote_accuracy']} precision={s['number_precision']} sets={s['form_sets']}")
+                print(f"  {kind}: vote_acc={s['vote_accuracy']} precision={s['number_precision']} "
+                      f"sets={s['form_sets']}")
     out = Path(__file__).resolve().parent / "results" / "offline_renders.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The offline reader's arithmetic and assembly rules as pure functions: verify, choose, fill one term, never replace."""
+"""The offline reader's arithmetic and assembly rules as pure functions: verify, choose, fill one, never replace."""
 
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def draw_batch_page(votes=VOTES, stats=STATS, rotate: float = 0.6):
     d.text((1380, 110), "ส.ส. ๕/๑๗", font=printed, fill="black")
     d.text((200, 360), "รายงานผลการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักรแบบแบ่งเขตเลือกตั้ง",
            font=printed, fill="black")
-    d.text((300, 480), "คณะกรรมการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักร ชุดที่ ๔", font=printed, fill="black")
+    batch = "คณะกรรมการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักร ชุดที่ ๔"
+    d.text((300, 480), batch, font=printed, fill="black")
     y = 640
     for label, value in stats:
         x = 380 if label.startswith("๒") else 320

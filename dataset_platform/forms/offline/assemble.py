@@ -132,7 +132,8 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
         warnings.append(f"good ballots {good.value} and the table total {total.value} differ")
     reference = good
     if good.value is None or (total.value is not None and total.confident and not good.confident):
-        reference = Term(good.path, total.value, total.confident, total.alternatives) if total.value is not None else good
+        if total.value is not None:
+            reference = Term(good.path, total.value, total.confident, total.alternatives)
     outcome = check_sum(vote_terms, reference) if vote_terms else None
     if outcome is not None:
         vote_terms = outcome.terms
@@ -188,7 +189,7 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
             return term.value
         return term.value if term.score >= KEEP_SCORE else None
 
-    b = {name: final(terms[f"{BALLOTS}.{name}"]) for name in BallotStatistics.model_fields if f"{BALLOTS}.{name}" in terms}
+    b = {n: final(terms[f"{BALLOTS}.{n}"]) for n in BallotStatistics.model_fields if f"{BALLOTS}.{n}" in terms}
     v = {name: final(terms[f"{VOTERS}.{name}"]) for name in VoterStatistics.model_fields if f"{VOTERS}.{name}" in terms}
     results = []
     for (number, _, _), term in zip(rows, vote_terms):

@@ -141,7 +141,9 @@ def find_table(gray: "np.ndarray") -> Optional[Table]:
     # rules break where the scan is faint, so ends vary: the table's ends are the typical ones
     left = int(np.median([ln[1] for ln in long]))
     right = int(np.percentile([ln[2] for ln in long], 75))
-    inside = [ln for ln in lines if ln[1] >= left - tol and ln[2] <= right + tol and ln[2] - ln[1] >= 0.5 * (right - left)]
+    inside = [
+        ln for ln in lines if ln[1] >= left - tol and ln[2] <= right + tol and ln[2] - ln[1] >= 0.5 * (right - left)
+    ]
     ys = _largest_run(sorted(ln[0] for ln in inside))
     if len(ys) < 3:
         return None

@@ -158,7 +158,10 @@ def _key_end_x(line: Line, key: str) -> Optional[int]:
 
 
 def _word_at(line: Line, x: int) -> Word:
-    return min(line.words, key=lambda w: 0 if w.box.left <= x <= w.box.right else min(abs(w.box.left - x), abs(w.box.right - x)))
+    def distance(w: Word) -> int:
+        return 0 if w.box.left <= x <= w.box.right else min(abs(w.box.left - x), abs(w.box.right - x))
+
+    return min(line.words, key=distance)
 
 
 def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Optional[Box]:
@@ -177,7 +180,8 @@ def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Option
     # the band of the label's own word: a Tesseract line may also hold handwriting from the lines around it
     word = _word_at(line, x - 2).box
     pad = round(word.height * 0.6)  # handwriting rises above the dotted line
-    return Box(x + 4, max(0, word.top - pad), min(page_width, x + round(VALUE_SPAN * page_width)), word.bottom + pad // 3)
+    right = min(page_width, x + round(VALUE_SPAN * page_width))
+    return Box(x + 4, max(0, word.top - pad), right, word.bottom + pad // 3)
 
 
 def ink_clusters(crop: "np.ndarray") -> list[tuple[int, int]]:
