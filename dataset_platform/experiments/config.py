@@ -104,10 +104,12 @@ def _spec(model: str, temperature: float = 0.0, **extra: Any) -> dict[str, Any]:
     return {"model": model, "temperature": temperature, **extra}
 
 
-# The weekly schedule's list: the production model, its cheaper sibling, and the offline baseline.
+# The weekly schedule's list: the production model, its cheaper sibling, the offline handwriting reader and
+# the printed-form Tesseract baseline.
 DEFAULT_MODEL_CONFIGS: list[dict[str, Any]] = [
     _spec(DEFAULT_MODEL),
     _spec("gemini-2.5-flash-lite"),
+    _spec(OFFLINE),
     _spec(TESSERACT),
 ]
 

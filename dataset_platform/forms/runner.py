@@ -105,6 +105,12 @@ ProgressCallback = Callable[[int, int, ExtractionRecord], None]
 
 
 def _prompt_version(model: str) -> str:
+    if model == OFFLINE:
+        try:
+            from dataset_platform.forms.offline.reader import OFFLINE_VERSION
+        except ImportError:  # reported per record by _offline
+            return "offline-unavailable"
+        return f"offline-{OFFLINE_VERSION}"
     if model != TESSERACT:
         return PROMPT_VERSION
     try:
@@ -297,8 +303,23 @@ class _Extractor:
         return self.record(form_set_id, extraction=best[0], warnings=best[1], **usage)
 
     def _offline(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
-        # Filled in by the offline handwriting reader (issue 9); reported, never faked, until then.
-        return self.record(form_set_id, error="model 'offline' is not built yet")
+        from dataset_platform.forms.offline.reader import read_page_infos
+        from dataset_platform.forms.offline.recognise import RecogniserUnavailable
+
+        start = time.perf_counter()
+        try:
+            result = read_page_infos(pages)  # image pages and PDF pages alike, opened by pages.open_page
+        except RecogniserUnavailable as exc:
+            return self.record(form_set_id, error=f"offline model unavailable: {exc}")
+        except UnreadableFormSet as exc:
+            return self.record(form_set_id, error=str(exc))
+        return self.record(
+            form_set_id,
+            extraction=result.extraction.model_dump(mode="json"),
+            warnings=result.warnings + guard_issues(result.extraction),
+            uncertain_fields=result.uncertain,
+            latency_s=round(time.perf_counter() - start, 4),
+        )
 
     def _ocr(self, form_set_id: str, pages: list[PageInfo]) -> ExtractionRecord:
         from dataset_platform.forms.ocr import UnreadablePage, ocr_form_set
@@ -349,7 +370,7 @@ def extract_form_sets(
                 on_progress(done, len(dirs), record)
         return record
 
-    # For tesseract these threads only feed ocr's shared process pool, which bounds the CPU work.
+    # For tesseract and offline these threads only feed ocr's shared process pool, which bounds the CPU work.
     workers = min(max_concurrency, max(1, len(dirs)))
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:

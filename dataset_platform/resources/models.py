@@ -2,7 +2,8 @@
 
 ``gemini-*`` models need ``GEMINI_API_KEY`` (or Vertex AI configured through the SDK's own variables);
 ``openai/<served-name>`` needs ``OPENAI_BASE_URL`` (and ``OPENAI_API_KEY`` when the server checks one);
-``offline`` and ``tesseract`` run everywhere. Heavy imports happen inside the methods.
+``offline`` (rapidocr's bundled models + Tesseract) and ``tesseract`` run on CPU without a key. Heavy
+imports happen inside the methods.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class ExtractionModels(dg.ConfigurableResource):
         return bool(self.gemini_api_key) or vertex_configured()
 
     def default_model(self) -> str:
-        """Gemini when it can be called, else the offline baseline."""
-        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "tesseract"
+        """Gemini when it can be called, else the offline handwriting reader."""
+        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "offline"
 
     def availability(self, model: str) -> Optional[str]:
         """None when ``model`` can run here, else why not."""
@@ -77,7 +78,9 @@ class ExtractionModels(dg.ConfigurableResource):
                 return None
             return "GEMINI_API_KEY not set (and Vertex AI not configured)"
         if model == "offline":
-            return None  # the offline reader reports per record what it cannot do
+            from dataset_platform.forms.offline.reader import availability
+
+            return availability()
         if model.startswith("openai/"):
             return None if self.openai_base_url else "OPENAI_BASE_URL not set"
         return f"unknown model {model!r}: use offline, tesseract, gemini-* or openai/<name>"

@@ -36,7 +36,9 @@ def test_presets_are_registered_with_their_config():
         "experiment_quick_test": (["gemini-2.5-flash-t0.0"], 2),
         "experiment_temperature_sweep": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-t0.5", "gemini-2.5-flash-t1.0"], None),
         "experiment_cost_optimization": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"], None),
-        "experiment_weekly": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"], None),
+        "experiment_weekly": (
+            ["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "offline-t0.0", "tesseract-t0.0"], None
+        ),
     }
     for name, (configs, sample_size) in expected.items():
         job = defs.resolve_job_def(name)

@@ -93,7 +93,8 @@ def test_gemini_without_key_is_a_clear_failure(platform_home):
     models = ExtractionModels()
     assert models.availability("gemini-2.5-flash") == "GEMINI_API_KEY not set (and Vertex AI not configured)"
     assert models.availability("tesseract") is None
-    assert models.default_model() == "tesseract"
+    assert models.availability("offline") is None  # rapidocr's bundled models + tesseract are installed
+    assert models.default_model() == "offline"
     assert ExtractionModels(gemini_api_key="k").default_model() == "gemini-2.5-flash"
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("form_sets", ["a"])
