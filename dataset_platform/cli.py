@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+CHAT_FORMATS = ("openai", "sharegpt", "alpaca", "chatml", "vicuna")  # dataset_platform.pipelines.chat.FORMATS
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dataset-platform", description=__doc__)
@@ -30,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--host", default="127.0.0.1")
     review.add_argument("--port", type=int, default=8501)
 
+    convert = sub.add_parser("convert", help="convert a JSONL chat dataset between formats")
+    convert.add_argument("input", type=Path)
+    convert.add_argument("--from", dest="src", required=True, choices=CHAT_FORMATS)
+    convert.add_argument("--to", dest="dst", required=True, choices=CHAT_FORMATS)
+    convert.add_argument("--output", type=Path, required=True)
+
     sub.add_parser("materialize-all", help="materialise every asset of the graph offline (the demo)")
     return parser
 
@@ -53,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         from dataset_platform.review_app.launch import launch
 
         return launch(host=args.host, port=args.port)
+    if args.command == "convert":
+        from dataset_platform.pipelines.convert_cli import main as convert_main
+
+        return convert_main(args.input, src=args.src, dst=args.dst, output=args.output)
     if args.command == "materialize-all":
         from dataset_platform.demo_run import materialize_all
 

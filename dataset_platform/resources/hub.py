@@ -43,11 +43,15 @@ class DatasetHub(dg.ConfigurableResource):
         return self._api
 
     def publisher(self, label: str):
+        return self.publisher_for_repo(self.repo_id(label))
+
+    def publisher_for_repo(self, repo_id: str):
+        """The publisher of any dataset repo (declared pipelines publish to their own repos)."""
         from dataset_platform.retraining.publishing import HubPublisher, LocalHub
 
         if self.is_remote:
-            return HubPublisher(self.api(), self.repo_id(label), private=self.private)
-        return LocalHub(settings.hub_dir(), self.repo_id(label))
+            return HubPublisher(self.api(), repo_id, private=self.private)
+        return LocalHub(settings.hub_dir(), repo_id)
 
     def latest_metadata(self, label: str) -> dict | None:
         """dataset_metadata.json of the latest published version (None before the first)."""

@@ -1,0 +1,1 @@
+"""The dg defs folder: one sub-folder per declared pipeline (defs.yaml, type dataset_platform.components.DatasetPipeline)."""
