@@ -280,7 +280,9 @@ def _describe(exc: ValidationError, where: str, skip: int = 0) -> list[str]:
         msg = err["msg"]
         if err["type"] == "union_tag_invalid":
             ctx = err.get("ctx", {})
-            msg = f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r}; known: {ctx.get('expected_tags')}"
+            disc = str(ctx.get("discriminator", "kind")).strip("'")
+            loc.append(disc)
+            msg = f"unknown {disc} {ctx.get('tag')!r}; known: {ctx.get('expected_tags')}"
         field = ".".join(loc) if loc else "(step)"
         out.append(f"{where}: field '{field}': {msg}")
     return out

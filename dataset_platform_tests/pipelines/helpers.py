@@ -78,3 +78,32 @@ def step_failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 
 def pipeline_file(name: str, step: str) -> Path:
     return settings.platform_home() / "pipelines" / name / f"{step}.parquet"
+
+
+def load_project(root: Path, pipelines: dict[str, str]) -> dg.Definitions:
+    """A throwaway dg project (pyproject [tool.dg], a defs package) holding ``pipelines`` (name → defs.yaml)."""
+    import sys
+    import uuid
+
+    module = f"tmp_pipelines_{uuid.uuid4().hex[:8]}"
+    (root / module / "defs").mkdir(parents=True)
+    (root / module / "__init__.py").write_text("")
+    (root / module / "defs" / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\n'
+                                         f'root_module = "{module}"\n')  # fmt: skip
+    for name, text in pipelines.items():
+        (root / module / "defs" / name).mkdir()
+        (root / module / "defs" / name / "defs.yaml").write_text(text)
+    sys.path.insert(0, str(root))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return dg.load_from_defs_folder(path_within_project=root)
+    finally:
+        sys.path.remove(str(root))
+
+
+def with_resources(defs: dg.Definitions) -> dg.Definitions:
+    from dataset_platform.defs.resources import build_resources
+
+    return dg.Definitions.merge(defs, dg.Definitions(resources=build_resources()))
