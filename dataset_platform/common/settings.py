@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_MIN_DATASET_LEN = 1000
+# Records in total per published version; see policy.py for the per-class and new-review minimums.
+DEFAULT_MIN_DATASET_LEN = 100
 
 
 def platform_home() -> Path:

@@ -137,7 +137,7 @@ def publish_hub(spec: PipelineSpec, out: HubOutput, upstream: Path, hub: Any, ru
         CARD_FILE, METADATA_FILE, PUBLISHED, UNCHANGED, LocalHub, next_version_tag,
     )  # fmt: skip
 
-    publisher = hub.publisher_for_repo(out.repo)
+    publisher = hub.publisher("", out.repo)
     digest = content_hash(upstream)
     rows = read_table(upstream).num_rows
     guard = publisher.lock() if isinstance(publisher, LocalHub) else nullcontext()

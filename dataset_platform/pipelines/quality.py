@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dataset_platform.pipelines.spec import QualityStep, Rule
 from dataset_platform.pipelines.tables import duck, scan
-from dataset_platform.retraining.quality import Finding, QualityReport
+from dataset_platform.retraining.report import Finding, QualityReport
 
 # DuckDB type families for the declared column types
 _TYPE_FAMILIES = {
@@ -60,27 +60,28 @@ def evaluate(step: QualityStep, path: Path) -> QualityReport:
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
         types = {name: typ for name, typ, *_ in con.execute("DESCRIBE t").fetchall()}
         missing = [c for c in step.required if c not in types]
-        findings.append(Finding("schema.required", "critical", not missing, len(missing), missing,
-                                f"required columns: {', '.join(step.required)}"))  # fmt: skip
+        findings.append(Finding(check="schema.required", severity="critical", passed=not missing, count=len(missing),
+                                examples=missing, detail=f"required columns: {', '.join(step.required)}"))  # fmt: skip
         for col in step.required:
             if col in types:
                 nulls = con.execute(f"SELECT count(*) FROM t WHERE {_ident(col)} IS NULL").fetchone()[0]
-                findings.append(Finding(f"not_null.{col}", "high", nulls == 0, nulls, [],
+                findings.append(Finding(check=f"not_null.{col}", severity="high", passed=nulls == 0, count=nulls,
                                         affected_share=nulls / rows if rows else 0.0))  # fmt: skip
         wrong = [f"{c}: {types.get(c, 'missing')} (want {t})" for c, t in step.types.items()
                  if c not in types or not _type_ok(types[c], t)]  # fmt: skip
-        findings.append(Finding("schema.types", "critical", not wrong, len(wrong), wrong))
-        findings.append(Finding("rows", "critical", rows > 0, rows, [], "at least one row"))
+        findings.append(Finding(check="schema.types", severity="critical", passed=not wrong, count=len(wrong),
+                                examples=wrong))
+        findings.append(Finding(check="rows", severity="critical", passed=rows > 0, count=rows, detail="at least one row"))
         for rule in step.rules:
             if rule.column and rule.column not in types:
-                findings.append(Finding(f"rule.{rule.name}", rule.severity, False, rows, [f"no column {rule.column}"],
-                                        affected_share=1.0))  # fmt: skip
+                findings.append(Finding(check=f"rule.{rule.name}", severity=rule.severity, passed=False, count=rows,
+                                        examples=[f"no column {rule.column}"], affected_share=1.0))  # fmt: skip
                 continue
             where = rule_violation_sql(rule)
             bad = con.execute(f"SELECT count(*) FROM t WHERE {where}").fetchone()[0]
             shown = _ident(rule.column) if rule.column else "*"
             examples = [str(r[0])[:80] if len(r) == 1 else str(r)[:80] for r in
                         con.execute(f"SELECT {shown} FROM t WHERE {where} LIMIT 3").fetchall()]  # fmt: skip
-            findings.append(Finding(f"rule.{rule.name}", rule.severity, bad == 0, bad, examples,
-                                    affected_share=bad / rows if rows else 0.0))  # fmt: skip
+            findings.append(Finding(check=f"rule.{rule.name}", severity=rule.severity, passed=bad == 0, count=bad,
+                                    examples=examples, affected_share=bad / rows if rows else 0.0))  # fmt: skip
     return QualityReport(rows=rows, findings=findings, label_distribution={})

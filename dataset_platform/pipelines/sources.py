@@ -100,7 +100,7 @@ def read_hub(source: HubSource, out: Path, hub: Any) -> tuple[int, dict[str, Any
 
     info: dict[str, Any] = {}
     if source.repo:
-        publisher = hub.publisher_for_repo(source.repo)
+        publisher = hub.publisher("", source.repo)
         latest = publisher.latest_metadata()
         if latest is None:
             raise FileNotFoundError(f"nothing published yet in {source.repo}")

@@ -3,7 +3,7 @@
 Relational steps (filter, select, join, sql) are DuckDB queries over the upstream Parquet file, so DuckDB's
 optimiser pushes the filter and the projection into the scan; nothing is loaded into pandas. The text steps
 reuse the platform's owners: cleaning rules from ``retraining/cleaning.py``, PII from ``common/pii.py``,
-the weighted quality score from ``retraining/quality.py``.
+the weighted quality score from ``retraining/report.py``.
 """
 
 from __future__ import annotations
@@ -113,11 +113,11 @@ def run_pii(step: PiiStep, upstream: Path, out: Path) -> StepOutcome:
         values = table.column(col).to_pylist()
         masked = []
         for i, v in enumerate(values):
-            found = find_pii(v, kinds) if isinstance(v, str) else []
+            found = [m for m in find_pii(v) if kinds is None or m.kind in kinds] if isinstance(v, str) else []
             for m in found:
                 counts[m.kind] = counts.get(m.kind, 0) + 1
                 row_kinds[i].add(m.kind)
-            masked.append(mask_pii(v, kinds) if found and step.action == "mask" else v)
+            masked.append(mask_pii(v, found) if found and step.action == "mask" else v)
         if step.action == "mask":
             table = table.set_column(table.schema.get_field_index(col), col, pa.array(masked, table.schema.field(col).type))
     removed = 0

@@ -42,16 +42,18 @@ class DatasetHub(dg.ConfigurableResource):
             self._api = HfApi(token=self.hf_token)
         return self._api
 
-    def publisher(self, label: str):
-        return self.publisher_for_repo(self.repo_id(label))
-
-    def publisher_for_repo(self, repo_id: str):
-        """The publisher of any dataset repo (declared pipelines publish to their own repos)."""
+    def publisher(self, label: str, repo_id: str | None = None):
+        """The publisher of a label's repo (or of any ``repo_id``, e.g. a base dataset)."""
         from dataset_platform.retraining.publishing import HubPublisher, LocalHub
 
+        repo_id = repo_id or self.repo_id(label)
         if self.is_remote:
             return HubPublisher(self.api(), repo_id, private=self.private)
         return LocalHub(settings.hub_dir(), repo_id)
+
+    def read_version(self, repo_id: str, tag: str | None = None):
+        """Splits (dict of DataFrames) of a published version of ``repo_id``; no tag = the latest."""
+        return self.publisher("", repo_id).read_version(tag)
 
     def latest_metadata(self, label: str) -> dict | None:
         """dataset_metadata.json of the latest published version (None before the first)."""
@@ -62,13 +64,12 @@ class DatasetHub(dg.ConfigurableResource):
         label: str,
         splits_dir: Path,
         *,
-        min_len: int,
         run_id: str | None = None,
         code_version: str | None = None,
         now: dt.datetime | None = None,
         extra_metadata: dict | None = None,
     ):
-        """Publish the splits as a new immutable version, or report unchanged / skipped (PublishResult)."""
+        """Publish gated splits as a new immutable version, or report unchanged (PublishResult)."""
         from dataset_platform.retraining.publishing import LocalHub, publish_version
 
         publisher = self.publisher(label)
@@ -78,7 +79,6 @@ class DatasetHub(dg.ConfigurableResource):
                 publisher,
                 label=label,
                 splits_dir=splits_dir,
-                min_len=min_len,
                 run_id=run_id,
                 code_version=code_version,
                 now=now,

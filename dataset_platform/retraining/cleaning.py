@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataset_platform.common import pii
 from dataset_platform.common.labels import LABEL_MAPPINGS
 
 # Python's \s is Unicode-aware but RE2's is ASCII-only, so both engines get the same explicit class.
@@ -135,28 +136,58 @@ def _replace_where(values: pa.Array, prefilter: str, pattern: str, replacement: 
 @dataclass
 class CleanStats:
     rows_in: int = 0
-    dropped: dict[str, int] = field(default_factory=lambda: {"label_not_in_mapping": 0, "empty_text": 0})
+    dropped: dict[str, int] = field(
+        default_factory=lambda: {"label_not_in_mapping": 0, "empty_text": 0, "pii": 0, "gold_copy": 0}
+    )
     duplicates_removed: int = 0
     conflicting_label_duplicates: int = 0
     rows_out: int = 0
     unknown_labels: dict[str, int] = field(default_factory=dict)
+    pii_policy: str = "mask"
+    pii_records: int = 0  # records in which PII was found (then masked, dropped or left for the block)
+    pii_kinds: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def clean_records(records: pa.Table | pd.DataFrame, label: str) -> tuple[pd.DataFrame, CleanStats]:
+# Of duplicate cleaned texts the first source in this order is kept: a correction is why we retrain, a
+# confirmation is a verified label, a pool record is the model's unverified label, base data is oldest.
+SOURCE_PRIORITY = ("misclassified", "confirmed", "correct", "base")
+
+
+def apply_pii_policy(texts: pa.Array, policy: str) -> tuple[pa.Array, np.ndarray, pii.ColumnScan]:
+    """(texts after the policy, rows holding PII, the scan). ``mask`` replaces each match by its placeholder;
+    ``drop`` and ``block`` leave texts as they are (the caller drops the rows, the gate blocks the version)."""
+    scan = pii.scan_column(texts)
+    rows = np.zeros(len(texts), dtype=bool)
+    if not scan.rows:
+        return texts, rows, scan
+    positions = np.array(sorted(scan.rows), dtype=np.int64)
+    rows[positions] = True
+    if policy == "mask":
+        values = pc.take(texts, pa.array(positions)).to_pylist()
+        masked = [pii.mask_pii(v, scan.rows[int(p)]) for p, v in zip(positions, values)]
+        texts = pc.replace_with_mask(texts, pa.array(rows), pa.array(masked, texts.type))
+    return texts, rows, scan
+
+
+def clean_records(
+    records: pa.Table | pd.DataFrame, label: str, *, pii_policy: str = "mask", gold_texts: pd.Series | None = None
+) -> tuple[pd.DataFrame, CleanStats]:
     """Pull rows (complaint_id, text, label, source[, reviewed_at]) → cleaned, encoded, deduplicated rows.
 
     Output columns: complaint_id (int64), grievance (str), label (int64), source (str), ordered by
-    complaint_id. Of duplicate cleaned texts the misclassified one is kept (it is why we retrain), then
-    the latest review, then the lowest complaint id; this order does not depend on insertion order.
+    complaint_id. Of duplicate cleaned texts the one of the first source in ``SOURCE_PRIORITY`` is kept,
+    then the latest review, then the lowest complaint id; this order does not depend on insertion order.
+    Texts equal to or near copies of a ``gold_texts`` text are dropped (the gold set must stay unseen).
     """
     table = records if isinstance(records, pa.Table) else pa.Table.from_pandas(records, preserve_index=False)
     mapping = LABEL_MAPPINGS[label]
-    stats = CleanStats(rows_in=table.num_rows)
+    stats = CleanStats(rows_in=table.num_rows, pii_policy=pii_policy)
 
-    grievance = clean_texts(table.column("text"))
+    grievance, has_pii, scan = apply_pii_policy(clean_texts(table.column("text")), pii_policy)
+    stats.pii_records, stats.pii_kinds = int(has_pii.sum()), scan.kinds
     raw_labels = table.column("label").combine_chunks()
     names = pa.array(sorted(mapping, key=mapping.get), raw_labels.type)
     label_ids = pc.fill_null(pc.index_in(raw_labels, value_set=names), -1).to_numpy().astype(np.int64)
@@ -167,10 +198,14 @@ def clean_records(records: pa.Table | pd.DataFrame, label: str) -> tuple[pd.Data
     stats.dropped["label_not_in_mapping"] = int(unknown.sum())
     empty = (pc.binary_length(grievance).to_numpy(zero_copy_only=False) == 0) & ~unknown
     stats.dropped["empty_text"] = int(empty.sum())
-    (valid,) = np.nonzero(~unknown & ~empty)
+    dropped_pii = has_pii & ~unknown & ~empty if pii_policy == "drop" else np.zeros(len(has_pii), dtype=bool)
+    stats.dropped["pii"] = int(dropped_pii.sum())
+    (valid,) = np.nonzero(~unknown & ~empty & ~dropped_pii)
 
     complaint_id = table.column("complaint_id").to_numpy(zero_copy_only=False).astype(np.int64)
-    correct = pc.equal(table.column("source"), "correct").to_numpy(zero_copy_only=False).astype(np.int8)
+    sources = pa.array(SOURCE_PRIORITY, pa.string())
+    priority = pc.index_in(table.column("source").cast(pa.string()), value_set=sources)
+    priority = pc.fill_null(priority, len(SOURCE_PRIORITY)).to_numpy(zero_copy_only=False).astype(np.int8)
     if "reviewed_at" in table.column_names:
         reviewed = table.column("reviewed_at").cast(pa.int64())
         reviewed_at = pc.fill_null(reviewed, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
@@ -178,15 +213,19 @@ def clean_records(records: pa.Table | pd.DataFrame, label: str) -> tuple[pd.Data
         reviewed_at = np.zeros(table.num_rows, dtype=np.int64)
     codes = pc.dictionary_encode(grievance).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
-    # Priority order (misclassified, latest review, lowest id, lowest label); first of each text wins.
-    order = valid[np.lexsort((label_ids[valid], complaint_id[valid], -reviewed_at[valid], correct[valid]))]
+    # Priority order (source, latest review, lowest id, lowest label); first of each text wins.
+    order = valid[np.lexsort((label_ids[valid], complaint_id[valid], -reviewed_at[valid], priority[valid]))]
     _, first = np.unique(codes[order], return_index=True)
     keep = order[first]
     stats.duplicates_removed = int(len(order) - len(keep))
     if stats.duplicates_removed:
         pairs = np.unique(codes[valid] * len(mapping) + label_ids[valid])
         stats.conflicting_label_duplicates = int((np.bincount(pairs // len(mapping)) > 1).sum())
-    keep = keep[np.lexsort((1 - correct[keep], complaint_id[keep]))]
+    if gold_texts is not None and len(gold_texts) and len(keep):
+        copies = _gold_copies(pc.take(grievance, pa.array(keep)), gold_texts)
+        stats.dropped["gold_copy"] = int(copies.sum())
+        keep = keep[~copies]
+    keep = keep[np.lexsort((priority[keep] != 0, complaint_id[keep]))]
 
     # Texts stay in Arrow memory (no Python str per row) until they are written.
     texts = pc.take(grievance, pa.array(keep))
@@ -196,8 +235,34 @@ def clean_records(records: pa.Table | pd.DataFrame, label: str) -> tuple[pd.Data
             "complaint_id": complaint_id[keep],
             "grievance": pd.Series(pd.arrays.ArrowExtensionArray(texts)),
             "label": label_ids[keep],
-            "source": np.where(correct[keep] == 1, "correct", "misclassified").astype(object),
+            "source": np.array([*SOURCE_PRIORITY, "unknown"], dtype=object)[priority[keep]],
         }
     )
     stats.rows_out = len(out)
     return out, stats
+
+
+def _gold_copies(texts: pa.Array, gold_texts: pd.Series) -> np.ndarray:
+    from dataset_platform.retraining import near_copies
+
+    gold = pa.array(gold_texts.astype(str).tolist(), pa.large_string())
+    exact = pc.is_in(texts.cast(pa.large_string()), value_set=gold).to_numpy(zero_copy_only=False)
+    near = near_copies.near_matches(near_copies.signatures(texts), near_copies.signatures(gold)).found
+    return exact | near
+
+
+def clean_gold(gold: pa.Table, label: str) -> pd.DataFrame:
+    """Gold rows (complaint_id, text, label name) → complaint_id, grievance, label id; cleaned like the splits
+    and always PII-masked (gold is evaluation data: dropping rows would change what every model is scored on)."""
+    mapping = LABEL_MAPPINGS[label]
+    texts, _, _ = apply_pii_policy(clean_texts(gold.column("text")), "mask")
+    names = pa.array(sorted(mapping, key=mapping.get), pa.large_string())
+    ids = pc.fill_null(pc.index_in(gold.column("label").cast(pa.large_string()), value_set=names), -1).to_numpy()
+    ok = (ids >= 0) & (pc.binary_length(texts).to_numpy(zero_copy_only=False) > 0)
+    return pd.DataFrame(
+        {
+            "complaint_id": gold.column("complaint_id").to_numpy(zero_copy_only=False)[ok].astype(np.int64),
+            "grievance": pc.filter(texts, pa.array(ok)).to_pylist(),
+            "label": ids[ok].astype(np.int64),
+        }
+    )

@@ -1,10 +1,12 @@
-"""Demo grievances for the review database: Thai, Nepali-romanised and English, with URL/HTML noise.
+"""Demo grievances for the review database: Thai, Nepali (romanised and Devanagari) and English, with noise.
 
-Seeds the production model's predictions and human reviews so that both labels pass
-MIN_DATASET_LEN=1000 after balancing (default n=6000) and every branch of the retraining semantics
-occurs: NULL complaint_id reviews, labels outside the mapping, unreviewed rows, prediction ==
-correction rows, NULL predictions, duplicate texts across the pools, texts that clean to nothing,
-repeated reviews of one complaint. No PII (a PII finding blocks publishing).
+Seeds the production model's predictions, human reviews and a gold set so that both labels pass the gate
+(default n=6000) and every branch of the retraining semantics occurs: NULL complaint_id reviews, labels
+outside the mapping, unreviewed rows, prediction == correction rows (confirmations), NULL predictions,
+duplicate texts across the pools, texts that clean to nothing, repeated reviews of one complaint, phone
+numbers (Thai, Nepali, in Devanagari digits) and e-mails that the default PII policy masks, IMEIs that
+are not cards, Devanagari words with ZWJ/ZWNJ. The gold set is a random sample of complaints labelled
+with their true labels (the simulation's truth), i.e. blind to the production prediction.
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ OPENINGS = {
 LANGUAGE_WEIGHTS = {"th": 0.5, "ne": 0.25, "en": 0.25}
 URLS = ["https://www.facebook.com/groups/community/posts/{n}", "http://bit.ly/{n}x", "www.traffy.in.th/report/{n}",
         "https://photos.app.goo.gl/{n}abc"]  # fmt: skip
+# Contact details people write into complaints; the default PII policy masks them ([PHONE], [EMAIL], ...).
+CONTACTS = ["โทร 081-234-5678", "call me on 9841234567", "मेरो नम्बर ९८४१२३४५६७", "phone 01-4412345",
+            "email ram.sharma@example.com", "ติดต่อ somchai.k@example.co.th", "+977 9801234567"]
+# Texts that look like PII to a naive detector and are not: an IMEI is not a card; joiners are Nepali spelling.
+LOOKALIKES = ["stolen phone IMEI 356938035643809", "प्रशासन‍को कार्यालय", "क्‍षेत्र नं. ५ मा समस्या", "ward 5 ko ‌ghar"]
+DEMO_GOLD_LABELLER = "demo-gold-labeller"
 OUTSIDE_MAPPING = {"department": ["Transportation & Traffic", "Tourism"], "urgency": ["LOW", "urgent"]}
 
 
@@ -109,6 +117,10 @@ def _message(rng: random.Random, dept: int, urg: int) -> str:
 
 
 def _noisy(rng: random.Random, text: str) -> str:
+    if rng.random() < 0.03:
+        text += " " + rng.choice(CONTACTS)
+    elif rng.random() < 0.02:
+        text += " " + rng.choice(LOOKALIKES)
     if rng.random() < 0.25:
         text += " " + rng.choice(URLS).format(n=rng.randint(10, 999))
     if rng.random() < 0.15:
@@ -126,10 +138,13 @@ def _other(rng: random.Random, k: int, n: int) -> int:
     return rng.choice([i for i in range(n) if i != k])
 
 
-def seed_complaints(engine: sa.Engine, n: int = 6000, seed: int = 7, *, replace: bool = True) -> dict:
-    """Insert ``n`` complaints and their reviews; returns counts of each seeded case.
+def seed_complaints(
+    engine: sa.Engine, n: int = 6000, seed: int = 7, *, replace: bool = True, n_gold: int | None = None
+) -> dict:
+    """Insert ``n`` complaints, their reviews and a gold set; returns counts of each seeded case.
 
-    With ``replace`` the demo tables are emptied first (complaints and misclassified_complaints only);
+    ``n_gold``: complaints drawn at random for blind gold labels (default 5% of ``n``, at most 300).
+    With ``replace`` the demo tables are emptied first (complaints, misclassified_complaints, gold_labels);
     without it an already-seeded database is left as it is.
     """
     db.ensure_schema(engine)
@@ -139,6 +154,7 @@ def seed_complaints(engine: sa.Engine, n: int = 6000, seed: int = 7, *, replace:
         if existing and not replace:
             return {"skipped": f"review database already has {existing} complaints"}
         conn.execute(sa.delete(db.misclassified_complaints))
+        conn.execute(sa.delete(db.gold_labels))
         conn.execute(sa.delete(db.complaints))
 
     base = dt.datetime(2026, 1, 5, 8, 0)
@@ -226,7 +242,21 @@ def seed_complaints(engine: sa.Engine, n: int = 6000, seed: int = 7, *, replace:
     for i, review in enumerate(reviews, start=1):
         review["id"] = i
     counts["reviews"] = len(reviews)
+    gold = _gold_rows(random.Random(seed + 1), truth, min(300, n // 20) if n_gold is None else n_gold, base)
+    counts["gold"] = len(gold)
     with engine.begin() as conn:
         conn.execute(sa.insert(db.complaints), complaints)
         conn.execute(sa.insert(db.misclassified_complaints), reviews)
+        if gold:
+            conn.execute(sa.insert(db.gold_labels), gold)
     return counts
+
+
+def _gold_rows(rng: random.Random, truth: list[tuple[int, int]], n: int, base: dt.datetime) -> list[dict]:
+    """A uniform random sample of complaints with their true labels (what a blind labeller would give)."""
+    chosen = sorted(rng.sample(range(1, len(truth) + 1), min(n, len(truth))))
+    return [
+        {"complaint_id": cid, "department": DEPARTMENTS[truth[cid - 1][0]], "urgency": URGENCIES[truth[cid - 1][1]],
+         "reviewer": DEMO_GOLD_LABELLER, "labelled_at": base + dt.timedelta(days=35, minutes=i)}
+        for i, cid in enumerate(chosen)
+    ]

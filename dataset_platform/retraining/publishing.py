@@ -160,7 +160,9 @@ def build_card(metadata: dict) -> str:
 # {metadata['dataset_name']} — {label} classifier retraining data, {metadata['version_tag']}
 
 Reviewed misclassifications of the production grievance classifier plus a sample of correctly
-classified grievances (Thai, Nepali-romanised and English), cleaned and split stratified 80/10/10.
+classified grievances (human-confirmed ones first), optionally mixed with a base training dataset
+(Thai, Nepali and English), cleaned, PII-masked and split stratified 80/10/10. Complaints of the blind
+gold set are held out of every split.
 
 - **Label column:** `{label}` (ClassLabel, ids follow the mapping order)
 - **Splits:** {sizes} ({metadata['num_samples']} records)
@@ -173,7 +175,8 @@ classified grievances (Thai, Nepali-romanised and English), cleaned and split st
 {rows}
 
 Columns: `complaint_id` (int), `grievance` (cleaned text: URLs and HTML removed, whitespace collapsed,
-NFC), `label` (int), `source` (`misclassified` | `correct`). This version never changes; newer data
+NFC, PII replaced by typed placeholders such as `[PHONE]`), `label` (int), `source` (`misclassified` |
+`confirmed` | `correct` | `base`). This version never changes; newer data
 gets a new version tag.
 """
     return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}"))
@@ -184,23 +187,22 @@ def publish_version(
     *,
     label: str,
     splits_dir: Path,
-    min_len: int,
     run_id: str | None = None,
     code_version: str | None = None,
     now: dt.datetime | None = None,
     extra_metadata: dict | None = None,
 ) -> PublishResult:
-    """Gate → compare hash with the latest version → write one new immutable version (or nothing)."""
+    """Compare the hash with the latest version → write one new immutable version (or nothing).
+
+    The caller has passed the candidate through the gate (``quality.read_decision``); it is not repeated here.
+    """
     splits = splitting.read_splits(splits_dir)
     digest = splitting.content_hash(splits)
     sizes = {split: len(df) for split, df in splits.items()}
     total = sum(sizes.values())
     result = PublishResult(
-        status=SKIPPED, label=label, repo_id=publisher.repo_id, content_hash=digest, num_samples=total, splits=sizes
+        status=PUBLISHED, label=label, repo_id=publisher.repo_id, content_hash=digest, num_samples=total, splits=sizes
     )
-    if total < min_len:
-        result.detail = f"{total} records < MIN_DATASET_LEN {min_len}"
-        return result
 
     latest = publisher.latest_metadata()
     latest_tag = latest["version_tag"] if latest else None
@@ -259,6 +261,14 @@ class LocalHub:
 
     def version_dir(self, tag: str) -> Path:
         return self.repo_dir / tag
+
+    def read_version(self, tag: str | None = None) -> dict[str, pd.DataFrame]:
+        """The splits of one version (default: the latest)."""
+        versions = self.versions()
+        tag = tag or (versions[-1] if versions else None)
+        if tag not in versions:
+            raise FileNotFoundError(f"no version {tag!r} of {self.repo_id} under {self.repo_dir}")
+        return splitting.read_splits(self.version_dir(tag))
 
     def version_uri(self, tag: str) -> str:
         return self.version_dir(tag).resolve().as_uri()
@@ -319,6 +329,15 @@ class HubPublisher:
         self.api.create_tag(self.repo_id, tag=tag, revision=self._head, repo_type="dataset", tag_message=tag)
         self._tags.add(tag)
         return True
+
+    def read_version(self, tag: str | None = None) -> dict[str, pd.DataFrame]:
+        """The splits of one version (a tag; default: the main branch, i.e. the latest version)."""
+        from huggingface_hub import snapshot_download
+
+        folder = snapshot_download(
+            self.repo_id, repo_type="dataset", revision=tag, allow_patterns=["data/*"], token=getattr(self.api, "token", None)
+        )
+        return splitting.read_splits(Path(folder))
 
     def version_uri(self, tag: str) -> str:
         endpoint = getattr(self.api, "endpoint", None) or "https://huggingface.co"

@@ -1,32 +1,41 @@
 """Pull one label's training records from the review database (DESIGN.md "Retraining semantics").
 
-misclassified(X): reviewed rows whose correction differs from the prediction, joined to their complaint.
-correct pool(X): complaints with a prediction for X and no review row at all (NOT EXISTS, so a review
-row with a NULL complaint_id cannot empty the pool the way ``NOT IN`` would).
+- misclassified(X): reviewed rows whose correction differs from the prediction, joined to their complaint;
+- confirmed(X): reviewed rows whose correction equals the prediction (a human verified the production label);
+- correct pool(X): complaints with a prediction for X and no review row at all (NOT EXISTS, so a review
+  row with a NULL complaint_id cannot empty the pool the way ``NOT IN`` would);
+- gold(X): blind labels of a random sample (``gold_labels``); every gold complaint is held out of all of
+  the above and of the base data, and is written to its own file for evaluation.
 
-Misclassified rows are streamed from the database and written chunk by chunk to a parquet file while a
-second connection reads the pool's ids (8 bytes each, from the partial index on complaints) and fetches
-only the sampled rows' texts; memory stays bounded by a chunk, the pool ids and the sampled rows.
+The correct sample has floor(n_misclassified × correct_ratio) records: confirmed ones first (a reproducible
+sample of them when there are more), then a reproducible sample of the pool ordered by id. An optional base
+training dataset (``source`` = ``base``) is appended.
+
+A row whose message is not valid UTF-8 or holds a NUL byte is that row's fault: it is quarantined (its id
+and reason recorded, never written) and the pull goes on. Misclassified rows are streamed to the parquet
+file while a second connection draws the correct sample (see ``transport``): memory stays bounded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 import os
-from dataclasses import asdict, dataclass
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from dataset_platform.common.db import complaints, misclassified_complaints
+from dataset_platform.common.db import complaints, gold_labels, misclassified_complaints
 from dataset_platform.common.labels import LABELS
+from dataset_platform.retraining.transport import arrow_batches, decode_utf8
 
 CORRECT_RATIO = 0.5
 RANDOM_STATE = 42
@@ -34,6 +43,8 @@ CHUNK_SIZE = 50_000
 # Bound parameters per IN (...) list; far below SQLite's 32766 limit.
 ID_BATCH = 5_000
 PG_ID_BATCH = 100_000
+SOURCES = ("misclassified", "confirmed", "correct", "base")
+MAX_NAMED_QUARANTINE = 1_000  # ids named in the stats; the count is always complete
 
 PULL_SCHEMA = pa.schema(
     [
@@ -44,22 +55,53 @@ PULL_SCHEMA = pa.schema(
         ("reviewed_at", pa.timestamp("us")),
     ]
 )
+GOLD_SCHEMA = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string())])
+# As read from the database: texts stay raw bytes until each row is checked.
+_REVIEWED_RAW = pa.schema(
+    [("complaint_id", pa.int64()), ("text", pa.large_binary()), ("label", pa.large_string()), ("reviewed_at", pa.timestamp("us"))]
+)
+_REVIEWED = pa.schema([f if f.name != "text" else pa.field("text", pa.large_string()) for f in _REVIEWED_RAW])
+_ROWS_RAW = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_binary()), ("label", pa.large_string())])
+_ID_SCHEMA = pa.schema([("id", pa.int64())])
+# The pull file is an intermediate read once by cleaning: lz4 writes and reads several times faster than zstd.
+PULL_COMPRESSION = "lz4"
 
 
 @dataclass(frozen=True)
+class QuarantinedRow:
+    complaint_id: int
+    source: str
+    reason: str  # invalid_utf8 | nul_byte
+
+
+@dataclass
 class PullStats:
     label: str
     n_misclassified: int
     n_pool: int
     n_correct_requested: int
-    n_correct: int
+    n_correct: int  # confirmed + sampled pool records
+    n_confirmed_available: int = 0
+    n_confirmed: int = 0
+    n_base: int = 0
+    n_gold: int = 0
+    gold_held_out: dict[str, int] = field(default_factory=dict)
+    quarantined_count: dict[str, int] = field(default_factory=dict)
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+    reviewed_through: str | None = None  # newest reviewed_at among the pulled reviews (ISO)
+    population: dict[str, int] = field(default_factory=dict)  # production predictions over all complaints
 
     @property
     def n_records(self) -> int:
-        return self.n_misclassified + self.n_correct
+        return self.n_misclassified + self.n_correct + self.n_base
+
+    @property
+    def source_counts(self) -> dict[str, int]:
+        pool = self.n_correct - self.n_confirmed
+        return {"misclassified": self.n_misclassified, "confirmed": self.n_confirmed, "correct": pool, "base": self.n_base}
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "n_records": self.n_records}
+        return {**asdict(self), "n_records": self.n_records, "source_counts": self.source_counts}
 
 
 def _columns(label: str) -> tuple[sa.Column, sa.Column, sa.Column]:
@@ -70,20 +112,34 @@ def _columns(label: str) -> tuple[sa.Column, sa.Column, sa.Column]:
     return complaints.c[label], m[f"model_predicted_{label}"], m[f"correct_{label}"]
 
 
-def misclassified_query(label: str) -> sa.Select:
+def _message(dialect: str):
+    """The message as raw bytes: SQLite's driver would fail the whole query on one invalid UTF-8 text.
+
+    PostgreSQL streams it as text through COPY and the transport reads it undecoded anyway.
+    """
+    if dialect == "sqlite":
+        return sa.cast(complaints.c.message, sa.LargeBinary).label("text")
+    return complaints.c.message.label("text")
+
+
+def _reviewed_query(label: str, dialect: str, confirmed: bool) -> sa.Select:
     _, predicted, correct = _columns(label)
     m = misclassified_complaints
+    agreement = (predicted == correct) if confirmed else predicted.is_distinct_from(correct)
     return (
-        sa.select(
-            complaints.c.id.label("complaint_id"),
-            complaints.c.message.label("text"),
-            correct.label("label"),
-            m.c.reviewed_at,
-        )
+        sa.select(complaints.c.id.label("complaint_id"), _message(dialect), correct.label("label"), m.c.reviewed_at)
         .select_from(m.join(complaints, complaints.c.id == m.c.complaint_id))
-        .where(m.c.reviewed.is_(sa.true()), correct.is_not(None), predicted.is_distinct_from(correct))
+        .where(m.c.reviewed.is_(sa.true()), correct.is_not(None), agreement)
         .order_by(m.c.id)
     )
+
+
+def misclassified_query(label: str, dialect: str = "default") -> sa.Select:
+    return _reviewed_query(label, dialect, confirmed=False)
+
+
+def confirmed_query(label: str, dialect: str = "default") -> sa.Select:
+    return _reviewed_query(label, dialect, confirmed=True)
 
 
 def correct_pool_query(label: str) -> sa.Select:
@@ -101,7 +157,40 @@ def correct_rows_query(label: str, ids: list[int], dialect: str = "default") -> 
         condition = complaints.c.id == sa.any_(array)
     else:
         condition = complaints.c.id.in_([int(i) for i in ids])
-    return sa.select(complaints.c.id, complaints.c.message, column).where(condition)
+    return sa.select(complaints.c.id, _message(dialect), column).where(condition)
+
+
+def gold_ids_query() -> sa.Select:
+    return sa.select(gold_labels.c.complaint_id).order_by(gold_labels.c.complaint_id)
+
+
+def gold_query(label: str, dialect: str = "default") -> sa.Select:
+    _columns(label)
+    gold = gold_labels.c[label]
+    return (
+        sa.select(complaints.c.id, _message(dialect), gold)
+        .select_from(gold_labels.join(complaints, complaints.c.id == gold_labels.c.complaint_id))
+        .where(gold.is_not(None))
+        .order_by(complaints.c.id)
+    )
+
+
+def misclassified_estimate_query(label: str) -> sa.Select:
+    """How many rows ``misclassified_query`` returns (minus gold) when every review names an existing complaint.
+
+    It reads ``misclassified_complaints`` alone (the foreign key makes the join a no-op filter), so it
+    answers in a fraction of the join's time; ``pull`` checks it against the real count afterwards.
+    """
+    _, predicted, correct = _columns(label)
+    m = misclassified_complaints
+    in_gold = sa.exists().where(gold_labels.c.complaint_id == m.c.complaint_id)
+    return sa.select(sa.func.count()).where(
+        m.c.reviewed.is_(sa.true()),
+        correct.is_not(None),
+        predicted.is_distinct_from(correct),
+        m.c.complaint_id.is_not(None),
+        ~in_gold,
+    )
 
 
 def sample_positions(pool_size: int, n: int, random_state: int = RANDOM_STATE) -> np.ndarray:
@@ -111,139 +200,55 @@ def sample_positions(pool_size: int, n: int, random_state: int = RANDOM_STATE) -
     return np.random.RandomState(random_state).choice(pool_size, size=n, replace=False)
 
 
-def _arrow_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema, chunk_size: int) -> Iterator[pa.Table]:
-    """Query results as Arrow tables of at most ~chunk_size rows.
+class _Rows:
+    """Per-record checks shared by every source: gold holdout, invalid UTF-8 and NUL-byte quarantine."""
 
-    On PostgreSQL (psycopg 3) the query is streamed with ``COPY (...) TO STDOUT`` and parsed by Arrow's
-    CSV reader: no Python object per row. Elsewhere a server-side/streaming cursor fills the tables.
-    The queries carry no user input (labels come from the allowlist), so literal compilation is safe.
-    """
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        yield from _copy_batches(conn, query, schema)
-        return
-    result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(query)
-    for rows in result.partitions():
-        columns = list(zip(*rows))
-        yield pa.table({f.name: pa.array(col, f.type) for f, col in zip(schema, columns)}, schema=schema)
+    def __init__(self, gold_ids: np.ndarray):
+        self._lock = threading.Lock()  # the main and the background connection both record here
+        self.gold = pa.array(gold_ids, pa.int64())
+        self.held_out: dict[str, int] = {}
+        self.quarantine_count: dict[str, int] = {}
+        self.quarantined: list[QuarantinedRow] = []
 
+    def accept(self, raw: pa.Table, source: str, *, hold_out_gold: bool = True) -> pa.Table:
+        """Raw rows (text as bytes) → rows with text as string, minus gold complaints and quarantined rows."""
+        keep = np.ones(raw.num_rows, dtype=bool)
+        if hold_out_gold and len(self.gold):
+            in_gold = pc.is_in(raw.column("complaint_id"), value_set=self.gold).to_numpy(zero_copy_only=False)
+            if n := int(in_gold.sum()):
+                with self._lock:
+                    self.held_out[source] = self.held_out.get(source, 0) + n
+            keep &= ~in_gold
+        text, invalid, nul = decode_utf8(raw.column("text"))
+        with self._lock:
+            keep = self._quarantine(raw, source, keep, invalid, nul)
+        table = raw.set_column(raw.schema.get_field_index("text"), "text", text)
+        return table if keep.all() else table.filter(pa.array(keep))
 
-COPY_BLOCK_BYTES = 8 << 20
-# The pull file is an intermediate read once by cleaning: lz4 writes and reads several times faster than zstd.
-PULL_COMPRESSION = "lz4"
-
-
-def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> Iterator[pa.Table]:
-    """``COPY (query) TO STDOUT`` read with libpq's blocking ``get_copy_data`` (psycopg.pq).
-
-    psycopg's ``Copy`` iterator costs several microseconds per row (one generator round trip per
-    CopyData message); reading libpq directly is ~10× cheaper. The connection stays in its
-    transaction and is left idle, so SQLAlchemy and psycopg keep using it normally.
-    """
-    from psycopg import pq
-
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    pgconn = conn.connection.driver_connection.pgconn
-    pgconn.send_query(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)".encode())
-    result = pgconn.get_result()
-    if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        message = result.error_message.decode(errors="replace") if result is not None else "no result"
-        _drain(pgconn)
-        raise sa.exc.DBAPIError(sql, None, RuntimeError(f"COPY failed: {message}"))
-    pending: list[bytes] = []
-    size = 0
-    get_copy_data = pgconn.get_copy_data
-    finished = False
-    # Arrow parses one block (without the GIL) while this thread reads the next one from the server.
-    parser = ThreadPoolExecutor(max_workers=1)
-    parsed: deque[Future] = deque()
-    try:
-        while True:
-            nbytes, data = get_copy_data(0)
-            if nbytes < 0:
-                finished = True
-                break
-            pending.append(bytes(data))
-            size += nbytes
-            if size >= COPY_BLOCK_BYTES:
-                blob = b"".join(pending)
-                cut = _last_row_end(blob)
-                if cut:
-                    parsed.append(parser.submit(_parse_csv, blob[:cut], schema))
-                pending, size = [blob[cut:]], len(blob) - cut
-                while len(parsed) > 1:
-                    yield parsed.popleft().result()
-    finally:
-        while not finished and get_copy_data(0)[0] >= 0:  # a consumer that stopped early: discard the rest
-            pass
-        errors = _drain(pgconn)
-        parser.shutdown(wait=True, cancel_futures=not finished)  # finished: the queued blocks still parse
-    if errors:
-        raise sa.exc.DBAPIError(sql, None, RuntimeError(f"COPY failed: {errors[0]}"))
-    while parsed:
-        yield parsed.popleft().result()
-    if size:
-        yield _parse_csv(b"".join(pending), schema)
-
-
-def _drain(pgconn) -> list[str]:
-    from psycopg import pq
-
-    errors = []
-    while (result := pgconn.get_result()) is not None:
-        if result.status == pq.ExecStatus.FATAL_ERROR:
-            errors.append(result.error_message.decode(errors="replace"))
-    return errors
-
-
-def _last_row_end(data: bytes) -> int:
-    """Offset just past the last newline that ends a row (outside quotes: Postgres doubles inner quotes)."""
-    end = data.rfind(b"\n")
-    while end >= 0:
-        if data.count(b'"', 0, end) % 2 == 0:
-            return end + 1
-        end = data.rfind(b"\n", 0, end)
-    return 0
-
-
-def _parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
-    import pyarrow.csv as pacsv
-
-    return pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=schema.names, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        # Postgres writes NULL unquoted-empty and '' quoted: only the former is null.
-        convert_options=pacsv.ConvertOptions(
-            column_types=schema, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False
-        ),
-    ).cast(schema)
-
-
-_MIS_SCHEMA = pa.schema(
-    [("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string()), ("reviewed_at", pa.timestamp("us"))]
-)
-_ID_SCHEMA = pa.schema([("id", pa.int64())])
-_CORRECT_SCHEMA = pa.schema([("complaint_id", pa.int64()), ("text", pa.large_string()), ("label", pa.large_string())])
-
-
-def misclassified_estimate_query(label: str) -> sa.Select:
-    """How many rows ``misclassified_query`` returns when every review points at an existing complaint.
-
-    It reads ``misclassified_complaints`` alone (the foreign key makes the join a no-op filter), so it
-    answers in a fraction of the join's time; ``pull`` checks it against the real count afterwards.
-    """
-    _, predicted, correct = _columns(label)
-    m = misclassified_complaints
-    return sa.select(sa.func.count()).where(
-        m.c.reviewed.is_(sa.true()), correct.is_not(None), predicted.is_distinct_from(correct), m.c.complaint_id.is_not(None)
-    )
+    def _quarantine(self, raw: pa.Table, source: str, keep: np.ndarray, invalid: np.ndarray, nul: np.ndarray) -> np.ndarray:
+        for reason, bad in (("invalid_utf8", invalid), ("nul_byte", nul & ~invalid)):
+            bad = bad & keep
+            if bad.any():
+                ids = raw.column("complaint_id").to_numpy(zero_copy_only=False)[bad]
+                self.quarantine_count[reason] = self.quarantine_count.get(reason, 0) + len(ids)
+                room = MAX_NAMED_QUARANTINE - len(self.quarantined)
+                self.quarantined += [QuarantinedRow(int(i), source, reason) for i in ids[: max(0, room)]]
+                keep &= ~bad
+        return keep
 
 
 @dataclass
 class _CorrectSample:
     pool: np.ndarray
+    confirmed: pa.Table
     n_misclassified_estimate: int
     parts: list[pa.Table]
+    population: dict[str, int]
+
+
+def population_query(label: str) -> sa.Select:
+    column, _, _ = _columns(label)
+    return sa.select(column, sa.func.count()).where(column.is_not(None)).group_by(column)
 
 
 def pull(
@@ -254,47 +259,135 @@ def pull(
     correct_ratio: float = CORRECT_RATIO,
     random_state: int = RANDOM_STATE,
     chunk_size: int = CHUNK_SIZE,
+    base: pa.Table | None = None,
+    gold_path: Path | None = None,
 ) -> PullStats:
-    """Write misclassified(X) plus a reproducible sample of the correct pool to ``out_path`` (parquet)."""
+    """Write misclassified(X), the correct sample and the base rows to ``out_path`` (parquet); gold to ``gold_path``.
+
+    ``base``: rows (complaint_id, text, label as a mapping name) of a base training dataset, already loaded.
+    """
+    _columns(label)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    with engine.connect() as conn:
+        gold_ids = _ids(conn, gold_ids_query(), chunk_size)
+    rows = _Rows(gold_ids)
     n_mis = 0
+    mis_ids: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    newest: list[dt.datetime] = []
     # The misclassified join (the slowest query) streams on this connection while a second one gets the
     # pool ids and already fetches the sample drawn with the estimated count; if the estimate turns out
-    # wrong (a review naming a missing complaint) the sample is drawn again: the result never changes.
+    # wrong (a review naming a missing complaint, a quarantined row) the sample is drawn again: the
+    # result never depends on the estimate.
     with ThreadPoolExecutor(max_workers=1) as background:
-        sample = background.submit(_sample_correct, engine, label, correct_ratio, random_state, chunk_size)
+        sample = background.submit(_sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size)
         try:
             with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression=PULL_COMPRESSION) as writer:
-                for part in _arrow_batches(conn, misclassified_query(label), _MIS_SCHEMA, chunk_size):
+                dialect = conn.dialect.name
+                for raw in arrow_batches(conn, misclassified_query(label, dialect), _REVIEWED_RAW, chunk_size):
+                    part = rows.accept(raw, "misclassified")
                     writer.write_table(_with_source(part, "misclassified"))
                     n_mis += part.num_rows
+                    mis_ids.append(part.column("complaint_id").to_numpy())
+                    newest.append(pc.max(part.column("reviewed_at")).as_py())
                 drawn = sample.result()
                 requested = math.floor(n_mis * correct_ratio)
                 parts = drawn.parts
                 if drawn.n_misclassified_estimate != n_mis:
-                    parts = _fetch_correct_sample(conn, label, drawn.pool, requested, random_state, chunk_size)
+                    parts = _draw(conn, label, rows, drawn.pool, drawn.confirmed, requested, random_state, chunk_size)
+                n_confirmed = sum(p.num_rows for p in parts if p.num_rows and p.column("source")[0].as_py() == "confirmed")
                 for part in parts:
                     writer.write_table(part)
                 n_correct = sum(part.num_rows for part in parts)
+                n_base = 0
+                if base is not None and base.num_rows:
+                    # A base row for a complaint pulled here is older information about it: dropped.
+                    pulled = pa.array(np.concatenate([*mis_ids, *(p.column("complaint_id").to_numpy() for p in parts)]))
+                    pulled = pc.is_in(base.column("complaint_id").cast(pa.int64()), value_set=pulled)
+                    base_part = rows.accept(_as_raw(base.filter(pc.invert(pulled))), "base")
+                    writer.write_table(_with_source(base_part, "base"))
+                    n_base = base_part.num_rows
+            n_gold = _write_gold(engine, label, rows, gold_path, chunk_size) if gold_path else 0
             os.replace(tmp, out_path)
         finally:
             tmp.unlink(missing_ok=True)
-    return PullStats(label, n_mis, len(drawn.pool), requested, n_correct)
+    if drawn.confirmed.num_rows:
+        newest.append(pc.max(drawn.confirmed.column("reviewed_at")).as_py())
+    newest = [t for t in newest if t is not None]
+    return PullStats(
+        label=label,
+        n_misclassified=n_mis,
+        n_pool=len(drawn.pool),
+        n_correct_requested=requested,
+        n_correct=n_correct,
+        n_confirmed_available=drawn.confirmed.num_rows,
+        n_confirmed=n_confirmed,
+        n_base=n_base,
+        n_gold=n_gold,
+        gold_held_out=dict(rows.held_out),
+        quarantined_count=dict(rows.quarantine_count),
+        quarantined=list(rows.quarantined),
+        reviewed_through=max(newest).isoformat() if newest else None,
+        population=drawn.population,
+    )
 
 
-def _sample_correct(engine: sa.Engine, label: str, correct_ratio: float, random_state: int, chunk_size: int) -> _CorrectSample:
+def _ids(conn: sa.Connection, query: sa.Select, chunk_size: int) -> np.ndarray:
+    parts = [p.column("id").to_numpy() for p in arrow_batches(conn, query, _ID_SCHEMA, chunk_size)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _sample_correct(
+    engine: sa.Engine, label: str, rows: _Rows, correct_ratio: float, random_state: int, chunk_size: int
+) -> _CorrectSample:
     with engine.connect() as conn:
-        parts = [p.column("id").to_numpy() for p in _arrow_batches(conn, correct_pool_query(label), _ID_SCHEMA, chunk_size)]
-        pool = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        pool = _ids(conn, correct_pool_query(label), chunk_size)
+        if len(rows.gold):
+            pool = pool[~np.isin(pool, rows.gold.to_numpy())]
+        confirmed = _latest_per_complaint(
+            [rows.accept(raw, "confirmed") for raw in arrow_batches(conn, confirmed_query(label, conn.dialect.name), _REVIEWED_RAW, chunk_size)]
+        )
         estimate = int(conn.execute(misclassified_estimate_query(label)).scalar_one())
         requested = math.floor(estimate * correct_ratio)
-        return _CorrectSample(pool, estimate, _fetch_correct_sample(conn, label, pool, requested, random_state, chunk_size))
+        parts = _draw(conn, label, rows, pool, confirmed, requested, random_state, chunk_size)
+        population = {str(value): int(n) for value, n in conn.execute(population_query(label))}
+        return _CorrectSample(pool, confirmed, estimate, parts, population)
+
+
+def _latest_per_complaint(parts: list[pa.Table]) -> pa.Table:
+    """One confirmation per complaint (its latest review), ordered by complaint id."""
+    table = pa.concat_tables(parts) if parts else _REVIEWED.empty_table()
+    if not table.num_rows:
+        return table
+    ids = table.column("complaint_id").to_numpy(zero_copy_only=False)
+    reviewed = pc.fill_null(table.column("reviewed_at").cast(pa.int64()), np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
+    order = np.lexsort((-reviewed, ids))
+    _, first = np.unique(ids[order], return_index=True)
+    return table.take(pa.array(order[first]))
+
+
+def _draw(
+    conn: sa.Connection,
+    label: str,
+    rows: _Rows,
+    pool: np.ndarray,
+    confirmed: pa.Table,
+    requested: int,
+    random_state: int,
+    chunk_size: int,
+) -> list[pa.Table]:
+    """The correct sample: confirmed records first (a reproducible sample if there are more), then the pool."""
+    chosen = np.sort(sample_positions(confirmed.num_rows, requested, random_state))
+    parts = [_with_source(confirmed.take(pa.array(chosen, pa.int64())), "confirmed")] if len(chosen) else []
+    remaining = requested - len(chosen)
+    if remaining > 0:
+        parts += _fetch_correct_sample(conn, label, rows, pool, remaining, random_state, chunk_size)
+    return parts
 
 
 def _fetch_correct_sample(
-    conn: sa.Connection, label: str, pool: np.ndarray, requested: int, random_state: int, chunk_size: int
+    conn: sa.Connection, label: str, rows: _Rows, pool: np.ndarray, requested: int, random_state: int, chunk_size: int
 ) -> list[pa.Table]:
     """The sampled pool rows, fetched by id in id order, as pull-schema tables."""
     chosen = np.sort(pool[sample_positions(len(pool), requested, random_state)])
@@ -303,8 +396,34 @@ def _fetch_correct_sample(
     parts = []
     for start in range(0, len(chosen), batch_size):
         query = correct_rows_query(label, chosen[start : start + batch_size].tolist(), dialect).order_by(complaints.c.id)
-        parts.extend(_with_source(part, "correct") for part in _arrow_batches(conn, query, _CORRECT_SCHEMA, chunk_size))
+        for raw in arrow_batches(conn, query, _ROWS_RAW, chunk_size):
+            parts.append(_with_source(rows.accept(raw, "correct", hold_out_gold=False), "correct"))
     return parts
+
+
+def _as_raw(table: pa.Table) -> pa.Table:
+    return pa.table(
+        {
+            "complaint_id": table.column("complaint_id").cast(pa.int64()),
+            "text": table.column("text").cast(pa.large_string()).cast(pa.large_binary()),
+            "label": table.column("label").cast(pa.large_string()),
+        }
+    )
+
+
+def _write_gold(engine: sa.Engine, label: str, rows: _Rows, path: Path, chunk_size: int) -> int:
+    with engine.connect() as conn:
+        parts = [
+            rows.accept(raw, "gold", hold_out_gold=False).cast(GOLD_SCHEMA)
+            for raw in arrow_batches(conn, gold_query(label, conn.dialect.name), _ROWS_RAW, chunk_size)
+        ]
+    table = pa.concat_tables(parts) if parts else GOLD_SCHEMA.empty_table()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return table.num_rows
 
 
 def _with_source(part: pa.Table, source: str) -> pa.Table:
@@ -312,11 +431,11 @@ def _with_source(part: pa.Table, source: str) -> pa.Table:
     reviewed_at = part.column("reviewed_at") if "reviewed_at" in part.column_names else pa.nulls(n, pa.timestamp("us"))
     return pa.table(
         {
-            "complaint_id": part.column("complaint_id"),
-            "text": part.column("text"),
-            "label": part.column("label"),
+            "complaint_id": part.column(0).cast(pa.int64()),
+            "text": part.column("text").cast(pa.large_string()),
+            "label": part.column(2).cast(pa.large_string()),
             "source": pa.repeat(pa.scalar(source, pa.string()), n),
-            "reviewed_at": reviewed_at,
+            "reviewed_at": reviewed_at.cast(pa.timestamp("us")),
         },
         schema=PULL_SCHEMA,
     )
@@ -324,3 +443,7 @@ def _with_source(part: pa.Table, source: str) -> pa.Table:
 
 def read_pull(path: Path) -> pa.Table:
     return pq.read_table(path)
+
+
+def read_gold(path: Path) -> pa.Table:
+    return pq.read_table(path) if Path(path).exists() else GOLD_SCHEMA.empty_table()

@@ -150,3 +150,25 @@ def write_splits(splits: dict[str, pd.DataFrame], directory: Path, label: str) -
 def read_splits(directory: Path) -> dict[str, pd.DataFrame]:
     data = Path(directory) / "data"
     return {split: pq.read_table(data / split_filename(split)).to_pandas() for split in SPLITS}
+
+
+GOLD_FILE = "gold.parquet"
+
+
+def write_gold(gold: pd.DataFrame, directory: Path, label: str) -> Path:
+    """The cleaned gold set next to the splits (outside ``data/``: never part of a published version)."""
+    schema = pa.schema([("complaint_id", pa.int64()), ("grievance", pa.string()), ("label", pa.int64())])
+    table = pa.Table.from_pandas(gold[["complaint_id", "grievance", "label"]], schema=schema, preserve_index=False)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    path = Path(directory) / GOLD_FILE
+    atomic.write_bytes(path, buffer.getvalue())
+    return path
+
+
+def read_gold(directory: Path) -> pd.DataFrame:
+    path = Path(directory) / GOLD_FILE
+    if not path.exists():
+        return pd.DataFrame({"complaint_id": pd.Series(dtype="int64"), "grievance": pd.Series(dtype=object),
+                             "label": pd.Series(dtype="int64")})
+    return pq.read_table(path).to_pandas()

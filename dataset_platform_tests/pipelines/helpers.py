@@ -42,8 +42,7 @@ def publish_grievance_versions(n: int = 60) -> None:
         splits, _ = splitting.stratified_split(df, label)
         directory = settings.platform_home() / "splits_tmp" / label
         splitting.write_splits(splits, directory, label)
-        publish_version(LocalHub(settings.hub_dir(), f"local/{label}-dataset"), label=label, splits_dir=directory,
-                        min_len=10)  # fmt: skip
+        publish_version(LocalHub(settings.hub_dir(), f"local/{label}-dataset"), label=label, splits_dir=directory)
 
 
 def pipeline_keys(defs: dg.Definitions, name: str) -> list[dg.AssetKey]:

@@ -54,7 +54,7 @@ def test_drops_are_counted_by_reason_and_labels_encoded():
         (5, "lamp off", "HIGHLY URGENT", "correct", None),
     ])  # fmt: skip
     out, stats = clean_records(df, "urgency")
-    assert stats.dropped == {"label_not_in_mapping": 2, "empty_text": 1}
+    assert stats.dropped == {"label_not_in_mapping": 2, "empty_text": 1, "pii": 0, "gold_copy": 0}
     assert stats.unknown_labels == {"LOW": 1, "urgent": 1}
     assert out.to_dict("list") == {
         "complaint_id": [1, 5], "grievance": ["road broken", "lamp off"], "label": [1, 2],

@@ -40,25 +40,17 @@ def test_version_tag_format():
     assert publishing.next_version_tag(NOW, "v20260302_103015") == "v20260302_103016"
 
 
-def test_gate_skips_insufficient_data(tmp_path):
-    hub = LocalHub(tmp_path / "hub", "local/urgency-dataset")
-    result = publish_version(hub, label="urgency", splits_dir=make_splits(tmp_path / "s", n=50), min_len=100, now=NOW)
-    assert result.status == "skipped_insufficient_data" and result.version_tag is None
-    assert "50 records < MIN_DATASET_LEN 100" in result.detail
-    assert hub.versions() == []
-
-
 def test_local_publish_then_unchanged_then_new_version_all_loadable(tmp_path):
     import datasets
 
     hub = LocalHub(tmp_path / "hub", "local/urgency-dataset")
     splits = make_splits(tmp_path / "s")
-    first = publish_version(hub, label="urgency", splits_dir=splits, min_len=100, now=NOW, run_id="run-1")
+    first = publish_version(hub, label="urgency", splits_dir=splits, now=NOW, run_id="run-1")
     assert first.status == "published" and first.version_tag == "v20260302_103015"
-    again = publish_version(hub, label="urgency", splits_dir=splits, min_len=100, now=NOW + dt.timedelta(hours=1))
+    again = publish_version(hub, label="urgency", splits_dir=splits, now=NOW + dt.timedelta(hours=1))
     assert again.status == "unchanged" and again.version_tag == first.version_tag
     changed = make_splits(tmp_path / "s2", salt="new ")
-    second = publish_version(hub, label="urgency", splits_dir=changed, min_len=100, now=NOW)  # same second
+    second = publish_version(hub, label="urgency", splits_dir=changed, now=NOW)  # same second
     assert second.status == "published" and second.version_tag == "v20260302_103016"
     assert second.previous_version == first.version_tag
     assert hub.versions() == [first.version_tag, second.version_tag]
@@ -86,8 +78,7 @@ def test_dataset_card_yaml(tmp_path):
     from huggingface_hub import DatasetCard
 
     hub = LocalHub(tmp_path / "hub", "local/department-dataset")
-    result = publish_version(hub, label="department", splits_dir=make_splits(tmp_path / "s", label="department"),
-                             min_len=10, now=NOW)  # fmt: skip
+    result = publish_version(hub, label="department", splits_dir=make_splits(tmp_path / "s", label="department"), now=NOW)  # fmt: skip
     card = DatasetCard.load(hub.version_dir(result.version_tag) / "README.md")
     data = card.data.to_dict()
     assert data["license"] == "other" and data["task_categories"] == ["text-classification"]
@@ -110,13 +101,13 @@ def test_crash_before_the_version_is_visible_leaves_nothing_and_rerun_publishes_
 
     monkeypatch.setattr(publishing, "write_version_file", crash_on_card)
     with pytest.raises(OSError, match="disk went away"):
-        publish_version(hub, label="urgency", splits_dir=splits, min_len=100, now=NOW)
+        publish_version(hub, label="urgency", splits_dir=splits, now=NOW)
     assert hub.versions() == [] and hub.latest_metadata() is None
     assert [p.name for p in hub.repo_dir.iterdir()] == []  # no staging left behind
 
     monkeypatch.setattr(publishing, "write_version_file", real_write)
-    assert publish_version(hub, label="urgency", splits_dir=splits, min_len=100, now=NOW).status == "published"
-    assert publish_version(hub, label="urgency", splits_dir=splits, min_len=100, now=NOW).status == "unchanged"
+    assert publish_version(hub, label="urgency", splits_dir=splits, now=NOW).status == "published"
+    assert publish_version(hub, label="urgency", splits_dir=splits, now=NOW).status == "unchanged"
     assert len(hub.versions()) == 1
 
 
@@ -174,8 +165,7 @@ class FakeHfApi:
 
 def test_hub_push_is_one_commit_with_parent_then_tag_on_its_oid(tmp_path):
     api = FakeHfApi(tmp_path / "dl")
-    result = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=make_splits(tmp_path / "s"),
-                             min_len=100, now=NOW)  # fmt: skip
+    result = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=make_splits(tmp_path / "s"), now=NOW)  # fmt: skip
     assert result.status == "published"
     [commit] = [kw for name, kw in api.calls if name == "create_commit"]
     assert commit["parent_commit"] == "c0" and commit["repo_type"] == "dataset"
@@ -188,7 +178,7 @@ def test_hub_push_is_one_commit_with_parent_then_tag_on_its_oid(tmp_path):
     assert result.uri == "https://hub.test/datasets/org/urgency/tree/v20260302_103015"
     assert json.loads(api.files["dataset_metadata.json"])["content_hash"] == result.content_hash
 
-    again = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=tmp_path / "s", min_len=100)
+    again = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=tmp_path / "s")
     assert again.status == "unchanged" and api.count("create_commit") == 1 and api.count("create_tag") == 1
 
 
@@ -197,9 +187,9 @@ def test_hub_crash_between_commit_and_tag_is_repaired_by_the_rerun(tmp_path):
     api.fail_next_tag = True
     splits = make_splits(tmp_path / "s")
     with pytest.raises(ConnectionError):
-        publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=splits, min_len=100, now=NOW)
+        publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=splits, now=NOW)
     assert api.tags == {}  # the version is not named yet
-    result = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=splits, min_len=100)
+    result = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=splits)
     assert result.status == "published" and result.version_tag == "v20260302_103015"
     assert api.tags == {"v20260302_103015": "c1"} and api.count("create_commit") == 1
 
@@ -217,7 +207,7 @@ def test_hub_concurrent_commit_is_refused_by_parent_commit(tmp_path):
 def test_dataset_hub_resource_local_and_hub(tmp_path, monkeypatch, platform_home):
     splits = make_splits(tmp_path / "s")
     local = DatasetHub()
-    result = local.publish("urgency", splits, min_len=100, now=NOW)
+    result = local.publish("urgency", splits, now=NOW)
     assert Path(result.uri.removeprefix("file://")) == platform_home / "hub" / "local/urgency-dataset" / result.version_tag
     assert local.latest_metadata("urgency")["version_tag"] == result.version_tag
 
@@ -227,6 +217,6 @@ def test_dataset_hub_resource_local_and_hub(tmp_path, monkeypatch, platform_home
     made = []
     monkeypatch.setattr(huggingface_hub, "HfApi", lambda token: made.append(token) or api)
     remote = DatasetHub(hf_token="hf_secret", urgency_repo="org/urgency")
-    result = remote.publish("urgency", splits, min_len=100, now=NOW)
+    result = remote.publish("urgency", splits, now=NOW)
     assert made == ["hf_secret"] and result.repo_id == "org/urgency" and api.count("create_commit") == 1
     assert "hf_secret" not in json.dumps(result.to_dict()) and "hf_secret" not in api.files["README.md"].decode()

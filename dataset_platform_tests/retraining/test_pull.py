@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dataset_platform.retraining import pull
+from dataset_platform.retraining import pull, transport
 from dataset_platform_tests.retraining.helpers import D, U, complaint, engine_for, insert, review, semantic_case
 
 
@@ -119,7 +119,7 @@ def test_sample_positions_matches_numpy_draw():
 @pytest.mark.parametrize("block_bytes", [64, 32 << 20])
 def test_tricky_texts_survive_streaming(db_url, tmp_path, monkeypatch, block_bytes):
     """Quotes, commas, CR/LF, tabs, empty strings and Thai survive (Postgres: COPY → Arrow CSV in small blocks)."""
-    monkeypatch.setattr(pull, "COPY_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(transport, "COPY_BLOCK_BYTES", block_bytes)
     texts = ['say "hi", ok', "", "line\r\nbreak", '""', "ก\tข,ค", "ends with newline\n", "\\N", "NULL"]
     engine = engine_for(db_url)
     insert(engine, [complaint(i, "x", department=D[0]) for i in range(1, 41)], [])

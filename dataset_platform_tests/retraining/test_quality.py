@@ -1,12 +1,20 @@
-"""Quality checks, PII detectors (Luhn, Thai ID checksum), score weights, schemas, plot (pure pandas; no DB)."""
+"""Quality checks, PII validators (Luhn, Thai ID checksum), score weights, schemas, plot, the gate (pure pandas; no DB)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from dataset_platform.retraining import quality
-from dataset_platform.retraining.quality import find_pii, luhn_valid, run_quality_checks, thai_id_valid
+from dataset_platform.common.pii import luhn_valid, scan_column, thai_id_valid
+from dataset_platform.retraining import plots, quality, schemas
+from dataset_platform.retraining.policy import LabelPolicy
+from dataset_platform.retraining.quality import run_quality_checks
+from dataset_platform.retraining.report import Finding, QualityReport
+
+
+def find_pii(texts):
+    """(row, kind, masked) triples, the shape these table-driven tests compare."""
+    return [(pos, m.kind, m.masked) for pos, matches in scan_column(list(texts)).rows.items() for m in matches]
 
 NAMES = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 
@@ -81,7 +89,7 @@ def _splits(**overrides):
 
 
 def test_clean_splits_score_100():
-    report = run_quality_checks(_splits(), label_names=NAMES, schema=quality.split_schema(NAMES))
+    report = run_quality_checks(_splits(), label_names=NAMES, schema=schemas.split_schema(NAMES))
     assert report.score == 100.0
     assert [f.check for f in report.findings if not f.passed] == []
     assert report.label_distribution["eval"] == {"NORMAL": 1, "URGENT": 1, "HIGHLY URGENT": 1}
@@ -93,21 +101,22 @@ def test_each_problem_is_found_with_count_and_examples():
         "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
         "label": [0, 1, 7, 0, 1, 2], "source": ["correct"] * 6,
     })  # fmt: skip
-    report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=quality.split_schema(NAMES))
+    report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=schemas.split_schema(NAMES))
     failed = {f.check: f for f in report.findings if not f.passed}
     assert set(failed) >= {"schema", "invalid_labels", "leakage", "near_duplicates", "pii", "encoding_anomalies", "length_outliers"}
     assert failed["leakage"].count == 1 and failed["leakage"].examples == ["road broken"]
     assert failed["invalid_labels"].examples == ["7"]
     assert failed["pii"].count == 1 and "a@b.co" not in str(failed["pii"].examples)
-    assert [f.check for f in report.blocking_failures] == ["leakage", "pii"]
+    assert [f.check for f in quality.blocking_failures(report)] == ["leakage", "pii"]
     assert report.score < 60
 
 
 def test_score_weights_by_severity():
-    findings = [quality.Finding("a", "critical", False), quality.Finding("b", "low", True)]
-    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
-    findings = [quality.Finding("a", "medium", False, affected_share=0.5), quality.Finding("b", "high", True)]
-    assert quality.QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
+    findings = [Finding(check="a", severity="critical", passed=False), Finding(check="b", severity="low", passed=True)]
+    assert QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
+    findings = [Finding(check="a", severity="medium", passed=False, affected_share=0.5),
+                Finding(check="b", severity="high", passed=True)]
+    assert QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
 
 
 def test_drift_against_previous_version():
@@ -128,10 +137,10 @@ def test_usable_on_any_dataframe_with_string_labels():
 
 def test_pull_schema_and_markdown_and_plot(tmp_path):
     pull_df = pd.DataFrame({"complaint_id": [1, 2], "text": ["a", "b"], "label": ["URGENT", None], "source": ["correct", "oops"]})
-    finding = quality.schema_finding(pull_df, quality.pull_schema())
+    finding = schemas.schema_finding(pull_df, schemas.pull_schema())
     assert not finding.passed and finding.count == 1 and "source" in finding.examples[0]
     report = run_quality_checks(_splits(), label_names=NAMES)
     md = report.to_markdown()
     assert "| check | severity | status | count | examples |" in md and "| NORMAL | 2 | 1 | 1 |" in md
-    png = quality.plot_label_distribution(report, tmp_path / "dist.png")
+    png = plots.plot_label_distribution(report, tmp_path / "dist.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

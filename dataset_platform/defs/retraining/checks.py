@@ -1,10 +1,13 @@
-"""Blocking checks on cleaned_splits: a failure stops published_versions in the same run."""
+"""Blocking checks on cleaned_splits: a failure stops published_versions in the same run.
+
+Each check reports one part of the gate decision that ``retraining/quality.py`` recorded with the
+candidate's quality report; none of them re-derives it.
+"""
 
 import warnings
 
 import dagster as dg
 
-from dataset_platform.common import settings
 from dataset_platform.defs.retraining.assets import cleaned_splits
 from dataset_platform.defs.retraining.partitions import label_partitions
 from dataset_platform.retraining import paths
@@ -13,60 +16,55 @@ from dataset_platform.retraining import paths
 warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
 
 
-def _splits(label: str):
-    from dataset_platform.retraining.splitting import read_splits
+def _result(label: str, check_name: str) -> dg.AssetCheckResult:
+    from dataset_platform.retraining import quality
 
-    return read_splits(paths.splits_dir(label))
-
-
-@dg.asset_check(asset=cleaned_splits, blocking=True, partitions_def=label_partitions, description="No text in two splits.")
-def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    splits = _splits(context.partition_key)
-    seen: dict[str, str] = {}
-    shared = set()
-    for split, df in splits.items():
-        for text in df["grievance"]:
-            if seen.setdefault(text, split) != split:
-                shared.add(text)
+    report_file = paths.quality_dir(label) / "report.json"
+    decision = quality.read_decision(report_file)
+    metadata: dict = {"gate": decision.status, "reasons": decision.reasons}
+    if report_file.exists():
+        report = quality.read_report(report_file)
+        findings = [f for f in report.findings if f.check in quality.ASSET_CHECKS[check_name]]
+        if findings:
+            metadata["findings"] = sum(f.count for f in findings)
+            metadata["examples"] = [e for f in findings for e in f.examples][:5]
+            metadata["detail"] = "; ".join(f"{f.check}: {f.detail}" for f in findings)
+    if check_name == "enough_records":
+        metadata.update(
+            records=decision.records, class_counts=decision.class_counts,
+            min_dataset_len=decision.policy.get("min_records"), min_per_class=decision.policy.get("min_per_class"),
+            new_reviews=-1 if decision.new_reviews is None else decision.new_reviews,
+            status=decision.status if not decision.check_passed(check_name) else "ok",
+        )
     return dg.AssetCheckResult(
-        passed=not shared,
+        passed=report_file.exists() and decision.check_passed(check_name),
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"shared_texts": len(shared), "examples": [t[:80] for t in sorted(shared)[:3]]},
+        metadata=metadata,
     )
 
 
 @dg.asset_check(
-    asset=cleaned_splits, blocking=True, partitions_def=label_partitions, description="At least MIN_DATASET_LEN records."
+    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    description="No text in two splits, and no split text equal to or a near copy of a gold text.",
+)
+def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    return _result(context.partition_key, "no_text_shared_between_splits")
+
+
+@dg.asset_check(
+    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    description="At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the published version.",
 )
 def enough_records(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    total = sum(len(df) for df in _splits(context.partition_key).values())
-    minimum = settings.min_dataset_len()
-    return dg.AssetCheckResult(
-        passed=total >= minimum,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "records": total,
-            "min_dataset_len": minimum,
-            "status": "ok" if total >= minimum else "skipped_insufficient_data",
-        },
-    )
+    return _result(context.partition_key, "enough_records")
 
 
-@dg.asset_check(asset=cleaned_splits, blocking=True, partitions_def=label_partitions, description="No PII in any split.")
+@dg.asset_check(
+    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    description="No PII left in any split after the label's PII policy.",
+)
 def no_pii(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    from dataset_platform.retraining.quality import find_pii
-
-    findings = []
-    for split, df in _splits(context.partition_key).items():
-        findings += [(split, kind, masked) for _, kind, masked in find_pii(df["grievance"])]
-    kinds: dict[str, int] = {}
-    for _, kind, _ in findings:
-        kinds[kind] = kinds.get(kind, 0) + 1
-    return dg.AssetCheckResult(
-        passed=not findings,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"findings": len(findings), "by_kind": kinds, "examples": [f"{s}/{k}: {m}" for s, k, m in findings[:5]]},
-    )
+    return _result(context.partition_key, "no_pii")
 
 
 blocking_checks = [no_text_shared_between_splits, enough_records, no_pii]
