@@ -35,6 +35,13 @@ def _job(defs: dg.Definitions, keys: list[str]) -> dg.JobDefinition:
     return with_job.resolve_job_def(name)
 
 
+def pipeline_asset_keys(defs: dg.Definitions) -> list[str]:
+    """Every asset of every declared pipeline (DatasetPipeline components), as user strings."""
+    from dataset_platform.components.dataset_pipeline import PIPELINE_TAG
+
+    return sorted(s.key.to_user_string() for s in defs.resolve_all_asset_specs() if s.tags.get(PIPELINE_TAG))
+
+
 def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInstance | None = None) -> int:
     """Forms (every form set in one run), then datasets and experiments, then retraining per label."""
     if defs is None:
@@ -51,6 +58,10 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
         ("datasets and experiments", DATASET_ASSETS, {}),
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
     ]  # fmt: skip
+    # Declared pipelines last: they read the ground truth and the published grievance versions made above.
+    pipelines = pipeline_asset_keys(defs)
+    if pipelines:
+        steps.append((f"declared pipelines ({len(pipelines)} assets)", pipelines, {}))
     for title, asset_keys, kwargs in steps:
         started = time.perf_counter()
         result = _job(defs, asset_keys).execute_in_process(

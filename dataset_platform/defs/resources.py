@@ -32,7 +32,12 @@ def build_resources() -> dict[str, Any]:
     return {
         "review_db": ReviewDatabase(**_set(url=_env("POSTGRES_URL"))),
         "models": ExtractionModels(
-            **_set(gemini_api_key=_env("GEMINI_API_KEY", "GOOGLE_API_KEY"), gemini_base_url=_env("GEMINI_BASE_URL"))
+            **_set(
+                gemini_api_key=_env("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+                gemini_base_url=_env("GEMINI_BASE_URL"),
+                openai_base_url=_env("OPENAI_BASE_URL"),
+                openai_api_key=_env("OPENAI_API_KEY"),
+            )
         ),
         "hub": DatasetHub(
             **_set(

@@ -12,7 +12,7 @@ import sys
 # The SDKs that cost seconds to import; each must be imported inside the function that uses it.
 HEAVY_MODULES = (
     "google.genai", "ddtrace", "datasets", "huggingface_hub", "wandb", "sklearn", "matplotlib",
-    "pythainlp", "pytesseract", "streamlit", "torch",
+    "pythainlp", "pytesseract", "streamlit", "torch", "duckdb", "polars", "openpyxl", "sentence_transformers",
 )  # fmt: skip
 
 PROBE = """
