@@ -30,7 +30,7 @@ def _instance() -> dg.DagsterInstance:
 
 def _job(defs: dg.Definitions, keys: list[str]) -> dg.JobDefinition:
     """An asset job over ``keys`` and their checks (the way ``dg.materialize`` builds one)."""
-    name = "materialize_" + "__".join(keys[:1]) + f"_and_{len(keys) - 1}_more"
+    name = "materialize_" + keys[0].replace("/", "__") + f"_and_{len(keys) - 1}_more"  # job names: [A-Za-z0-9_]
     with_job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(name, selection=keys)]))
     return with_job.resolve_job_def(name)
 
