@@ -121,3 +121,32 @@ def test_failing_quality_gate_blocks_the_outputs_in_the_same_run(tmp_path):
     (folder / "rows.csv").write_text("id,amount\n1,5\n2,3\n")
     result = materialize_pipeline(defs, "gated")
     assert result.success and "gated/export_jsonl" in materialized(result)
+
+
+TO_DATADOG = """
+type: dataset_platform.components.DatasetPipeline
+attributes:
+  source: {type: files, path: rows.jsonl}
+  outputs:
+    - {type: datadog, dataset: tiny-eval, input_columns: [question], expected_output: answer, key: id}
+    - {type: export, format: json}
+"""
+
+
+def test_datadog_output_pushes_records_through_the_datadog_resource(tmp_path):
+    project_dir = tmp_path / "proj"
+    project_dir.mkdir()
+    defs = with_resources(load_project(project_dir, {"to_dd": TO_DATADOG}))
+    folder = next(project_dir.glob("tmp_pipelines_*/defs/to_dd"))
+    rows = [{"id": 1, "question": "2+2", "answer": "4"}, {"id": 2, "question": "3+3", "answer": "6"}]
+    (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = materialize_pipeline(defs, "to_dd")
+    assert result.success, step_failures(result)
+    meta = materialized(result)["to_dd/datadog"]
+    assert meta["mode"] == "local" and meta["num_records"] == 2 and meta["action"] == "created"
+    from dataset_platform.resources.datadog import DatadogLLMObs
+
+    _, pulled = DatadogLLMObs().pull_dataset("tiny-eval")
+    assert sorted((r["input_data"]["question"], r["expected_output"]) for r in pulled) == [("2+2", "4"), ("3+3", "6")]
+    exported = json.loads(Path(materialized(result)["to_dd/export_json"]["path"]).read_text())
+    assert exported == rows
