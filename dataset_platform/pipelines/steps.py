@@ -21,7 +21,7 @@ from dataset_platform.pipelines import chat as chatfmt
 from dataset_platform.pipelines.spec import (
     ChatInput, ChatStep, CleanStep, DedupeStep, FilterStep, JoinStep, PiiStep, PipelineSpec, QualityStep,
     SelectStep, SqlStep,
-)  # fmt: skip
+)
 from dataset_platform.pipelines.tables import duck, duck_copy, read_table, scan, write_table
 
 
@@ -43,7 +43,9 @@ def relational_query(step, upstream: Path, other: Optional[Path] = None) -> str:
     if isinstance(step, FilterStep):
         return f"SELECT * FROM {src} WHERE {step.where}"
     if isinstance(step, SelectStep):
-        cols = ", ".join(_ident(c) + (f" AS {_ident(step.rename[c])}" if c in step.rename else "") for c in step.columns)
+        cols = ", ".join(
+            _ident(c) + (f" AS {_ident(step.rename[c])}" if c in step.rename else "") for c in step.columns
+        )
         return f"SELECT {cols} FROM {src}"
     if isinstance(step, JoinStep):
         using = ", ".join(_ident(c) for c in step.keys)
@@ -119,7 +121,8 @@ def run_pii(step: PiiStep, upstream: Path, out: Path) -> StepOutcome:
                 row_kinds[i].add(m.kind)
             masked.append(mask_pii(v, found) if found and step.action == "mask" else v)
         if step.action == "mask":
-            table = table.set_column(table.schema.get_field_index(col), col, pa.array(masked, table.schema.field(col).type))
+            column = pa.array(masked, table.schema.field(col).type)
+            table = table.set_column(table.schema.get_field_index(col), col, column)
     removed = 0
     if step.action == "remove":
         keep = pa.array([not k for k in row_kinds])
@@ -128,7 +131,7 @@ def run_pii(step: PiiStep, upstream: Path, out: Path) -> StepOutcome:
     elif step.action == "flag":
         table = table.append_column("pii_kinds", pa.array([sorted(k) for k in row_kinds], pa.list_(pa.string())))
     meta = {"pii_found": counts, "rows_with_pii": sum(bool(k) for k in row_kinds), "action": step.action,
-            "rows_removed": removed, "columns_scanned": columns}  # fmt: skip
+            "rows_removed": removed, "columns_scanned": columns}
     return StepOutcome(write_table(table, out), meta)
 
 
@@ -138,12 +141,12 @@ def run_dedupe(step: DedupeStep, upstream: Path, out: Path) -> StepOutcome:
     table = read_table(upstream)
     _check_columns(table, step.columns, step.id)
     texts = [" ".join("" if v is None else str(v) for v in row) for row in zip(*(table.column(c).to_pylist()
-             for c in step.columns))]  # fmt: skip
+             for c in step.columns))]
     exact, near = duplicate_rows(texts, near=step.near, threshold=step.threshold)
     drop = set(exact) | set(near)
     keep = pa.array([i not in drop for i in range(table.num_rows)])
     meta = {"exact_duplicates": len(exact), "near_duplicates": len(near),
-            "examples": [texts[i][:80] for i in sorted(drop)[:5]]}  # fmt: skip
+            "examples": [texts[i][:80] for i in sorted(drop)[:5]]}
     return StepOutcome(write_table(table.filter(keep), out), meta)
 
 
@@ -239,7 +242,7 @@ def run_chat(step: ChatStep, upstream: Path, out: Path, read_merge: Callable[[An
     for row in rows:
         report = chatfmt.validate_messages(row["messages"], max_tokens=step.max_tokens)
         row.update(num_turns=report.turns, tokens_estimate=report.tokens, chat_valid=report.ok,
-                   chat_problems=report.problems)  # fmt: skip
+                   chat_problems=report.problems)
         for p in report.problems:
             key = re.sub(r"\[\d+\]", "[i]", re.sub(r"~\d+", "~n", p))
             problems[key] = problems.get(key, 0) + 1
@@ -254,7 +257,7 @@ def run_chat(step: ChatStep, upstream: Path, out: Path, read_merge: Callable[[An
     table = pa.Table.from_pylist(kept)
     meta = {"conversations": len(kept), "unreadable_rows": len(bad), "invalid_conversations": invalid,
             "problems": problems, "bad_row_examples": bad[:5], "tokens_estimate_total": sum(tokens),
-            "tokens_estimate_max": max(tokens), "by_origin": _counts(r["origin"] for r in kept)}  # fmt: skip
+            "tokens_estimate_max": max(tokens), "by_origin": _counts(r["origin"] for r in kept)}
     return StepOutcome(write_table(table, out), meta)
 
 
@@ -277,7 +280,7 @@ def run_quality(step: QualityStep, upstream: Path, out: Path, report_path: Path)
     shutil.copyfile(upstream, out.with_suffix(".tmp"))
     out.with_suffix(".tmp").replace(out)  # rows pass through unchanged: the check gates what comes after
     meta = {"quality_score": report.score, "min_quality_score": step.min_quality_score,
-            "findings_md": report.findings_markdown(), "report_path": str(report_path)}  # fmt: skip
+            "findings_md": report.findings_markdown(), "report_path": str(report_path)}
     return StepOutcome(report.rows, meta)
 
 
@@ -285,7 +288,8 @@ def read_source_to(spec: PipelineSpec, source: Any, out: Path, resources: Mappin
     from dataset_platform.pipelines import sources as src
 
     if source.type == "files":
-        return StepOutcome(src.read_files(spec, source, out), {"files": [str(p) for p in src.resolve_files(spec, source)]})
+        files = [str(p) for p in src.resolve_files(spec, source)]
+        return StepOutcome(src.read_files(spec, source, out), {"files": files})
     if source.type == "sql":
         engine = resources["review_db"].get_engine() if not source.url else None
         where = resources["review_db"].describe() if not source.url else "configured url"

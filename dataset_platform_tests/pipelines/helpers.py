@@ -22,9 +22,9 @@ def write_reviewed_ground_truth(n: int = 6) -> str:
     for i, fid in enumerate(ids):
         make_form_set(forms, fid, pages=1 + i % 2, seed=i)
     extractions = {fid: {"model": "offline", "extraction": sample_extraction(good_ballots=300 + i)}
-                   for i, fid in enumerate(ids)}  # fmt: skip
+                   for i, fid in enumerate(ids)}
     reviews = {fid: {"id": i, "corrected_extraction": sample_extraction(good_ballots=380 + i), "reviewer": "alice",
-                     "reviewed_at": "2026-03-01T10:00:00"} for i, fid in enumerate(ids) if i % 2 == 0}  # fmt: skip
+                     "reviewed_at": "2026-03-01T10:00:00"} for i, fid in enumerate(ids) if i % 2 == 0}
     return ground_truth.write_ground_truth(ground_truth.build_records(ids, extractions, reviews, forms))
 
 
@@ -38,7 +38,7 @@ def publish_grievance_versions(n: int = 60) -> None:
             "grievance": [f"ถนนหน้าบ้านเลขที่ {i} ชำรุด {label}" for i in range(n)],
             "label": (np.arange(n) % classes).astype("int64"),
             "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
-        })  # fmt: skip
+        })
         splits, _ = splitting.stratified_split(df, label)
         directory = settings.platform_home() / "splits_tmp" / label
         splitting.write_splits(splits, directory, label)
@@ -58,7 +58,8 @@ def materialize_pipeline(defs: dg.Definitions, name: str, instance: Any = None) 
     job_name = f"run_{name}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(job_name, pipeline_keys(defs, name))]))
+        job = dg.define_asset_job(job_name, pipeline_keys(defs, name))
+        job = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
         return job.resolve_job_def(job_name).execute_in_process(
             instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET
         )
@@ -89,7 +90,7 @@ def load_project(root: Path, pipelines: dict[str, str]) -> dg.Definitions:
     (root / module / "__init__.py").write_text("")
     (root / module / "defs" / "__init__.py").write_text("")
     (root / "pyproject.toml").write_text(f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\n'
-                                         f'root_module = "{module}"\n')  # fmt: skip
+                                         f'root_module = "{module}"\n')
     for name, text in pipelines.items():
         (root / module / "defs" / name).mkdir()
         (root / module / "defs" / name / "defs.yaml").write_text(text)

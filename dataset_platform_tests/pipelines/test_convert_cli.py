@@ -40,11 +40,13 @@ def test_convert_sharegpt_to_alpaca_reports_bad_lines(tmp_path, capsys):
 
 def test_console_script_openai_to_chatml(tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}))
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    src.write_text(json.dumps({"messages": messages}))
     out = tmp_path / "out.jsonl"
     exe = [sys.executable, "-m", "dataset_platform.cli"]
     done = subprocess.run([*exe, "convert", str(src), "--from", "openai", "--to", "chatml", "--output", str(out)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(out.read_text()) == {"text": "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"}
+    text = "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"
+    assert json.loads(out.read_text()) == {"text": text}
     assert "converted 1 rows" in done.stdout

@@ -18,7 +18,8 @@ from dataset_platform_tests.support.json_api_server import openai_server
 
 
 def spec_with(tmp_path: Path, *steps: dict):
-    return parse_pipeline("t", tmp_path, {"source": {"type": "files", "path": "in.parquet"}, "steps": list(steps)}, "t.yaml")
+    attributes = {"source": {"type": "files", "path": "in.parquet"}, "steps": list(steps)}
+    return parse_pipeline("t", tmp_path, attributes, "t.yaml")
 
 
 def run(tmp_path: Path, step: dict, rows: list[dict], resources=None):
@@ -36,7 +37,8 @@ ROWS = [{"id": i, "city": "BKK" if i % 2 else "CNX", "amount": float(i)} for i i
 def test_filter_select_sql(tmp_path):
     rows, outcome = run(tmp_path, {"id": "f", "kind": "filter", "where": "city = 'BKK' AND amount > 4"}, ROWS)
     assert [r["id"] for r in rows] == [5, 7, 9] and outcome.rows == 3
-    rows, _ = run(tmp_path, {"id": "s", "kind": "select", "columns": ["id", "amount"], "rename": {"amount": "usd"}}, ROWS)
+    select = {"id": "s", "kind": "select", "columns": ["id", "amount"], "rename": {"amount": "usd"}}
+    rows, _ = run(tmp_path, select, ROWS)
     assert rows[0] == {"id": 0, "usd": 0.0}
     rows, _ = run(tmp_path, {"id": "q", "kind": "sql",
                              "query": "SELECT city, sum(amount) AS total FROM input GROUP BY city ORDER BY city"}, ROWS)
@@ -71,7 +73,7 @@ def test_dedupe_exact_and_near(tmp_path):
     rows = [{"t": "The road in front of the school has been broken for three months"},
             {"t": "the road in front of the school has been broken for three months!"},
             {"t": "The road in front of the school has been broken for three months now"},
-            {"t": "Street lights are out on Sukhumvit soi 11"}]  # fmt: skip
+            {"t": "Street lights are out on Sukhumvit soi 11"}]
     out, outcome = run(tmp_path, {"id": "d", "kind": "dedupe", "columns": ["t"], "threshold": 0.8}, rows)
     assert [r["t"] for r in out] == [rows[0]["t"], rows[3]["t"]]
     assert outcome.metadata["exact_duplicates"] == 1 and outcome.metadata["near_duplicates"] == 1
@@ -125,13 +127,14 @@ def test_pii_step_actions(tmp_path, action):
 
 def test_quality_rules_and_weighted_score(tmp_path):
     rows = [{"age": 30, "email": "a@b.co", "kind": "x", "lo": 1, "hi": 2},
-            {"age": 200, "email": "nope", "kind": "y", "lo": 5, "hi": 2}]  # fmt: skip
-    step = {"id": "q", "kind": "quality", "required": ["age", "missing_col"], "types": {"age": "integer", "email": "number"},
+            {"age": 200, "email": "nope", "kind": "y", "lo": 5, "hi": 2}]
+    step = {"id": "q", "kind": "quality", "required": ["age", "missing_col"],
+            "types": {"age": "integer", "email": "number"},
             "rules": [{"name": "age", "column": "age", "range": [0, 120], "severity": "high"},
                       {"name": "email", "column": "email", "regex": "[^@]+@[^@]+", "severity": "medium"},
                       {"name": "kind", "column": "kind", "enum": ["x"], "severity": "low"},
                       {"name": "order", "expr": "lo <= hi", "severity": "medium"}],
-            "min_quality_score": 50}  # fmt: skip
+            "min_quality_score": 50}
     out, outcome = run(tmp_path, step, rows)
     assert len(out) == 2  # rows pass through; the check decides
     report = json.loads((tmp_path / "q.quality.json").read_text())
@@ -144,7 +147,7 @@ def test_quality_rules_and_weighted_score(tmp_path):
     # 100 × Σ weight·pass / Σ weight: two critical fails pass 0, the others pass 1 − 1/2
     weights = {"critical": 1.0, "high": 0.7, "medium": 0.4, "low": 0.1}
     expected = 100 * (1.0 * 0 + 1.0 * 0 + 1.0 * 1 + 0.7 * 1 + 0.7 * 0.5 + 0.4 * 0.5 + 0.1 * 0.5 + 0.4 * 0.5) / (
-        3 * weights["critical"] + 2 * weights["high"] + 2 * weights["medium"] + weights["low"])  # fmt: skip
+        3 * weights["critical"] + 2 * weights["high"] + 2 * weights["medium"] + weights["low"])
     assert report["score"] == pytest.approx(expected, abs=0.01)
     assert outcome.metadata["quality_score"] == report["score"]
 
@@ -160,7 +163,7 @@ def test_chat_step_template_merge_and_validation(tmp_path):
     out, outcome = run(tmp_path, step, rows)
     assert out[0]["messages"] == [{"role": "system", "content": "Be brief."},
                                   {"role": "user", "content": "Classify: น้ำไม่ไหล"},
-                                  {"role": "assistant", "content": "water"}]  # fmt: skip
+                                  {"role": "assistant", "content": "water"}]
     assert [r["origin"] for r in out] == ["input", "merge_1"]
     assert outcome.metadata["unreadable_rows"] == 1  # row 2: null label, never rendered as "None"
     assert outcome.metadata["invalid_conversations"] == 1  # merged row 2: empty turn, roles do not alternate
@@ -170,7 +173,7 @@ def test_chat_step_template_merge_and_validation(tmp_path):
 LLM_ROWS = [{"id": i, "text": t} for i, t in enumerate(["no water since monday", "broken road", "water pipe leak"])]
 CLASSIFY = {"id": "l", "kind": "llm", "task": "classify", "model": "openai/test-model", "prompt": "Grievance: {text}",
             "output": "topic", "labels": ["water", "road"], "batch_size": 2, "max_concurrency": 2,
-            "price_per_1m_input": 1.0, "price_per_1m_output": 2.0}  # fmt: skip
+            "price_per_1m_input": 1.0, "price_per_1m_output": 2.0}
 
 
 class _Models:
