@@ -124,13 +124,23 @@ import duckdb, pandas, pyarrow.parquet
 import dataset_platform.components.dataset_pipeline
 import dataset_platform.pipelines.sources
 import dataset_platform.pipelines.steps
+import threading
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 2**20
 rss_start = rss_mb()
+sampled = [rss_start]
+done = threading.Event()
+def sample():  # ru_maxrss would include the import-time peak; sample the work only
+    while not done.wait(0.01):
+        sampled.append(rss_mb())
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
 t0 = time.perf_counter()
 extra = None
 {code}
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+done.set()
+sampler.join()
+peak = max(sampled)
 print(json.dumps({{"seconds": time.perf_counter() - t0, "peak_rss_mb": peak, "peak_above_start_mb": peak - rss_start,
                   "rows": int(rows), "extra": extra}}))
 """
