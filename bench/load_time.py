@@ -27,7 +27,7 @@ REPO = HERE.parent
 
 HEAVY_MODULES = (
     "google.genai", "ddtrace", "datasets", "huggingface_hub", "wandb", "sklearn", "matplotlib",
-    "pythainlp", "pytesseract", "streamlit", "torch", "pandera", "pandas", "pyarrow", "PIL",
+    "pythainlp", "pytesseract", "streamlit", "torch", "pandera", "pandas", "pyarrow", "PIL", "duckdb",
 )  # fmt: skip
 
 TARGETS = {

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+CHAT_FORMATS = ("openai", "sharegpt", "alpaca", "chatml", "vicuna")  # dataset_platform.pipelines.chat.FORMATS
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dataset-platform", description=__doc__)
@@ -34,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--secrets", type=Path, default=None, help="secrets.toml with the [auth] sign-in settings")
     review.add_argument("--base-url-path", default="", help="URL prefix when served behind a proxy, e.g. review")
 
+    convert = sub.add_parser("convert", help="convert a JSONL chat dataset between formats")
+    convert.add_argument("input", type=Path)
+    convert.add_argument("--from", dest="src", required=True, choices=CHAT_FORMATS)
+    convert.add_argument("--to", dest="dst", required=True, choices=CHAT_FORMATS)
+    convert.add_argument("--output", type=Path, required=True)
+
     sub.add_parser("materialize-all", help="materialise every asset of the graph offline (the demo)")
     return parser
 
@@ -57,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         from dataset_platform.review_app.launch import launch
 
         return launch(host=args.host, port=args.port, secrets=args.secrets, base_url_path=args.base_url_path)
+    if args.command == "convert":
+        from dataset_platform.pipelines.convert_cli import main as convert_main
+
+        return convert_main(args.input, src=args.src, dst=args.dst, output=args.output)
     if args.command == "materialize-all":
         from dataset_platform.demo_run import materialize_all
 

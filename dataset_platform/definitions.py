@@ -1,8 +1,15 @@
-"""The code location: every asset, check, job, schedule and sensor of both tracks, and their resources.
+"""The code location: every asset, check, job, schedule and sensor of both tracks, the declared pipelines, and
+their resources.
+
+The per-domain definitions are wired by hand (``dataset_platform/defs/<domain>``); the declared pipelines are
+Dagster components found by ``dg.load_from_defs_folder`` in the project's defs folder
+(``[tool.dg.project] defs_module`` = ``dataset_platform.defs.pipelines``, one ``<name>/defs.yaml`` each).
 
 Importing this module must stay cheap (the webserver and daemon reload it): heavy SDKs are imported
 inside the functions that use them.
 """
+
+from pathlib import Path
 
 import dagster as dg
 
@@ -15,5 +22,6 @@ defs = dg.Definitions.merge(
     retraining.defs,
     reviews.defs,
     platform.defs,
+    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
     dg.Definitions(resources=build_resources()),
 )

@@ -32,9 +32,16 @@ def _instance() -> dg.DagsterInstance:
 
 def _job(defs: dg.Definitions, keys: list[str]) -> dg.JobDefinition:
     """An asset job over ``keys`` and their checks (the way ``dg.materialize`` builds one)."""
-    name = "materialize_" + "__".join(keys[:1]) + f"_and_{len(keys) - 1}_more"
+    name = "materialize_" + keys[0].replace("/", "__") + f"_and_{len(keys) - 1}_more"  # job names: [A-Za-z0-9_]
     with_job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(name, selection=keys)]))
     return with_job.resolve_job_def(name)
+
+
+def pipeline_asset_keys(defs: dg.Definitions) -> list[str]:
+    """Every asset of every declared pipeline (DatasetPipeline components), as user strings."""
+    from dataset_platform.components.dataset_pipeline import PIPELINE_TAG
+
+    return sorted(s.key.to_user_string() for s in defs.resolve_all_asset_specs() if s.tags.get(PIPELINE_TAG))
 
 
 def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInstance | None = None) -> int:
@@ -54,6 +61,10 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
         ("review priorities", ["review_priorities"], {}),
     ]  # fmt: skip
+    # Declared pipelines last: they read the ground truth and the published grievance versions made above.
+    pipelines = pipeline_asset_keys(defs)
+    if pipelines:
+        steps.append((f"declared pipelines ({len(pipelines)} assets)", pipelines, {}))
     for title, asset_keys, kwargs in steps:
         started = time.perf_counter()
         result = _job(defs, asset_keys).execute_in_process(

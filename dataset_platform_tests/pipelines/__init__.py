@@ -1,0 +1,1 @@
+"""Declared pipelines (DatasetPipeline component), chat formats, convert CLI."""
