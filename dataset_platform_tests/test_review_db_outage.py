@@ -16,6 +16,7 @@ from dataset_platform.defs.forms.assets import ground_truth_dataset
 from dataset_platform.defs.platform.healthcheck import platform_healthcheck
 from dataset_platform.defs.retraining.assets import misclassified_pulls
 from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.resources.wandb import WandbResource
 from dataset_platform.retraining import demo
@@ -70,7 +71,7 @@ def test_every_database_user_reports_the_masked_message_when_the_server_stops(pl
         url = server.create_database("reviews")
         demo.seed_complaints(db.make_engine(url), n=300, seed=5)
         review_db = ReviewDatabase(url=url, retry_delays=FAST)
-        resources = {"review_db": review_db, "wandb": WandbResource(mode="disabled")}
+        resources = {"review_db": review_db, "wandb": WandbResource(mode="disabled"), "hub": DatasetHub()}
         with dg.instance_for_test() as instance:
             assert dg.materialize([ground_truth_dataset], instance=instance, resources=resources).success
         server.stop()

@@ -96,7 +96,7 @@ def new_reviews_since(label: str, reviewed_through: str | None) -> int | None:
     return int(pc.sum(pc.fill_null(pc.greater(reviewed_at, since), False)).as_py() or 0)
 
 
-def run_quality(label: str, previous: dict | None = None) -> Assessment:
+def run_quality(label: str, previous: dict | None = None, compared_with: str | None = None) -> Assessment:
     """Quality report and gate decision of the current splits: report.json, report.md, label_distribution.png.
 
     ``previous``: dataset_metadata.json of the published version (drift, new reviews, unchanged content).
@@ -135,7 +135,8 @@ def run_quality(label: str, previous: dict | None = None) -> Assessment:
         {
             "label": label,
             "content_hash": split_report["content_hash"],
-            "compared_with": (previous or {}).get("version_tag"),
+            # What drift was judged against: the published tag, or why nothing could be (a Hub outage).
+            "compared_with": compared_with or (previous or {}).get("version_tag"),
             "pull": {k: stats.get(k) for k in ("source_counts", "gold_held_out", "quarantined_count", "n_gold")},
             "clean": split_report["clean"],
         }

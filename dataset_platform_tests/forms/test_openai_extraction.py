@@ -42,7 +42,7 @@ def test_request_shape_all_pages_in_one_chat_message(openai_server, tmp_path):
     assert request.body["temperature"] == 0.2
     [message] = request.body["messages"]
     assert message["role"] == "user"
-    assert "ส.ส. 5/18" in request.parts[0]["text"] and "3 page image(s)" in request.parts[0]["text"]
+    assert "ส.ส. 5/18" in request.parts[0]["text"] and "3 page(s)" in request.parts[0]["text"]
     texts = [p["text"] for p in request.parts if p["type"] == "text"]
     assert texts[1:] == ["Page 1 of 3:", "Page 2 of 3:", "Page 3 of 3:"]
     assert request.images() == [("image/png", p.read_bytes()) for p in sorted(folder.glob("page_*.png"))]

@@ -14,6 +14,7 @@ from dataset_platform.defs.forms.assets import ground_truth_dataset
 from dataset_platform.defs.retraining.assets import misclassified_pulls
 from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
 from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.resources.wandb import WandbResource
 from dataset_platform.retraining import demo
@@ -34,7 +35,7 @@ def _targets(requests) -> list[tuple[str, str | None]]:
 
 def _consume(url: str, instance, *labels: str, ground_truth: bool = False) -> None:
     """What the requested runs do to the sensor's state: materialize the assets that read the reviews."""
-    resources = {"review_db": ReviewDatabase(url=url), "wandb": WandbResource(mode="disabled")}
+    resources = {"review_db": ReviewDatabase(url=url), "wandb": WandbResource(mode="disabled"), "hub": DatasetHub()}
     for label in labels:
         result = dg.materialize([misclassified_pulls], partition_key=label, instance=instance, resources=resources)
         assert result.success

@@ -7,6 +7,7 @@ Local hub; W&B disabled.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 
@@ -52,8 +53,12 @@ def _shuffle_reviewed_labels(engine: sa.Engine, label: str) -> None:
         rows = conn.execute(sa.select(m.c.id, m.c[f"correct_{label}"]).order_by(m.c.id)).all()
         values = [r[1] for r in rows]
         random.Random(5).shuffle(values)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         for (row_id, _), value in zip(rows, values):
-            conn.execute(sa.update(m).where(m.c.id == row_id).values({f"correct_{label}": value}))
+            # A re-label is a new review: it passes the "enough new reviewed information" gate.
+            conn.execute(
+                sa.update(m).where(m.c.id == row_id).values({f"correct_{label}": value, "reviewed_at": now})
+            )
 
 
 def test_gate_passes_a_good_version_and_blocks_a_shuffled_one(db_url, platform_home, monkeypatch):

@@ -212,7 +212,7 @@ def cleaned_splits(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Mat
     report = run_clean_split(label)
     latest, compared_with = _latest_metadata(hub, label, context.log)
     # The report is written here, before the blocking checks run: a blocked or skipped candidate has one too.
-    assessment = run_quality(label, previous=latest)
+    assessment = run_quality(label, previous=latest, compared_with=compared_with)
     train = read_splits(paths.splits_dir(label))["train"]
     drops = {**report["clean"]["dropped"], "duplicate_text": report["clean"]["duplicates_removed"]}
     decision = assessment.decision
