@@ -27,6 +27,9 @@ LABEL_SCALE = 0.75  # Tesseract reads the printed labels at ~150 dpi: large prin
 DIGITS_SHARE = 0.45
 # printed row numbers (Thai digits) read too poorly to number rows by; rows are numbered in order
 READ_ROW_NUMBERS = False
+# a flat dash read as zero is trusted like a sure digit; a reading whose whole-crop reading differs is not
+DASH_SCORE = 0.95
+SPLIT_SCORE = 0.85
 VALUE_SPAN = 0.45  # a statistics value is written within this share of the page width after its label
 
 # field → key phrases of its printed label (compact Thai, no spaces), most specific first.
@@ -240,13 +243,37 @@ def _read_crop(gray: "np.ndarray", box: Box, max_clusters: int = 3) -> Reading:
         texts.append(text)
         value = leading_number(text)
         if value is not None:
-            if not re.search(r"[0-9๐-๙]", text):
-                score *= 0.5  # a letter taken for a digit: only arithmetic can confirm it
+            digits = re.sub(r"[^0-9๐-๙]", "", text)
+            if not digits:
+                # a lone dash is how the forms write zero: sure when the ink is one flat stroke
+                score = max(score, DASH_SCORE) if value == 0 and _is_dash(piece) else score * 0.5
+            elif len(digits) > 1 and digits[0] in "0๐":
+                score *= 0.5  # nobody writes a leading zero: a stray mark or a split digit
             whole, _ = recognise_text(crop)
-            return Reading(text, value, score, alternatives=_alternatives(whole, value))
+            alternatives = _alternatives(whole, value)
+            if alternatives:
+                score = min(score, SPLIT_SCORE)  # two crops of the same ink disagree: only arithmetic decides
+            return Reading(text, value, score, alternatives=alternatives)
     if all(_is_blank(t) for t in texts):
         return Reading(" ".join(texts), None, 1.0, blank=True)
     return Reading(" ".join(texts), None, 0.0)
+
+
+def _is_dash(piece: "np.ndarray") -> bool:
+    """One flat stroke (a handwritten `-`): the largest ink blob is much wider than tall, low in the crop's
+    height, and no other blob comes near its size (paper specks and dots are ignored)."""
+    import cv2
+    import numpy as np
+
+    _, ink = cv2.threshold(piece, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count < 2:
+        return False
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    order = np.argsort(areas)[::-1]
+    _, _, width, height, area = stats[1 + order[0]]
+    second = areas[order[1]] if len(order) > 1 else 0
+    return width >= 2.5 * height and height <= 0.3 * piece.shape[0] and second < 0.25 * area
 
 
 def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float]]:
