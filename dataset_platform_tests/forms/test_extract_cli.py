@@ -1,4 +1,4 @@
-"""`dataset-platform extract` (JSON lines, usage errors) and the tesseract model on a freshly rendered form; Gemini is the local test server."""
+"""`dataset-platform extract` (JSON lines, usage errors), the tesseract model on rendered forms and PDF sets."""
 
 from __future__ import annotations
 
