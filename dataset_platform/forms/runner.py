@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 from dataset_platform.forms import gemini, openai_compat
 from dataset_platform.forms.cache import ExtractionCache, cache_key
 from dataset_platform.forms.model_api import ModelAnswer, ModelCallError
-from dataset_platform.forms.pages import PageInfo, UnreadableFormSet, readable_pages
+from dataset_platform.forms.pages import RENDER_DPI, PageInfo, UnreadableFormSet, open_page, readable_pages
 from dataset_platform.forms.prompt import PROMPT_VERSION, render_prompt
 from dataset_platform.forms.ratelimit import RateLimiter
 from dataset_platform.forms.validation import InvalidResponse, drop_phantom_rows, guard_issues, parse_extraction
@@ -326,8 +327,9 @@ class _Extractor:
 
         start = time.perf_counter()
         try:
-            extraction = ocr_form_set([Path(p.path) for p in pages])
-        except UnreadablePage as exc:
+            with tempfile.TemporaryDirectory(prefix="ocr-pages-") as tmp:
+                extraction = ocr_form_set(_page_files(pages, Path(tmp)))
+        except (UnreadablePage, UnreadableFormSet) as exc:
             return self.record(form_set_id, error=f"unreadable page: {exc}")
         return self.record(
             form_set_id,
@@ -335,6 +337,25 @@ class _Extractor:
             warnings=guard_issues(extraction),
             latency_s=round(time.perf_counter() - start, 4),
         )
+
+
+def _page_files(pages: list[PageInfo], tmp: Path) -> list[Path]:
+    """Image files of the pages in order, for the Tesseract baseline (which reads files sorted by name).
+
+    Image pages are the files themselves; when the set holds PDF pages, every page gets a file in `tmp`
+    named by its position (PDF pages rendered through `pages.open_page`, images linked) so the order holds."""
+    if not any(p.is_pdf_page for p in pages):
+        return [Path(p.path) for p in pages]
+    files = []
+    for i, page in enumerate(pages):
+        if page.is_pdf_page:
+            target = tmp / f"{i:04d}.png"
+            open_page(page).save(target, dpi=(RENDER_DPI, RENDER_DPI))
+        else:
+            target = tmp / f"{i:04d}{Path(page.path).suffix.lower()}"
+            target.symlink_to(Path(page.path).resolve())
+        files.append(target)
+    return files
 
 
 def extract_form_sets(

@@ -1,4 +1,4 @@
-"""`dataset-platform extract` (JSON lines, usage errors) and the tesseract model on a freshly rendered form; Gemini is the local test server."""
+"""`dataset-platform extract` (JSON lines, usage errors), the tesseract model on rendered forms and PDF sets."""
 
 from __future__ import annotations
 
@@ -100,3 +100,65 @@ def test_tesseract_model_reads_a_rendered_form(tmp_path):
 
     [again] = extract_form_sets([folder], ModelConfig(model="tesseract"))
     assert again.cache_hit and again.extraction == record.extraction
+
+
+def _as_pdf(pages, target):
+    """The page images as one multi-page PDF at 200 dpi (Pillow's writer), as phone scanners deliver them."""
+    from PIL import Image
+
+    images = [Image.open(p).convert("RGB") for p in pages]
+    images[0].save(target, save_all=True, append_images=images[1:], resolution=200.0)
+    return target
+
+
+def test_tesseract_page_files_render_pdf_pages_in_order(tmp_path):
+    from PIL import Image, ImageChops
+
+    from dataset_platform.forms.pages import inspect_pages
+    from dataset_platform.forms.runner import _page_files
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    colours = ["white", "black", "gray"]
+    sources = []
+    for i, colour in enumerate(colours):
+        image = Image.new("RGB", (400, 566), colour)
+        image.paste((255, 0, 0), (10 + 40 * i, 10, 60 + 40 * i, 60))  # a mark that tells the pages apart
+        sources.append(image)
+        image.save(tmp_path / f"p{i}.png")
+    _as_pdf([tmp_path / "p0.png", tmp_path / "p1.png"], folder / "a_scan.pdf")
+    sources[2].save(folder / "b_page.png")
+    pages = inspect_pages(folder)
+    assert [p.is_pdf_page for p in pages] == [True, True, False]
+
+    (tmp_path / "tmp").mkdir()
+    files = _page_files(pages, tmp_path / "tmp")
+    assert [f.name for f in files] == ["0000.png", "0001.png", "0002.png"]  # ordered by name as OCR reads them
+    for file, source in zip(files, sources):
+        with Image.open(file) as got:
+            assert got.size == source.size
+            diff = ImageChops.difference(got.convert("L"), source.convert("L"))
+            assert sum(i * n for i, n in enumerate(diff.histogram())) / (400 * 566) < 2  # JPEG inside the PDF
+            marks = [got.convert("RGB").getpixel((35 + 40 * i, 35)) for i in range(3)]
+            red = [r > 200 and g < 60 and b < 60 for r, g, b in marks]
+            assert red == [i == sources.index(source) for i in range(3)]
+    plain = [p for p in pages if not p.is_pdf_page]
+    assert _page_files(plain, tmp_path / "unused") == [folder / "b_page.png"]
+
+
+@pytest.mark.slow
+def test_tesseract_model_reads_a_pdf_form_set(tmp_path):
+    from dataset_platform.forms.render import RenderOptions, render_form_set
+
+    expected = FormExtraction.model_validate(sample_extraction())
+    pages = render_form_set(expected, tmp_path / "rendered", RenderOptions(style="printed"))
+    assert len(pages) >= 2
+    folder = tmp_path / "pdf-set"
+    folder.mkdir()
+    _as_pdf(pages[:2], folder / "scan.pdf")  # the table's pages as one 2-page PDF
+
+    [record] = extract_form_sets([folder], ModelConfig(model="tesseract"))
+    assert record.error is None, record.error
+    got = {c["candidate_number"]: c["vote_count"] for c in record.extraction["vote_results"]}
+    assert got == {1: 200, 2: 150, 3: 30}
+    assert record.extraction["ballot_statistics"] == sample_extraction()["ballot_statistics"]

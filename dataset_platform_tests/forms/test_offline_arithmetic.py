@@ -125,3 +125,14 @@ def test_party_list_blank_rows_are_zero_votes_numbered_across_pages():
         (1, 10, None), (2, 0, None), (3, 0, None), (4, 7, None)
     ]
     assert out.extraction.form_info.form_type == "ส.ส. 5/17 (บช)" and out.uncertain == []
+
+
+def test_an_unchecked_unsure_reading_is_not_returned():
+    # 5/18 voter counts have no rule to verify them: only a sure reading comes back, an unsure one is None
+    stats = {"eligible_voters": _read(92, 0.85, alternatives=(925,)), "voters_present": _read(721)}
+    page = PageReading(header_text="หน่วยเลือกตั้งที่1", stats=stats)
+    out = assemble([page])
+    v = out.extraction.voter_statistics
+    assert (v.eligible_voters, v.voters_present) == (None, 721)
+    assert "voter_statistics.eligible_voters" in out.uncertain
+    assert "voter_statistics.voters_present" not in out.uncertain

@@ -129,3 +129,21 @@ def test_extract_form_sets_offline_reads_a_drawn_batch_form_given_as_pdf(tmp_pat
     assert (b["ballots_used"], b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"]) == (700, 647, 8, 45)
     assert b["ballots_allocated"] is None and b["ballots_remaining"] is None  # a batch form has none
     assert record.uncertain_fields == []
+
+
+def test_a_flat_stroke_is_a_dash_but_a_digit_is_not():
+    import numpy as np
+
+    from dataset_platform.forms.offline.page import _is_dash
+
+    def crop(*boxes):
+        image = np.full((56, 60), 245, dtype=np.uint8)
+        for top, bottom, left, right in boxes:
+            image[top:bottom, left:right] = 30
+        return image
+
+    assert _is_dash(crop((24, 29, 8, 50)))
+    assert _is_dash(crop((24, 29, 8, 50), (5, 7, 55, 57)))  # a speck of paper noise does not matter
+    assert not _is_dash(crop((8, 48, 26, 31)))  # a `1`
+    assert not _is_dash(crop((24, 29, 8, 50), (5, 45, 52, 58)))  # a dash beside a digit
+    assert not _is_dash(np.full((56, 60), 245, dtype=np.uint8))

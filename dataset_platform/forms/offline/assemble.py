@@ -15,7 +15,7 @@ from dataset_platform.forms.offline.page import PageReading
 from dataset_platform.forms.offline.recognise import Reading
 from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoteResult, VoterStatistics
 
-# a reading this sure is trusted alone; below KEEP_SCORE it is not returned unless a rule verifies it
+# a reading this sure is trusted alone; below it a value is returned only when a rule verifies it
 CONFIDENT_SCORE = 0.9
 KEEP_SCORE = 0.6
 # rows are numbered from the printed numbers when this many rows agree on the offset
@@ -175,19 +175,18 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
     def final(term: Term) -> Optional[int]:
         """The value returned for a term; every term not verified or read surely is listed uncertain.
 
-        A wrong number is worse than none: a reading that a rule contradicts is returned only when the
-        recogniser was sure of it, and an unchecked reading only above `KEEP_SCORE`."""
+        A wrong number is worse than none: a reading no rule verifies is returned only when the recogniser
+        was sure of it (a contradicted one stays listed uncertain); an unsure one is None."""
         if term.verified and not term.filled:
             return term.value
         uncertain.append(term.path)
         if term.value is None or term.filled:
             return term.value
-        if term.contradicted:
-            return term.value if term.confident else None
-        if term.confident:
+        if not term.confident:
+            return None
+        if not term.contradicted:
             uncertain.pop()  # sure, and no rule to check it against
-            return term.value
-        return term.value if term.score >= KEEP_SCORE else None
+        return term.value
 
     b = {n: final(terms[f"{BALLOTS}.{n}"]) for n in BallotStatistics.model_fields if f"{BALLOTS}.{n}" in terms}
     v = {name: final(terms[f"{VOTERS}.{name}"]) for name in VoterStatistics.model_fields if f"{VOTERS}.{name}" in terms}

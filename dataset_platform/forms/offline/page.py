@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from dataset_platform.forms.offline.layout import Box, Table, deskew, find_table
-from dataset_platform.forms.offline.recognise import Reading, leading_number, recognise_text
+from dataset_platform.forms.offline.recognise import _THAI_TO_ARABIC, Reading, leading_number, recognise_text
 from dataset_platform.forms.thai import fix_ocr_thai, thai_digits_to_arabic
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ LABEL_SCALE = 0.75  # Tesseract reads the printed labels at ~150 dpi: large prin
 DIGITS_SHARE = 0.45
 # printed row numbers (Thai digits) read too poorly to number rows by; rows are numbered in order
 READ_ROW_NUMBERS = False
+# a flat dash read as zero is trusted like a sure digit; a reading whose whole-crop reading differs is not
+DASH_SCORE = 0.95
+SPLIT_SCORE = 0.85
 VALUE_SPAN = 0.45  # a statistics value is written within this share of the page width after its label
 
 # field → key phrases of its printed label (compact Thai, no spaces), most specific first.
@@ -231,38 +234,76 @@ def _read_crop(gray: "np.ndarray", box: Box, max_clusters: int = 3) -> Reading:
     for left, right in clusters[:max_clusters]:
         piece = crop[:, max(0, left - pad) : min(crop.shape[1], right + pad)]
         text, score = recognise_text(piece)
-        if not re.search(r"[0-9]", text) and not text.lstrip(" .…").startswith(("(", "（")):
+        thai_others: tuple[int, ...] = ()
+        if not re.search(r"[0-9]", text) and not text.lstrip(" .…").startswith(("(", "（")) and not _is_zero(text):
             thai = _thai_digits(piece)  # PP-OCR's character set has no Thai digits
             if thai is not None:
-                text, score = thai
+                text, score, thai_others = thai
         if text.lstrip(" .…").startswith(("(", "（")):
             break  # the bracketed number words begin: no digits were written before them
         texts.append(text)
         value = leading_number(text)
         if value is not None:
-            if not re.search(r"[0-9๐-๙]", text):
-                score *= 0.5  # a letter taken for a digit: only arithmetic can confirm it
+            digits = re.sub(r"[^0-9๐-๙]", "", text)
+            if not digits:
+                # a lone dash is how the forms write zero: sure when the ink is one flat stroke
+                score = max(score, DASH_SCORE) if value == 0 and _is_dash(piece) else score * 0.5
+            elif len(digits) > 1 and digits[0] in "0๐":
+                score *= 0.5  # nobody writes a leading zero: a stray mark or a split digit
             whole, _ = recognise_text(crop)
-            return Reading(text, value, score, alternatives=_alternatives(whole, value))
+            alternatives = _alternatives(whole, value) + tuple(a for a in thai_others if a != value)
+            if alternatives:
+                score = min(score, SPLIT_SCORE)  # two crops of the same ink disagree: only arithmetic decides
+            return Reading(text, value, score, alternatives=alternatives)
     if all(_is_blank(t) for t in texts):
         return Reading(" ".join(texts), None, 1.0, blank=True)
     return Reading(" ".join(texts), None, 0.0)
 
 
-def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float]]:
-    """Thai digits (๐-๙) in a stroke group, read by Tesseract ``tha`` restricted to them; None if none."""
+def _is_zero(text: str) -> bool:
+    """The recogniser saw a dash (zero), not letters that may be Thai digits."""
+    return leading_number(text) == 0 and not re.search(r"[0-9A-Za-z]", text)
+
+
+def _is_dash(piece: "np.ndarray") -> bool:
+    """One flat stroke (a handwritten `-`): the largest ink blob is much wider than tall, low in the crop's
+    height, and no other blob comes near its size (paper specks and dots are ignored)."""
+    import cv2
+    import numpy as np
+
+    _, ink = cv2.threshold(piece, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count < 2:
+        return False
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    order = np.argsort(areas)[::-1]
+    _, _, width, height, area = stats[1 + order[0]]
+    second = areas[order[1]] if len(order) > 1 else 0
+    return width >= 2.5 * height and height <= 0.3 * piece.shape[0] and second < 0.25 * area
+
+
+def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float, tuple[int, ...]]]:
+    """Thai digits (๐-๙) in a stroke group, read by Tesseract ``tha`` restricted to them; None if none.
+
+    Tesseract splits handwritten digits into one word each: every digit of the group is one number. Read as a
+    word (psm 8) and as a line (psm 7); the line reading, when it differs, is an alternative for arithmetic."""
     import pytesseract
     from PIL import Image
 
-    data = pytesseract.image_to_data(
-        Image.fromarray(piece), lang="tha", config="--psm 7 -c tessedit_char_whitelist=๐๑๒๓๔๕๖๗๘๙",
-        output_type=pytesseract.Output.DICT,
-    )
-    words = [(t, float(c)) for t, c in zip(data["text"], data["conf"]) if t.strip() and float(c) >= 0]
-    if not words or not all(re.fullmatch("[๐-๙]+", t) for t, _ in words[:1]):
+    readings = []
+    for psm in (8, 7):
+        data = pytesseract.image_to_data(
+            Image.fromarray(piece), lang="tha", config=f"--psm {psm} -c tessedit_char_whitelist=๐๑๒๓๔๕๖๗๘๙",
+            output_type=pytesseract.Output.DICT,
+        )
+        words = [(t.strip(), float(c)) for t, c in zip(data["text"], data["conf"]) if t.strip() and float(c) >= 0]
+        if words and all(re.fullmatch("[๐-๙]+", t) for t, _ in words):
+            readings.append(("".join(t for t, _ in words), sum(c for _, c in words) / len(words)))
+    if not readings:
         return None
-    text, conf = words[0]
-    return text, 0.55 * conf / 100  # below KEEP_SCORE: returned only when arithmetic verifies it
+    text, conf = readings[0]
+    others = tuple(int(t.translate(_THAI_TO_ARABIC)) for t, _ in readings[1:] if t != text)
+    return text, 0.55 * conf / 100, others  # below CONFIDENT_SCORE: returned only when arithmetic verifies it
 
 
 def _alternatives(text: str, value: int) -> tuple[int, ...]:
