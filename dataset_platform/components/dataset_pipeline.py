@@ -24,7 +24,7 @@ _KINDS = {"filter": "duckdb", "select": "duckdb", "join": "duckdb", "sql": "duck
 
 
 class DatasetPipeline(dg.Component, dg.Model, dg.Resolvable):
-    """A declared dataset pipeline: a source, steps and outputs (see docs/readme/pipelines.md)."""
+    """A declared dataset pipeline: a source, steps and outputs (see docs/pipelines.md)."""
 
     description: Optional[str] = None
     deps: list[str] = []
