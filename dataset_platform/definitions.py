@@ -9,12 +9,17 @@ Importing this module must stay cheap (the webserver and daemon reload it): heav
 inside the functions that use them.
 """
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
 
 from dataset_platform.defs import experiments, forms, platform, retraining, reviews
 from dataset_platform.defs.resources import build_resources
+
+# Dagster's own check definitions pass this beta parameter when the repository is resolved; the warning names
+# no code of ours and would print on every run, so it is silenced here, once.
+warnings.filterwarnings("ignore", message="Parameter `execution_type`", category=dg.BetaWarning)
 
 defs = dg.Definitions.merge(
     forms.defs,
