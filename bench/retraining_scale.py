@@ -88,8 +88,14 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     if len(confirmed) > requested:  # confirmations first (DESIGN), a sample of them if there are more
         confirmed = confirmed.sample(n=requested, random_state=42).sort_values("complaint_id")
     sample = pool.sample(n=min(len(pool), requested - len(confirmed)), random_state=42)
-    df = pd.concat([mis.assign(source="misclassified"), confirmed.drop(columns="reviewed_at").assign(source="confirmed"),
-                    sample.assign(source="correct")], ignore_index=True)
+    df = pd.concat(
+        [
+            mis.assign(source="misclassified"),
+            confirmed.drop(columns="reviewed_at").assign(source="confirmed"),
+            sample.assign(source="correct"),
+        ],
+        ignore_index=True,
+    )
     phase("sample + concat")
 
     def clean(text: str) -> str:
@@ -148,10 +154,14 @@ def platform_phases(url: str, label: str, out: Path, phase) -> None:
         estimate = conn.execute(pull.misclassified_estimate_query(label)).scalar_one()
         phase("misclassified count estimate")
         rows = pull._Rows(np.zeros(0, dtype=np.int64))
-        parts = pull._fetch_correct_sample(conn, label, rows, pool, math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE, dialect)
+        parts = pull._fetch_correct_sample(
+            conn, label, rows, pool, math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE, dialect
+        )
         phase("sampled correct rows by id (= ANY)")
         query = pull.misclassified_query(label, dialect)
-        mis = [rows.accept(raw, "misclassified") for raw in arrow_batches(conn, query, pull._REVIEWED_RAW, pull.CHUNK_SIZE)]
+        mis = [
+            rows.accept(raw, "misclassified") for raw in arrow_batches(conn, query, pull._REVIEWED_RAW, pull.CHUNK_SIZE)
+        ]
         phase("misclassified query with texts (+ UTF-8/NUL check)")
     del pool, parts, mis
     pipeline.run_pull(engine, label)
@@ -327,9 +337,13 @@ def main() -> None:
         "naive_process_seconds": round(naive_r["process_seconds"], 2),
         "platform_process_seconds": round(platform_r["process_seconds"], 2),
         "repeat": args.repeat,
-        "platform_phases": {x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS},
+        "platform_phases": {
+            x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS
+        },
         "runs_seconds": {kind: [round(x["work_seconds"], 2) for x in r] for kind, r in runs.items()},
-        "ratio_per_round": [round(n["work_seconds"] / p["work_seconds"], 2) for n, p in zip(runs["naive"], runs["platform"])],
+        "ratio_per_round": [
+            round(n["work_seconds"] / p["work_seconds"], 2) for n, p in zip(runs["naive"], runs["platform"])
+        ],
         "phase_breakdown_seconds": phases,
         "records": {k: {label: v["labels"][label]["records"] for label in LABELS} for k, v in results.items()},
         "same_pull_sizes": all(

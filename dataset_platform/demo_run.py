@@ -10,13 +10,18 @@ import os
 import time
 
 import dagster as dg
+
 from dataset_platform.common import settings
 from dataset_platform.defs.forms.partitions import range_tags, sync_form_set_partitions
 
 FORM_ASSETS = ["raw_form_images", "llm_extractions"]
 DATASET_ASSETS = ["ground_truth_dataset", "datadog_dataset", "experiment_results"]
 RETRAINING_ASSETS = [
-    "misclassified_pulls", "cleaned_splits", "quality_reports", "classifier_evaluation", "published_versions"
+    "misclassified_pulls",
+    "cleaned_splits",
+    "quality_reports",
+    "classifier_evaluation",
+    "published_versions",
 ]
 LABELS = ["department", "urgency"]
 # Step-level DEBUG events are in the UI; the terminal gets what a person reads.

@@ -9,7 +9,13 @@ import pytest
 
 from dataset_platform.common import settings
 from dataset_platform.demo_data import create_demo_data
-from dataset_platform.demo_run import DATASET_ASSETS, FORM_ASSETS, RETRAINING_ASSETS, materialize_all, pipeline_asset_keys
+from dataset_platform.demo_run import (
+    DATASET_ASSETS,
+    FORM_ASSETS,
+    RETRAINING_ASSETS,
+    materialize_all,
+    pipeline_asset_keys,
+)
 
 pytestmark = pytest.mark.slow
 

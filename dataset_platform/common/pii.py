@@ -26,8 +26,8 @@ import ipaddress
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 PLACEHOLDERS = {
     "email": "[EMAIL]",
@@ -158,7 +158,7 @@ _D = r"\d"
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("email", re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)),
     ("thai_national_id", re.compile(rf"(?<!\d)\d{_SEP}\d{{4}}{_SEP}\d{{5}}{_SEP}\d{{2}}{_SEP}\d(?!\d)", re.ASCII)),
-    ("card_or_imei", re.compile(rf"(?<![\d+])\d(?:[ \-]?\d){{12,18}}(?!\d)", re.ASCII)),
+    ("card_or_imei", re.compile(r"(?<![\d+])\d(?:[ \-]?\d){12,18}(?!\d)", re.ASCII)),
     (
         "phone",
         re.compile(

@@ -69,14 +69,63 @@ ELECTION_DATES = ("2023-05-14", "2019-03-24", "2011-07-03")
 RECENT_ELECTION_DATES = ("2026-02-08", "2023-05-14")  # the handwritten demo: the forms of the real scans
 # The party-list ballot of 8 Feb 2026 in list-number order (as printed on the ส.ส. 5/1x (บช) forms).
 PARTY_LIST = (
-    "ไทยทรัพย์ทวี", "เพื่อชาติไทย", "ใหม่", "มิติใหม่", "รวมใจไทย", "รวมไทยสร้างชาติ", "พลวัต", "ประชาธิปไตยใหม่",
-    "เพื่อไทย", "ทางเลือกใหม่", "เศรษฐกิจ", "เสรีรวมไทย", "รวมพลังประชาชน", "ท้องที่ไทย", "อนาคตไทย", "พลังเพื่อไทย",
-    "ไทยชนะ", "พลังสังคมใหม่", "สังคมประชาธิปไตยไทย", "ฟิวชัน", "ไทรวมพลัง", "ก้าวอิสระ", "ปวงชนไทย", "วิชชั่นใหม่",
-    "เพื่อชีวิตใหม่", "คลองไทย", "ประชาธิปัตย์", "ไทยก้าวหน้า", "ไทยภักดี", "แรงงานสร้างชาติ", "ประชากรไทย",
-    "ครูไทยเพื่อประชาชน", "ประชาชาติ", "สร้างอนาคตไทย", "รักชาติ", "ไทยพร้อม", "ภูมิใจไทย", "พลังธรรมใหม่", "กรีน",
-    "ไทยธรรม", "แผ่นดินธรรม", "กล้าธรรม", "พลังประชารัฐ", "โอกาสใหม่", "เป็นธรรม", "ประชาชน", "ประชาไทย",
-    "ไทยสร้างไทย", "ไทยก้าวใหม่", "ประชาอาสาชาติ", "พร้อม", "เครือข่ายชาวนาแห่งประเทศไทย", "ไทยพิทักษ์ธรรม",
-    "ความหวังใหม่", "ไทยรวมไทย", "เพื่อบ้านเมือง", "พลังไทยรักชาติ",
+    "ไทยทรัพย์ทวี",
+    "เพื่อชาติไทย",
+    "ใหม่",
+    "มิติใหม่",
+    "รวมใจไทย",
+    "รวมไทยสร้างชาติ",
+    "พลวัต",
+    "ประชาธิปไตยใหม่",
+    "เพื่อไทย",
+    "ทางเลือกใหม่",
+    "เศรษฐกิจ",
+    "เสรีรวมไทย",
+    "รวมพลังประชาชน",
+    "ท้องที่ไทย",
+    "อนาคตไทย",
+    "พลังเพื่อไทย",
+    "ไทยชนะ",
+    "พลังสังคมใหม่",
+    "สังคมประชาธิปไตยไทย",
+    "ฟิวชัน",
+    "ไทรวมพลัง",
+    "ก้าวอิสระ",
+    "ปวงชนไทย",
+    "วิชชั่นใหม่",
+    "เพื่อชีวิตใหม่",
+    "คลองไทย",
+    "ประชาธิปัตย์",
+    "ไทยก้าวหน้า",
+    "ไทยภักดี",
+    "แรงงานสร้างชาติ",
+    "ประชากรไทย",
+    "ครูไทยเพื่อประชาชน",
+    "ประชาชาติ",
+    "สร้างอนาคตไทย",
+    "รักชาติ",
+    "ไทยพร้อม",
+    "ภูมิใจไทย",
+    "พลังธรรมใหม่",
+    "กรีน",
+    "ไทยธรรม",
+    "แผ่นดินธรรม",
+    "กล้าธรรม",
+    "พลังประชารัฐ",
+    "โอกาสใหม่",
+    "เป็นธรรม",
+    "ประชาชน",
+    "ประชาไทย",
+    "ไทยสร้างไทย",
+    "ไทยก้าวใหม่",
+    "ประชาอาสาชาติ",
+    "พร้อม",
+    "เครือข่ายชาวนาแห่งประเทศไทย",
+    "ไทยพิทักษ์ธรรม",
+    "ความหวังใหม่",
+    "ไทยรวมไทย",
+    "เพื่อบ้านเมือง",
+    "พลังไทยรักชาติ",
 )
 
 
@@ -130,16 +179,30 @@ def random_extraction(
     if party_list:
         n = n_candidates or rng.randint(50, len(PARTY_LIST))
         for i, votes in enumerate(_split_votes(rng, good, n, sparse=True)):
-            results.append(VoteResult(candidate_number=i + 1, candidate_name=None, party_name=PARTY_LIST[i],
-                                      vote_count=votes, vote_count_text=_words(votes)))
+            results.append(
+                VoteResult(
+                    candidate_number=i + 1,
+                    candidate_name=None,
+                    party_name=PARTY_LIST[i],
+                    vote_count=votes,
+                    vote_count_text=_words(votes),
+                )
+            )
     else:
         n = n_candidates or (rng.randint(4, 10) if batch else rng.randint(5, 20))
         votes = _split_votes(rng, good, n)
         parties = rng.sample(PARTIES, n)
         for i in range(n):
             name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            results.append(VoteResult(candidate_number=i + 1, candidate_name=name, party_name=parties[i],
-                                      vote_count=votes[i], vote_count_text=_words(votes[i])))
+            results.append(
+                VoteResult(
+                    candidate_number=i + 1,
+                    candidate_name=name,
+                    party_name=parties[i],
+                    vote_count=votes[i],
+                    vote_count_text=_words(votes[i]),
+                )
+            )
     extraction = FormExtraction(
         form_info=FormInfo(
             form_type=form_type,

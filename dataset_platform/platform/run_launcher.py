@@ -11,13 +11,12 @@ DefaultRunLauncher.
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
 
-def worker_pid(instance: dg.DagsterInstance, run_id: str) -> Optional[int]:
+def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         event = record.dagster_event
         if event and (event.message or record.user_message or "").startswith("Started process for run"):

@@ -21,9 +21,10 @@ import hashlib
 import io
 import json
 import pickle
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,8 +142,9 @@ def train_reference(texts: Sequence[str], labels: Sequence[int], seed: int = SEE
     if len(np.unique(labels)) < 2:
         raise ValueError(f"the reference model needs at least two classes in train, found {len(np.unique(labels))}")
     model = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=300_000,
-                        dtype=np.float32),
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=300_000, dtype=np.float32
+        ),
         LogisticRegression(max_iter=2000, C=10.0, random_state=seed),
     )
     with single_threaded_blas():
@@ -277,8 +279,15 @@ def decide(y_true, candidate_pred, baseline_pred, baseline: str, n_boot: int = N
         f"candidate reference model {cand:.3f} vs {baseline} {base:.3f} on {n} gold rows "
         f"(difference {diff['value']:+.3f}, paired bootstrap 95% CI [{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}])"
     )
-    return Gate(not worse, True, baseline, round(cand, 4), round(base, 4), diff,
-                f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}")
+    return Gate(
+        not worse,
+        True,
+        baseline,
+        round(cand, 4),
+        round(base, 4),
+        diff,
+        f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}",
+    )
 
 
 def evaluate(

@@ -9,8 +9,8 @@ UTF-8 cannot fail the query: the caller decides what to do with that row (see ``
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, check_rules
@@ -95,7 +96,11 @@ class QueueItem:
 
     @property
     def rank(self) -> tuple:
-        return (STATUSES.index(self.status), self.consistency if self.consistency is not None else -1.0, self.form_set_id)
+        return (
+            STATUSES.index(self.status),
+            self.consistency if self.consistency is not None else -1.0,
+            self.form_set_id,
+        )
 
 
 def queue_item(
@@ -170,7 +175,9 @@ def build_queue(latest: Mapping[str, ExtractionReview]) -> list[QueueItem]:
     return sorted(items, key=lambda i: i.rank)
 
 
-def filter_queue(items: Iterable[QueueItem], statuses: Iterable[str] | None = None, district: str | None = None) -> list[QueueItem]:
+def filter_queue(
+    items: Iterable[QueueItem], statuses: Iterable[str] | None = None, district: str | None = None
+) -> list[QueueItem]:
     wanted = set(statuses) if statuses else set(STATUSES)
     return [i for i in items if i.status in wanted and (district is None or i.district == district)]
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -95,7 +96,8 @@ def save_extraction_review(
 def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview]:
     """Every complete, valid review of one form set, newest first (the first one is the one that counts);
     rows the ground truth skips (not JSON, empty, partial) are left out here too."""
-    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+    from dataset_platform.forms.ground_truth import check_review
+    from dataset_platform.forms.ground_truth import latest_reviews as review_rows
 
     history = []
     for row in review_rows(engine, form_set_id).get(form_set_id, []):
@@ -110,7 +112,8 @@ def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview
 def latest_reviews(engine: sa.Engine) -> dict[str, ExtractionReview]:
     """form_set_id → its latest review that counts (by reviewed_at, then id: two saves in one clock tick keep
     their order), as the ground truth picks it: rows that are not complete, valid extractions are skipped."""
-    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+    from dataset_platform.forms.ground_truth import check_review
+    from dataset_platform.forms.ground_truth import latest_reviews as review_rows
 
     latest: dict[str, ExtractionReview] = {}
     for form_set_id, rows in review_rows(engine).items():
@@ -350,7 +353,10 @@ def save_gold_label(
                 raise taken
             conn.execute(
                 sa.insert(g).values(
-                    complaint_id=complaint_id, department=department, urgency=urgency, reviewer=reviewer,
+                    complaint_id=complaint_id,
+                    department=department,
+                    urgency=urgency,
+                    reviewer=reviewer,
                     labelled_at=labelled_at,
                 )
             )

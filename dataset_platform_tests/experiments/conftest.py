@@ -103,7 +103,9 @@ def ocr_cache(demo_forms, tmp_path_factory) -> Path:
     previous = os.environ.get("DATASET_PLATFORM_HOME")
     os.environ["DATASET_PLATFORM_HOME"] = str(home)
     try:
-        records = ExtractionModels().extract(sorted(root / fid for fid in truths), ModelConfig(model="tesseract"), max_concurrency=2)
+        records = ExtractionModels().extract(
+            sorted(root / fid for fid in truths), ModelConfig(model="tesseract"), max_concurrency=2
+        )
         assert all(r.error is None for r in records), [r.error for r in records]
         return settings.cache_dir()
     finally:

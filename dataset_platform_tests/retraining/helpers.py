@@ -38,7 +38,9 @@ def complaint(cid: int, message: str | None = None, department: str | None = D[0
             "urgency": urgency, "created_at": T0}  # fmt: skip
 
 
-def review(rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, corr_u=None, reviewed=True, minutes=0) -> dict:
+def review(
+    rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, corr_u=None, reviewed=True, minutes=0
+) -> dict:
     return {"id": rid, "complaint_id": cid, "model_predicted_department": pred_d, "correct_department": corr_d,
             "model_predicted_urgency": pred_u, "correct_urgency": corr_u, "reviewed": reviewed,
             "reviewed_at": T0 + dt.timedelta(minutes=minutes) if reviewed else None}  # fmt: skip
@@ -47,7 +49,9 @@ def review(rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, cor
 def semantic_case() -> tuple[list[dict], list[dict]]:
     """Complaints 1-10 reviewed in every way; 100-199 never reviewed (the correct pool for department)."""
     complaints = [complaint(i, f"reviewed complaint {i} <b>text</b>") for i in range(1, 11)]
-    complaints += [complaint(i, f"pool complaint {i} https://example.org/{i}", department=D[i % 4]) for i in range(100, 200)]
+    complaints += [
+        complaint(i, f"pool complaint {i} https://example.org/{i}", department=D[i % 4]) for i in range(100, 200)
+    ]
     complaints[-1]["department"] = None  # id 199: no prediction → not in the department pool
     reviews = [
         review(1, 1, D[0], D[1]),  # misclassified for department

@@ -5,6 +5,7 @@ ground_truth_dataset on SQLite and Postgres), weekly schedule, definitions; laun
 from __future__ import annotations
 
 import datetime as dt
+
 import dagster as dg
 import sqlalchemy as sa
 
@@ -70,7 +71,7 @@ def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
         assert "misclassified_pulls[department]" in reason and "misclassified_pulls[urgency]" in reason
 
         # A review that lands late, with a reviewed_at older than every other one, still counts (department only).
-        insert(engine, [complaint(90001)], [review(90001, 90001, D[0], D[2], minutes=-10**6)])
+        insert(engine, [complaint(90001)], [review(90001, 90001, D[0], D[2], minutes=-(10**6))])
         requests, _ = _tick(db_url, instance)
         assert _targets(requests) == [("retraining_job", "department")]
         _consume(db_url, instance, "department")
@@ -98,7 +99,7 @@ def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
 
 
 def test_weekly_schedule_requests_both_labels():
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC))
     requests = list(weekly_retraining_schedule(context))
     assert sorted(r.partition_key for r in requests) == ["department", "urgency"]
     assert {r.run_key for r in requests} == {"weekly-department-2026-03-02", "weekly-urgency-2026-03-02"}

@@ -87,12 +87,14 @@ def test_result_does_not_depend_on_row_order():
 
 @pytest.mark.parametrize("policy, kept, masked", [("mask", 3, True), ("drop", 1, False), ("block", 4, False)])
 def test_pii_policy_masks_drops_or_leaves_for_the_block(policy, kept, masked):
-    df = _pull([
-        (1, "road broken call ९८४१२३४५६७", "URGENT", "misclassified", "2026-01-01"),
-        (2, "road broken call 9812345678", "URGENT", "misclassified", "2026-01-02"),  # same text once masked
-        (3, "lamp off", "NORMAL", "correct", None),
-        (4, "IMEI 356938035643809 phone stolen", "NORMAL", "correct", None),
-    ])
+    df = _pull(
+        [
+            (1, "road broken call ९८४१२३४५६७", "URGENT", "misclassified", "2026-01-01"),
+            (2, "road broken call 9812345678", "URGENT", "misclassified", "2026-01-02"),  # same text once masked
+            (3, "lamp off", "NORMAL", "correct", None),
+            (4, "IMEI 356938035643809 phone stolen", "NORMAL", "correct", None),
+        ]
+    )
     out, stats = clean_records(df, "urgency", pii_policy=policy)
     assert stats.pii_records == 3 and stats.pii_kinds == {"phone": 2, "imei": 1}
     assert len(out) == kept and (stats.dropped["pii"] == 3) is (policy == "drop")  # an IMEI is PII too
@@ -101,12 +103,14 @@ def test_pii_policy_masks_drops_or_leaves_for_the_block(policy, kept, masked):
 
 
 def test_gold_texts_and_their_near_copies_are_held_out():
-    df = _pull([
-        (1, "the road is full of potholes near the market for 3 days", "URGENT", "misclassified", "2026-01-01"),
-        (2, "the road is full of potholes near the market for 2 days", "URGENT", "correct", None),
-        (3, "कम पानी आयो", "NORMAL", "correct", None),
-        (4, "lamp off", "NORMAL", "correct", None),
-    ])
+    df = _pull(
+        [
+            (1, "the road is full of potholes near the market for 3 days", "URGENT", "misclassified", "2026-01-01"),
+            (2, "the road is full of potholes near the market for 2 days", "URGENT", "correct", None),
+            (3, "कम पानी आयो", "NORMAL", "correct", None),
+            (4, "lamp off", "NORMAL", "correct", None),
+        ]
+    )
     gold = pd.Series(["the road is full of potholes near the market for 3 days", "काम पानी आयो"])
     out, stats = clean_records(df, "urgency", gold_texts=gold)
     assert out["complaint_id"].tolist() == [3, 4] and stats.dropped["gold_copy"] == 2  # vowel sign: not a copy

@@ -19,7 +19,7 @@ from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.retraining import publishing, splitting
 from dataset_platform.retraining.publishing import HubPublisher, LocalHub, publish_version
 
-NOW = dt.datetime(2026, 3, 2, 10, 30, 15, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 10, 30, 15, tzinfo=dt.UTC)
 
 
 def make_splits(directory: Path, n: int = 300, label: str = "urgency", salt: str = "") -> Path:
@@ -208,7 +208,9 @@ def test_dataset_hub_resource_local_and_hub(tmp_path, monkeypatch, platform_home
     splits = make_splits(tmp_path / "s")
     local = DatasetHub()
     result = local.publish("urgency", splits, now=NOW)
-    assert Path(result.uri.removeprefix("file://")) == platform_home / "hub" / "local/urgency-dataset" / result.version_tag
+    assert (
+        Path(result.uri.removeprefix("file://")) == platform_home / "hub" / "local/urgency-dataset" / result.version_tag
+    )
     assert local.latest_metadata("urgency")["version_tag"] == result.version_tag
 
     import huggingface_hub

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
+
 
 @pytest.fixture(autouse=True)
 def _restore_main_module():
@@ -52,7 +52,9 @@ def write_page(path: Path, text: str) -> None:
     img.save(path)
 
 
-def write_form_set(home: Path, form_set_id: str, extraction: dict | None, error: str | None = None, pages: int = 2) -> None:
+def write_form_set(
+    home: Path, form_set_id: str, extraction: dict | None, error: str | None = None, pages: int = 2
+) -> None:
     for n in range(1, pages + 1):
         write_page(home / "forms" / form_set_id / f"page_{n:02d}.png", f"{form_set_id} page {n}")
     record = {

@@ -20,9 +20,9 @@ import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
+from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.review_app import store
 from dataset_platform.review_app.launch import streamlit_command
-from dataset_platform.resources.review_db import ReviewDatabase
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,9 @@ def settle(page, sync_api) -> None:
 def evaluate_sensor(instance, db_url: str, cursor: str | None):
     from dataset_platform.defs.reviews.sensors import new_reviews_sensor
 
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)})
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)}
+    )
     return new_reviews_sensor(context)
 
 

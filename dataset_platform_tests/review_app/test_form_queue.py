@@ -28,7 +28,10 @@ def test_reviewed_goes_last_and_filters(seeded_engine, form_sets):
     items = form_queue.build_queue(store.latest_reviews(seeded_engine))
     assert [i.status for i in items] == ["inconsistent", "unreviewed", "reviewed"]  # kkc reviewed: goes last
     assert items[-1].form_set_id == "kkc-d02-s007" and items[-1].reviewer == "Somchai"
-    assert [i.form_set_id for i in form_queue.filter_queue(items, ["reviewed", "unreviewed"], "สันทราย")] == ["cnx-d03-s012", "kkc-d02-s007"]
+    assert [i.form_set_id for i in form_queue.filter_queue(items, ["reviewed", "unreviewed"], "สันทราย")] == [
+        "cnx-d03-s012",
+        "kkc-d02-s007",
+    ]
     assert form_queue.districts(items) == ["บางรัก", "สันทราย"]
 
 

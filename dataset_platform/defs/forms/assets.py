@@ -5,7 +5,7 @@ ground_truth/); the domain logic is in ``dataset_platform.forms``.
 """
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -86,16 +86,14 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 class ExtractionConfig(dg.Config):
-    model: Optional[str] = Field(
+    model: str | None = Field(
         default=None,
         description="gemini-*, openai/<served-name> (OPENAI_BASE_URL), 'offline' or 'tesseract'; "
         "unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini, OpenAI)")
-    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; unset = model default")
-    max_concurrency: Optional[int] = Field(
-        default=None, ge=1, description="Form sets at once; unset = resource default"
-    )
+    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; unset = model default")
+    max_concurrency: int | None = Field(default=None, ge=1, description="Form sets at once; unset = resource default")
 
 
 @dg.asset(
@@ -190,7 +188,6 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         status_counts,
         write_ground_truth,
     )
-
     from dataset_platform.forms.review_fingerprint import extraction_reviews_fingerprint
 
     forms_dir = paths.forms_dir()

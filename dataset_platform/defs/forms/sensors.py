@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Union
 
 import dagster as dg
 
@@ -85,7 +84,7 @@ def _batch_key(fingerprints: dict[str, str]) -> str:
     description="Form-set folders under $DATASET_PLATFORM_HOME/forms whose pages differ from what raw_form_images "
     "recorded → partitions + extraction runs.",
 )
-def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.SensorResult, dg.SkipReason]:
+def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     from dataset_platform.forms.folder_fingerprint import content_fingerprint, stat_signature
 
     root = settings.form_sets_dir()

@@ -10,7 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dataset_platform.forms.consistency import RULE_FIELDS, RULES, broken_candidates, check_rules
-from dataset_platform.forms.schema import CANDIDATE_FIELDS, FORM_KINDS, canonical_form_type, is_party_list, present_fields
+from dataset_platform.forms.schema import (
+    CANDIDATE_FIELDS,
+    FORM_KINDS,
+    canonical_form_type,
+    is_party_list,
+    present_fields,
+)
 from dataset_platform.review_app import form_queue, status, store, ui
 from dataset_platform.review_app.validation import SECTIONS, ReviewValidationError, normalise_extraction
 
@@ -96,7 +102,9 @@ def show_pages(form_set_id: str, pages: list[Any]) -> None:
         return
     names = [p.name for p in pages]
     page = st.radio("Page", names, horizontal=True, key=f"{form_set_id}:page", label_visibility="collapsed")
-    zoom = st.select_slider("Zoom", options=[1.0, 1.5, 2.0, 3.0, 4.0], value=1.0, key="zoom", format_func=lambda z: f"{z:g}×")
+    zoom = st.select_slider(
+        "Zoom", options=[1.0, 1.5, 2.0, 3.0, 4.0], value=1.0, key="zoom", format_func=lambda z: f"{z:g}×"
+    )
     x = y = 0
     if zoom > 1:
         c1, c2 = st.columns(2)
@@ -105,7 +113,9 @@ def show_pages(form_set_id: str, pages: list[Any]) -> None:
     ref = pages[names.index(page)]
     try:
         mtime = Path(ref.path).stat().st_mtime
-        st.image(_page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
+        st.image(
+            _page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch"
+        )
         with st.expander("Full-size page"):
             st.image(_page_view(ref.path, ref.page_index, mtime, 1.0, 0, 0), width="content")
     except (OSError, UnreadableFormSet) as exc:
@@ -120,7 +130,11 @@ def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[
         return {"extraction": latest.extraction, "review_id": latest.id,
                 "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC"}  # fmt: skip
     if record.get("extraction") is not None:
-        return {"extraction": record["extraction"], "review_id": None, "source": f"model extraction ({record.get('model')})"}
+        return {
+            "extraction": record["extraction"],
+            "review_id": None,
+            "source": f"model extraction ({record.get('model')})",
+        }
     reason = record.get("error") or "no model extraction yet"
     return {"extraction": {}, "review_id": None, "source": f"empty form: {reason}"}
 
@@ -131,7 +145,7 @@ def _uncertain_rows(uncertain: tuple[str, ...], rows: list[dict[str, Any]]) -> l
     for path in uncertain:
         if not path.startswith("vote_results["):
             continue
-        index, _, field = path[len("vote_results["):].partition("].")
+        index, _, field = path[len("vote_results[") :].partition("].")
         number = rows[int(index)].get("candidate_number") if index.isdigit() and int(index) < len(rows) else index
         out.append(f"no. {number} {field or 'row'}")
     return out
@@ -227,11 +241,18 @@ def show_history(history: list[store.ExtractionReview]) -> None:
             st.caption("No reviews yet.")
             return
         st.dataframe(
-            pd.DataFrame([
-                {"review": r.id, "reviewer": r.reviewer, "reviewed at (UTC)": r.reviewed_at,
-                 "rules ok": _rules_ok(r.extraction), "latest": i == 0}
-                for i, r in enumerate(history)
-            ]),  # fmt: skip
+            pd.DataFrame(
+                [
+                    {
+                        "review": r.id,
+                        "reviewer": r.reviewer,
+                        "reviewed at (UTC)": r.reviewed_at,
+                        "rules ok": _rules_ok(r.extraction),
+                        "latest": i == 0,
+                    }
+                    for i, r in enumerate(history)
+                ]
+            ),  # fmt: skip
             hide_index=True,
             width="stretch",
         )
@@ -242,12 +263,24 @@ def show_export(engine) -> None:
         name, data, description = status.ground_truth_download(engine)
         st.download_button(f"Ground truth ({description})", data, file_name=name, mime="application/jsonl", key="dl_gt")
         live_name, live_data = status.live_ground_truth_download(engine)
-        st.download_button("Ground truth as of now (latest reviews)", live_data, file_name=live_name, mime="application/jsonl", key="dl_live")
+        st.download_button(
+            "Ground truth as of now (latest reviews)",
+            live_data,
+            file_name=live_name,
+            mime="application/jsonl",
+            key="dl_live",
+        )
         export = status.latest_datadog_export()
         if export is None:
             st.caption("No Datadog export yet: materialise `datadog_dataset`.")
         else:
-            st.download_button(f"Datadog export ({export.name})", export.read_bytes(), file_name=export.name, mime="application/json", key="dl_dd")
+            st.download_button(
+                f"Datadog export ({export.name})",
+                export.read_bytes(),
+                file_name=export.name,
+                mime="application/json",
+                key="dl_dd",
+            )
 
 
 def main() -> None:
@@ -256,7 +289,9 @@ def main() -> None:
     ui.flash(FLASH)
     items = form_queue.build_queue(store.latest_reviews(engine))
     if not items:
-        st.info("No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/` or run `dataset-platform demo-data`.")
+        st.info(
+            "No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/` or run `dataset-platform demo-data`."
+        )
         show_export(engine)
         return
 
@@ -268,12 +303,21 @@ def main() -> None:
     st.caption(" · ".join(f"{STATUS_ICONS[s]} {s} {n}" for s, n in counts.items()))
     with st.expander(f"Queue ({len(shown)} of {len(items)})", expanded=False):
         st.dataframe(
-            pd.DataFrame([
-                {"": STATUS_ICONS[i.status], "form set": i.form_set_id, "status": i.status, "district": i.district,
-                 "rules ok": i.rules_ok, "reviewer": i.reviewer,
-                 "problem": i.error or ", ".join([*(f"{UNCERTAIN}{f}" for f in i.uncertain_fields), *i.broken_rules])}
-                for i in shown
-            ]),  # fmt: skip
+            pd.DataFrame(
+                [
+                    {
+                        "": STATUS_ICONS[i.status],
+                        "form set": i.form_set_id,
+                        "status": i.status,
+                        "district": i.district,
+                        "rules ok": i.rules_ok,
+                        "reviewer": i.reviewer,
+                        "problem": i.error
+                        or ", ".join([*(f"{UNCERTAIN}{f}" for f in i.uncertain_fields), *i.broken_rules]),
+                    }
+                    for i in shown
+                ]
+            ),  # fmt: skip
             hide_index=True,
             width="stretch",
             height=240,

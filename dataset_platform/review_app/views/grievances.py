@@ -61,7 +61,9 @@ def main() -> None:
         _recent()
         return
     with st.container(border=True):
-        st.caption(f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else ""))
+        st.caption(
+            f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else "")
+        )
         st.html(ui.literal_html(complaint.message))
         st.caption(
             f"Model predicted: **{ui.escape_md(complaint.department or 'no department')}** · "
@@ -121,10 +123,16 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
     departments, urgencies = label_names("department"), label_names("urgency")
     with st.form(key=f"gold-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])
-        department = c1.selectbox("Department", departments, index=None, key=f"gold{complaint.id}.department",
-                                  placeholder="choose the department")
-        urgency = c2.selectbox("Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency",
-                               placeholder="choose the urgency")
+        department = c1.selectbox(
+            "Department",
+            departments,
+            index=None,
+            key=f"gold{complaint.id}.department",
+            placeholder="choose the department",
+        )
+        urgency = c2.selectbox(
+            "Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency", placeholder="choose the urgency"
+        )
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_gold", shortcut="Ctrl+Enter", icon=":material/check:"
         )
