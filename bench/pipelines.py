@@ -249,7 +249,7 @@ def main() -> int:
             measured = {name: run_variant(code) for name, code in variants.items()}
             assert len({m["rows"] for m in measured.values()}) == 1, measured  # same answer from every variant
             base = measured["pandas_eager"]
-            for name, m in measured.items():
+            for m in measured.values():
                 m["speedup_vs_pandas"] = round(base["seconds"] / m["seconds"], 2)
                 m["peak_rss_ratio_vs_pandas"] = round(m["peak_rss_mb"] / base["peak_rss_mb"], 3)
                 m["working_memory_ratio_vs_pandas"] = round(m["peak_above_start_mb"] / base["peak_above_start_mb"], 3)

@@ -118,8 +118,12 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     for name, part in (("train", train), ("eval", eval_), ("test", test)):
         part.to_parquet(out / f"{name}.parquet", index=False)
     phase("parquet write")
-    return {"n_misclassified": len(mis), "n_correct": len(confirmed) + len(sample), "records": len(df),
-            "splits": {"train": len(train), "eval": len(eval_), "test": len(test)}}  # fmt: skip
+    return {
+        "n_misclassified": len(mis),
+        "n_correct": len(confirmed) + len(sample),
+        "records": len(df),
+        "splits": {"train": len(train), "eval": len(eval_), "test": len(test)},
+    }
 
 
 def platform(url: str, label: str, out: Path) -> dict:
@@ -130,9 +134,14 @@ def platform(url: str, label: str, out: Path) -> dict:
     stats = pipeline.run_pull(db.make_engine(url), label)
     pulled = time.perf_counter()
     report = pipeline.run_clean_split(label)
-    return {"n_misclassified": stats.n_misclassified, "n_correct": stats.n_correct, "records": report["num_samples"],
-            "splits": report["split"]["sizes"], "pull_seconds": round(pulled - started, 2),
-            "clean_split_seconds": round(time.perf_counter() - pulled, 2)}  # fmt: skip
+    return {
+        "n_misclassified": stats.n_misclassified,
+        "n_correct": stats.n_correct,
+        "records": report["num_samples"],
+        "splits": report["split"]["sizes"],
+        "pull_seconds": round(pulled - started, 2),
+        "clean_split_seconds": round(time.perf_counter() - pulled, 2),
+    }
 
 
 def platform_phases(url: str, label: str, out: Path, phase) -> None:
@@ -250,8 +259,18 @@ def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
                     d, u = rng.randrange(4), rng.randrange(3)
                     cd = departments[(d + 1) % 4] if rng.random() < 0.9 else departments[d]
                     cu = urgencies[(u + 1) % 3] if rng.random() < 0.6 else None
-                    copy.write_row((rid, cid if rid % 500 else None, departments[d], urgencies[u], cd, cu, True,
-                                    "2026-02-01 00:00:00"))  # fmt: skip
+                    copy.write_row(
+                        (
+                            rid,
+                            cid if rid % 500 else None,
+                            departments[d],
+                            urgencies[u],
+                            cd,
+                            cu,
+                            True,
+                            "2026-02-01 00:00:00",
+                        )
+                    )
     # What autovacuum does to a real database after a bulk load; done explicitly so that it cannot
     # kick in during one side's timed run. It sets the visibility map (index-only scans) and hint bits.
     with psycopg.connect(url, autocommit=True) as conn:
@@ -260,8 +279,12 @@ def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
 
 
 def run_phases(url: str, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--phases-worker", "--url", url, "--out", str(out)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--phases-worker", "--url", url, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         raise SystemExit(f"phase breakdown failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

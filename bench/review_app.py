@@ -129,7 +129,8 @@ def main() -> int:
     n, repeats, m, k = (200, 3, 2_000, 30) if args.quick else (2_000, 5, 20_000, 100)
     queue = bench_queue(n, repeats)
     print(
-        f"form queue, {n} form sets: cold {queue['cold_ms']} ms, memo {queue['memo_ms']} ms, ratio {queue['ratio_cold_over_memo']}×"
+        f"form queue, {n} form sets: cold {queue['cold_ms']} ms, memo {queue['memo_ms']} ms,"
+        f" ratio {queue['ratio_cold_over_memo']}×"
     )
     saves = bench_saves(m, k)
     print(
@@ -137,8 +138,18 @@ def main() -> int:
         f"ratio pg/sqlite {saves['ratio_postgres_over_sqlite']}"
     )
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"quick": args.quick, "machine": platform.machine(), "cpus": os.cpu_count(),
-                                   "form_queue": queue, "grievance_save": saves}, indent=2))  # fmt: skip
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "form_queue": queue,
+                "grievance_save": saves,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

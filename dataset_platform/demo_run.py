@@ -65,7 +65,7 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
         ("datasets and experiments", DATASET_ASSETS, {}),
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
         ("review priorities", ["review_priorities"], {}),
-    ]  # fmt: skip
+    ]
     # Declared pipelines last: they read the ground truth and the published grievance versions made above.
     pipelines = pipeline_asset_keys(defs)
     if pipelines:

@@ -123,7 +123,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "config": {"model_configs": [_spec(DEFAULT_MODEL, t) for t in (0.0, 0.5, 1.0)]},
     },
     "experiment_cost_optimization": {
-        "description": "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline.",
+        "description": (
+            "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline."
+        ),
         "config": {"model_configs": [_spec(DEFAULT_MODEL), _spec("gemini-2.5-flash-lite"), _spec(TESSERACT)]},
     },
 }

@@ -94,7 +94,10 @@ def _section(extraction: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def _candidates(extraction: Mapping[str, Any]) -> dict[Any, Mapping[str, Any]]:
-    """Candidates keyed by normalised number; a repeated number keeps its first row (a phantom duplicate scores nothing)."""
+    """Candidates keyed by normalised number.
+
+    A repeated number keeps its first row (a phantom duplicate scores nothing).
+    """
     by_number: dict[Any, Mapping[str, Any]] = {}
     for candidate in extraction.get("vote_results") or []:
         if isinstance(candidate, BaseModel):

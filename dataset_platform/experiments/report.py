@@ -31,7 +31,8 @@ def comparison_table(configs: Sequence[Mapping[str, Any]]) -> str:
         s = c.get("summary") or {}
         if c["status"] != "completed":
             lines.append(
-                f"| {_escape(c['config_name'])} | **{c['status']}** | — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
+                f"| {_escape(c['config_name'])} | **{c['status']}** |"
+                f" — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
             )
             continue
         records = c["records"]

@@ -179,9 +179,16 @@ def build_records(
     for form_set_id in sorted(set(form_set_ids) | set(extractions) | set(reviews)):
         page_input = _page_input(form_set_id, forms_dir)
         extraction = extractions.get(form_set_id) or {}
-        meta: dict[str, Any] = {"status": UNAVAILABLE, "model": extraction.get("model"), "reviewer": None,
-                                "reviewed_at": None, "error": None, "uncertain_fields": [], "broken_rules": [],
-                                "skipped_reviews": []}  # fmt: skip
+        meta: dict[str, Any] = {
+            "status": UNAVAILABLE,
+            "model": extraction.get("model"),
+            "reviewer": None,
+            "reviewed_at": None,
+            "error": None,
+            "uncertain_fields": [],
+            "broken_rules": [],
+            "skipped_reviews": [],
+        }
         expected = None
         for review in _as_rows(reviews.get(form_set_id), form_set_id):
             expected, problem = check_review(review)

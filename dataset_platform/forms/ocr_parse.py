@@ -49,8 +49,26 @@ TITLES = ("นางสาว", "นาง", "นาย", "ว่าที่")
 LABEL_MIN_SCORE = 0.78
 
 # Thai number words; the OCR often drops tone marks, so matching happens with marks stripped
-NUMBER_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า",
-                "สิบ", "ยี่", "เอ็ด", "ร้อย", "พัน", "หมื่น", "แสน", "ล้าน")  # fmt: skip
+NUMBER_WORDS = (
+    "ศูนย์",
+    "หนึ่ง",
+    "สอง",
+    "สาม",
+    "สี่",
+    "ห้า",
+    "หก",
+    "เจ็ด",
+    "แปด",
+    "เก้า",
+    "สิบ",
+    "ยี่",
+    "เอ็ด",
+    "ร้อย",
+    "พัน",
+    "หมื่น",
+    "แสน",
+    "ล้าน",
+)
 _MARKS = re.compile("[\u0e31\u0e47-\u0e4e]")  # ั and tone/diacritic marks (่ ้ ๊ ๋ ็ ์ ํ ...)
 _VOWEL_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
@@ -99,15 +117,29 @@ class _Vocabulary:
                 # one misread letter; in a two-letter word only before a place word (``ทาร้อย`` → ``ห้าร้อย``)
                 # or as the last word (``สิบทก`` → ``สิบหก``)
                 match = next(
-                    (w for w in self.forms if len(w) >= 2 and _one_letter_off(plain[i : i + len(w)], w)
-                     and (len(w) >= 3 or any(plain.startswith(v, i + 2) for v in self.places)
-                          or (tokens and i + 2 == len(plain)))),
+                    (
+                        w
+                        for w in self.forms
+                        if len(w) >= 2
+                        and _one_letter_off(plain[i : i + len(w)], w)
+                        and (
+                            len(w) >= 3
+                            or any(plain.startswith(v, i + 2) for v in self.places)
+                            or (tokens and i + 2 == len(plain))
+                        )
+                    ),
                     None,
-                )  # fmt: skip
+                )
             if match is None and fuzzy:
                 # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
-                skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
-                    plain.startswith(w, i + k) for w in self.forms)), None)  # fmt: skip
+                skip = next(
+                    (
+                        k
+                        for k in (1, 2)
+                        if tokens and skipped + k <= 2 and any(plain.startswith(w, i + k) for w in self.forms)
+                    ),
+                    None,
+                )
                 if skip is not None:
                     skipped += skip
                     i += skip

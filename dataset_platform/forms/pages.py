@@ -253,9 +253,18 @@ def _inspect_pdf(path: Path, data: bytes) -> list[PageInfo]:
                 except (pdfium.PdfiumError, OSError, ValueError) as exc:
                     digest = hashlib.sha256(data + f"#{index}".encode()).hexdigest()
                     pages.append(
-                        PageInfo(str(path.resolve()), name, digest, len(data), None, None, False,
-                                 f"page cannot be rendered: {exc}", index)
-                    )  # fmt: skip
+                        PageInfo(
+                            str(path.resolve()),
+                            name,
+                            digest,
+                            len(data),
+                            None,
+                            None,
+                            False,
+                            f"page cannot be rendered: {exc}",
+                            index,
+                        )
+                    )
                     continue
                 digest = hashlib.sha256(f"{image.width}x{image.height}:".encode() + image.tobytes()).hexdigest()
                 pages.append(

@@ -32,8 +32,13 @@ TITLE = "แบบ ส.ส. 5/18"
 SUBTITLE = "รายงานผลการนับคะแนนสมาชิกสภาผู้แทนราษฎรแบบแบ่งเขตเลือกตั้ง"
 TABLE_HEADERS = ("หมายเลข", "ชื่อตัว - ชื่อสกุล", "สังกัดพรรคการเมือง", "ได้คะแนน\n(ตัวเลข)", "ได้คะแนน\n(ตัวอักษร)")
 COLUMN_WIDTHS = (0.10, 0.27, 0.22, 0.14, 0.27)
-COMMITTEE_ROLES = ("ประธานกรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง",
-                   "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการและเลขานุการ")  # fmt: skip
+COMMITTEE_ROLES = (
+    "ประธานกรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการและเลขานุการ",
+)
 A4_INCHES = (8.27, 11.69)
 PDF_DATE = time.strptime("2026-02-08 20:00", "%Y-%m-%d %H:%M")  # Pillow's PDF writer takes a struct_time
 
@@ -190,8 +195,12 @@ class _Page:
     def footer(self, page_no: int, pages: int, nums: _Numbers) -> None:
         text = f"หน้า {nums(page_no)}/{nums(pages)}"
         font = _font(self.options.typeface, max(14, self.options.font_size - 6))
-        self.draw.text((self.width - self.margin - self.text_width(text, font), self.height - self.margin), text,
-                       font=font, fill=60)  # fmt: skip
+        self.draw.text(
+            (self.width - self.margin - self.text_width(text, font), self.height - self.margin),
+            text,
+            font=font,
+            fill=60,
+        )
 
 
 def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _Page:
@@ -214,19 +223,27 @@ def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _P
     p.y += p.line_height // 2
     stat_x = p.margin + p.width * 0.50
     sections = (
-        ("การใช้สิทธิเลือกตั้ง", "คน", (
-            ("จำนวนผู้มีสิทธิเลือกตั้ง", vs.eligible_voters),
-            ("จำนวนผู้มาแสดงตน", vs.voters_present),
-        )),
-        ("การใช้บัตรเลือกตั้ง", "บัตร", (
-            ("จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร", bs.ballots_allocated),
-            ("จำนวนบัตรเลือกตั้งที่ใช้", bs.ballots_used),
-            ("บัตรดี", bs.good_ballots),
-            ("บัตรเสีย", bs.bad_ballots),
-            ("บัตรไม่เลือกผู้สมัครผู้ใด", bs.no_vote_ballots),
-            ("จำนวนบัตรเลือกตั้งที่เหลือ", bs.ballots_remaining),
-        )),
-    )  # fmt: skip
+        (
+            "การใช้สิทธิเลือกตั้ง",
+            "คน",
+            (
+                ("จำนวนผู้มีสิทธิเลือกตั้ง", vs.eligible_voters),
+                ("จำนวนผู้มาแสดงตน", vs.voters_present),
+            ),
+        ),
+        (
+            "การใช้บัตรเลือกตั้ง",
+            "บัตร",
+            (
+                ("จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร", bs.ballots_allocated),
+                ("จำนวนบัตรเลือกตั้งที่ใช้", bs.ballots_used),
+                ("บัตรดี", bs.good_ballots),
+                ("บัตรเสีย", bs.bad_ballots),
+                ("บัตรไม่เลือกผู้สมัครผู้ใด", bs.no_vote_ballots),
+                ("จำนวนบัตรเลือกตั้งที่เหลือ", bs.ballots_remaining),
+            ),
+        ),
+    )
     for s, (heading, unit, rows) in enumerate(sections, 1):
         p.draw.text((p.margin, p.y), f"{nums(s)}. {heading}", font=p.font, fill=0)
         p.y += p.line_height

@@ -129,8 +129,10 @@ def kind_problems(extraction: FormExtraction) -> dict[str, str]:
         return problems
     present = present_fields(form_type)
     for section, fields in (
-        ("form_info", FORM_INFO_FIELDS), ("voter_statistics", VOTER_FIELDS), ("ballot_statistics", BALLOT_FIELDS),
-    ):  # fmt: skip
+        ("form_info", FORM_INFO_FIELDS),
+        ("voter_statistics", VOTER_FIELDS),
+        ("ballot_statistics", BALLOT_FIELDS),
+    ):
         values = getattr(extraction, section)
         for name in fields:
             value = getattr(values, name)

@@ -215,8 +215,12 @@ OPENINGS = {
     "en": ["Dear officer,", "Complaint:", "Hello,", "Reporting an issue:", ""],
 }
 LANGUAGE_WEIGHTS = {"th": 0.5, "ne": 0.25, "en": 0.25}
-URLS = ["https://www.facebook.com/groups/community/posts/{n}", "http://bit.ly/{n}x", "www.traffy.in.th/report/{n}",
-        "https://photos.app.goo.gl/{n}abc"]  # fmt: skip
+URLS = [
+    "https://www.facebook.com/groups/community/posts/{n}",
+    "http://bit.ly/{n}x",
+    "www.traffy.in.th/report/{n}",
+    "https://photos.app.goo.gl/{n}abc",
+]
 # Contact details people write into complaints; the default PII policy masks them ([PHONE], [EMAIL], ...).
 CONTACTS = [
     "โทร 081-234-5678",
@@ -291,10 +295,17 @@ def seed_complaints(
     complaints: list[dict] = []
     reviews: list[dict] = []
     counts = {
-        "complaints": n, "reviews": 0, "unreviewed": 0, "null_complaint_id": 0, "outside_mapping": 0,
-        "prediction_equals_correction": 0, "null_prediction": 0, "duplicate_texts": 0, "empty_after_cleaning": 0,
+        "complaints": n,
+        "reviews": 0,
+        "unreviewed": 0,
+        "null_complaint_id": 0,
+        "outside_mapping": 0,
+        "prediction_equals_correction": 0,
+        "null_prediction": 0,
+        "duplicate_texts": 0,
+        "empty_after_cleaning": 0,
         "repeated_reviews": 0,
-    }  # fmt: skip
+    }
     truth: list[tuple[int, int]] = []
     for cid in range(1, n + 1):
         dept = rng.choices(range(4), weights=[0.3, 0.25, 0.3, 0.15])[0]
@@ -358,11 +369,17 @@ def seed_complaints(
     # Reviews that name no complaint (NULL complaint_id) and complaints reviewed twice.
     for i in range(25):
         dept, urg = rng.randrange(4), rng.randrange(3)
-        reviews.append({
-            "complaint_id": None, "model_predicted_department": DEPARTMENTS[_other(rng, dept, 4)],
-            "model_predicted_urgency": URGENCIES[_other(rng, urg, 3)], "correct_department": DEPARTMENTS[dept],
-            "correct_urgency": URGENCIES[urg], "reviewed": True, "reviewed_at": base + dt.timedelta(days=40, minutes=i),
-        })  # fmt: skip
+        reviews.append(
+            {
+                "complaint_id": None,
+                "model_predicted_department": DEPARTMENTS[_other(rng, dept, 4)],
+                "model_predicted_urgency": URGENCIES[_other(rng, urg, 3)],
+                "correct_department": DEPARTMENTS[dept],
+                "correct_urgency": URGENCIES[urg],
+                "reviewed": True,
+                "reviewed_at": base + dt.timedelta(days=40, minutes=i),
+            }
+        )
         counts["null_complaint_id"] += 1
     for review in rng.sample([r for r in reviews if r["reviewed"] and r["complaint_id"]], 8):
         reviews.append({**review, "reviewed_at": review["reviewed_at"] + dt.timedelta(days=2)})

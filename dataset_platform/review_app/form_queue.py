@@ -113,9 +113,19 @@ def queue_item(
         score, broken, total = _consistency(review.extraction)
         info = review.extraction.get("form_info") or {}
         return QueueItem(
-            form_set_id, "reviewed", info.get("province"), info.get("district"), score, broken, model, None,
-            review.reviewer, review.reviewed_at, num_pages, rules_total=total,
-        )  # fmt: skip
+            form_set_id,
+            "reviewed",
+            info.get("province"),
+            info.get("district"),
+            score,
+            broken,
+            model,
+            None,
+            review.reviewer,
+            review.reviewed_at,
+            num_pages,
+            rules_total=total,
+        )
     if extraction is None:
         return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
     score, broken, total = _consistency(extraction)
@@ -123,9 +133,18 @@ def queue_item(
     uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
     status = "uncertain" if uncertain else "inconsistent" if broken else "unreviewed"
     return QueueItem(
-        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None,
-        num_pages=num_pages, uncertain_fields=uncertain, rules_total=total,
-    )  # fmt: skip
+        form_set_id,
+        status,
+        info.get("province"),
+        info.get("district"),
+        score,
+        broken,
+        model,
+        None,
+        num_pages=num_pages,
+        uncertain_fields=uncertain,
+        rules_total=total,
+    )
 
 
 # The app rebuilds the queue on every keystroke: re-read and re-check a form set only when its

@@ -36,10 +36,15 @@ def _ground_truth_records(forms_dir: Path, truths: dict[str, dict]) -> list[dict
                 "id": fid,
                 "input": {"form_set_name": fid, "image_paths": pages, "num_pages": len(pages)},
                 "expected_output": truth,
-                "metadata": {"status": "human-reviewed", "model": "tesseract", "reviewer": "tester",
-                             "reviewed_at": "2026-01-05T10:00:00+00:00", "error": None},
+                "metadata": {
+                    "status": "human-reviewed",
+                    "model": "tesseract",
+                    "reviewer": "tester",
+                    "reviewed_at": "2026-01-05T10:00:00+00:00",
+                    "error": None,
+                },
             }
-        )  # fmt: skip
+        )
     return records
 
 

@@ -124,9 +124,16 @@ def test_invalid_config_is_rejected_clearly(config, message):
 
 
 def test_invalid_run_config_fails_the_step_with_every_problem(tiny_ground_truth):
-    run_config = {"ops": {"experiment_results": {"config": {
-        "model_configs": [{"model": "gpt-4o"}, {"model": "gemini-2.5-flash", "temperature": 3.0}], "jobs": 0,
-    }}}}  # fmt: skip
+    run_config = {
+        "ops": {
+            "experiment_results": {
+                "config": {
+                    "model_configs": [{"model": "gpt-4o"}, {"model": "gemini-2.5-flash", "temperature": 3.0}],
+                    "jobs": 0,
+                }
+            }
+        }
+    }
     result = (
         _defs(ExtractionModels())
         .resolve_job_def("experiment_weekly")

@@ -28,8 +28,12 @@ def test_every_kind_is_complete_consistent_and_scores_perfectly_against_itself(k
     assert kind_problems(FormExtraction.model_validate(extraction)) == {}
     assert consistency_score(extraction) == 1.0
     assert ev.evaluate_record({}, extraction, extraction) == {
-        "field_accuracy": 1.0, "ballot_accuracy": 1.0, "vote_accuracy": 1.0, "exact_match": True, "consistency": 1.0,
-    }  # fmt: skip
+        "field_accuracy": 1.0,
+        "ballot_accuracy": 1.0,
+        "vote_accuracy": 1.0,
+        "exact_match": True,
+        "consistency": 1.0,
+    }
     assert validate_extraction(extraction).model_dump(mode="json")["form_info"]["form_type"] == canonical_form_type(
         kind
     )

@@ -9,8 +9,12 @@ import sqlalchemy as sa
 
 from dataset_platform.common import db
 
-D = ["Municipal Governance & Community Services", "Education, Health & Social Welfare",
-     "Infrastructure, Utilities & Natural Resources", "Security & Law Enforcement"]  # fmt: skip
+D = [
+    "Municipal Governance & Community Services",
+    "Education, Health & Social Welfare",
+    "Infrastructure, Utilities & Natural Resources",
+    "Security & Law Enforcement",
+]
 U = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 T0 = dt.datetime(2026, 3, 1, 9, 0)
 
@@ -34,16 +38,28 @@ def insert(engine: sa.Engine, complaints: list[dict], reviews: list[dict], shuff
 
 
 def complaint(cid: int, message: str | None = None, department: str | None = D[0], urgency: str | None = U[0]) -> dict:
-    return {"id": cid, "message": message or f"complaint number {cid} about the road", "department": department,
-            "urgency": urgency, "created_at": T0}  # fmt: skip
+    return {
+        "id": cid,
+        "message": message or f"complaint number {cid} about the road",
+        "department": department,
+        "urgency": urgency,
+        "created_at": T0,
+    }
 
 
 def review(
     rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, corr_u=None, reviewed=True, minutes=0
 ) -> dict:
-    return {"id": rid, "complaint_id": cid, "model_predicted_department": pred_d, "correct_department": corr_d,
-            "model_predicted_urgency": pred_u, "correct_urgency": corr_u, "reviewed": reviewed,
-            "reviewed_at": T0 + dt.timedelta(minutes=minutes) if reviewed else None}  # fmt: skip
+    return {
+        "id": rid,
+        "complaint_id": cid,
+        "model_predicted_department": pred_d,
+        "correct_department": corr_d,
+        "model_predicted_urgency": pred_u,
+        "correct_urgency": corr_u,
+        "reviewed": reviewed,
+        "reviewed_at": T0 + dt.timedelta(minutes=minutes) if reviewed else None,
+    }
 
 
 def semantic_case() -> tuple[list[dict], list[dict]]:

@@ -55,14 +55,19 @@ def test_materialize_publishes_then_unchanged(db_url, platform_home):
     result = _materialize(db_url, "department")
     assert result.success
     assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
-        "no_text_shared_between_splits": True, "enough_records": True, "no_pii": True,
-    }  # fmt: skip
+        "no_text_shared_between_splits": True,
+        "enough_records": True,
+        "no_pii": True,
+    }
     pulls = _meta(result, "misclassified_pulls")
     assert pulls["n_correct"] == pulls["n_misclassified"] // 2 and pulls["connection_attempts"] == 1
     splits = _meta(result, "cleaned_splits")
-    assert splits["gate"] == "ready" and splits["dagster/row_count"] >= 1000 and [c.name for c in splits["dagster/column_schema"].columns] == [
-        "complaint_id", "grievance", "label", "source"
-    ]  # fmt: skip
+    assert (
+        splits["gate"] == "ready"
+        and splits["dagster/row_count"] >= 1000
+        and [c.name for c in splits["dagster/column_schema"].columns]
+        == ["complaint_id", "grievance", "label", "source"]
+    )
     assert "label_not_in_mapping" in splits["dropped"]
     quality = _meta(result, "quality_reports")
     assert quality["quality_score"] > 90 and "data:image/png;base64," in quality["label_distribution_plot"]

@@ -94,8 +94,11 @@ def test_label_column_comes_from_allowlist(tmp_path):
 
 def test_streaming_in_small_chunks_gives_same_rows(db_url, tmp_path):
     engine = engine_for(db_url)
-    insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 3001)],
-           [review(i, i, D[0], D[1], U[0], U[1], minutes=i) for i in range(1, 1201)])  # fmt: skip
+    insert(
+        engine,
+        [complaint(i, department=D[i % 4]) for i in range(1, 3001)],
+        [review(i, i, D[0], D[1], U[0], U[1], minutes=i) for i in range(1, 1201)],
+    )
     _, big = _pull(engine, "department", tmp_path, chunk_size=50_000)
     _, small = _pull(engine, "department", tmp_path, chunk_size=1_000)
     pd.testing.assert_frame_equal(big, small)

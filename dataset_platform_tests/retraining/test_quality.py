@@ -22,18 +22,29 @@ NAMES = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 
 @pytest.mark.parametrize(
     "number, valid",
-    [("4111 1111 1111 1111", True), ("5500-0000-0000-0004", True), ("378282246310005", True),
-     ("4111 1111 1111 1112", False), ("1234567812345678", False)],
-)  # fmt: skip
+    [
+        ("4111 1111 1111 1111", True),
+        ("5500-0000-0000-0004", True),
+        ("378282246310005", True),
+        ("4111 1111 1111 1112", False),
+        ("1234567812345678", False),
+    ],
+)
 def test_luhn(number, valid):
     assert luhn_valid(number) is valid
 
 
 @pytest.mark.parametrize(
     "number, valid",
-    [("1101700230708", True), ("1-1017-00230-70-8", True), ("3100600445128", False), ("1101700230709", False),
-     ("0101700230708", False), ("110170023070", False)],
-)  # fmt: skip
+    [
+        ("1101700230708", True),
+        ("1-1017-00230-70-8", True),
+        ("3100600445128", False),
+        ("1101700230709", False),
+        ("0101700230708", False),
+        ("110170023070", False),
+    ],
+)
 def test_thai_national_id_checksum(number, valid):
     assert thai_id_valid(number) is valid
 
@@ -78,13 +89,31 @@ def test_pii_examples_are_masked():
 
 def _splits(**overrides):
     base = {
-        "train": pd.DataFrame({"complaint_id": [1, 2, 3, 4, 5, 6], "grievance": [f"water cut in soi {i} today" for i in "abcdef"],
-                               "label": [0, 1, 2, 0, 1, 2], "source": ["correct"] * 6}),
-        "eval": pd.DataFrame({"complaint_id": [7, 8, 9], "grievance": ["road broken", "lamp off", "dogs barking"],
-                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
-        "test": pd.DataFrame({"complaint_id": [10, 11, 12], "grievance": ["garbage", "school closed", "theft at night"],
-                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
-    }  # fmt: skip
+        "train": pd.DataFrame(
+            {
+                "complaint_id": [1, 2, 3, 4, 5, 6],
+                "grievance": [f"water cut in soi {i} today" for i in "abcdef"],
+                "label": [0, 1, 2, 0, 1, 2],
+                "source": ["correct"] * 6,
+            }
+        ),
+        "eval": pd.DataFrame(
+            {
+                "complaint_id": [7, 8, 9],
+                "grievance": ["road broken", "lamp off", "dogs barking"],
+                "label": [0, 1, 2],
+                "source": ["misclassified"] * 3,
+            }
+        ),
+        "test": pd.DataFrame(
+            {
+                "complaint_id": [10, 11, 12],
+                "grievance": ["garbage", "school closed", "theft at night"],
+                "label": [0, 1, 2],
+                "source": ["misclassified"] * 3,
+            }
+        ),
+    }
     base.update(overrides)
     return base
 
@@ -97,11 +126,14 @@ def test_clean_splits_score_100():
 
 
 def test_each_problem_is_found_with_count_and_examples():
-    bad_train = pd.DataFrame({
-        "complaint_id": [1, 2, 3, 4, 5, 6],
-        "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
-        "label": [0, 1, 7, 0, 1, 2], "source": ["correct"] * 6,
-    })  # fmt: skip
+    bad_train = pd.DataFrame(
+        {
+            "complaint_id": [1, 2, 3, 4, 5, 6],
+            "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
+            "label": [0, 1, 7, 0, 1, 2],
+            "source": ["correct"] * 6,
+        }
+    )
     report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=schemas.split_schema(NAMES))
     failed = {f.check: f for f in report.findings if not f.passed}
     assert set(failed) >= {

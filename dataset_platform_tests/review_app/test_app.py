@@ -177,9 +177,12 @@ def test_candidate_rows_can_be_added_and_removed(engine):
     at.button(key="save_review").click().run()
     assert not at.error, [e.value for e in at.error]
     [row] = reviews(engine)
-    assert [(c["candidate_number"], c["vote_count"], c["vote_count_text"]) for c in row.corrected_extraction["vote_results"]] == [
-        (1, 210, "สองร้อยสิบเอ็ด"), (3, 0, None),
-    ]  # fmt: skip
+    assert [
+        (c["candidate_number"], c["vote_count"], c["vote_count_text"]) for c in row.corrected_extraction["vote_results"]
+    ] == [
+        (1, 210, "สองร้อยสิบเอ็ด"),
+        (3, 0, None),
+    ]
 
 
 @pytest.mark.parametrize(

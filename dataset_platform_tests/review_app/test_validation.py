@@ -37,9 +37,19 @@ def test_parse_count_accepts_thai_and_grouped_digits(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("-5", "negative"), ("-๕", "negative"), (-5, "negative"), ("abc", "not a number"), ("12a", "not a number"),
-     ("1,23", "not a number"), ("3.5", "not a number"), (3.5, "whole number"), (True, "whole number"), ("99999999999", "too large")],
-)  # fmt: skip
+    [
+        ("-5", "negative"),
+        ("-๕", "negative"),
+        (-5, "negative"),
+        ("abc", "not a number"),
+        ("12a", "not a number"),
+        ("1,23", "not a number"),
+        ("3.5", "not a number"),
+        (3.5, "whole number"),
+        (True, "whole number"),
+        ("99999999999", "too large"),
+    ],
+)
 def test_parse_count_rejects_bad_counts(text, message):
     with pytest.raises(ValueError, match=message):
         parse_count(text)

@@ -139,10 +139,16 @@ def llm_extractions(
     failed = [r for r in records if r.error]
     fresh = [r for r in records if not r.cache_hit]
     rows = [
-        [r.form_set_id, "failed" if r.error else ("cached" if r.cache_hit else "ok"), len((r.extraction or {}).get("vote_results", [])),
-         r.input_tokens + r.output_tokens, f"{r.latency_s:.2f}", (r.error or "; ".join(r.warnings))[:120]]
+        [
+            r.form_set_id,
+            "failed" if r.error else ("cached" if r.cache_hit else "ok"),
+            len((r.extraction or {}).get("vote_results", [])),
+            r.input_tokens + r.output_tokens,
+            f"{r.latency_s:.2f}",
+            (r.error or "; ".join(r.warnings))[:120],
+        ]
         for r in records[:20]
-    ]  # fmt: skip
+    ]
     return dg.MaterializeResult(
         metadata={
             "model": model,
@@ -200,10 +206,16 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
     version = write_ground_truth(records)
     counts = status_counts(records)
     rows = [
-        [r["id"], r["metadata"]["status"], r["metadata"]["model"] or "", r["metadata"]["reviewer"] or "",
-         len((r["expected_output"] or {}).get("vote_results", [])), f"{consistency_score(r['expected_output']):.2f}"]
+        [
+            r["id"],
+            r["metadata"]["status"],
+            r["metadata"]["model"] or "",
+            r["metadata"]["reviewer"] or "",
+            len((r["expected_output"] or {}).get("vote_results", [])),
+            f"{consistency_score(r['expected_output']):.2f}",
+        ]
         for r in records[:15]
-    ]  # fmt: skip
+    ]
     skipped = skipped_reviews(records)
     for item in skipped[:MAX_REASONS]:
         context.log.warning("skipped %s", item["reason"])

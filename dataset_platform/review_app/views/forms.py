@@ -67,12 +67,18 @@ def explain_rule(rule: str, extraction: dict[str, Any]) -> str:
     total = lambda *xs: None if any(x is None for x in xs) else sum(xs)  # noqa: E731
     if rule == "ballot_sum":
         s = total(b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"])
-        return f"good {_fmt(b['good_ballots'])} + bad {_fmt(b['bad_ballots'])} + no-vote {_fmt(b['no_vote_ballots'])} = {_fmt(s)} · ballots used {_fmt(b['ballots_used'])}"
+        return (
+            f"good {_fmt(b['good_ballots'])} + bad {_fmt(b['bad_ballots'])} + no-vote {_fmt(b['no_vote_ballots'])}"
+            f" = {_fmt(s)} · ballots used {_fmt(b['ballots_used'])}"
+        )
     if rule == "vote_sum":
         return f"Σ candidate votes {_fmt(total(*votes) if votes else 0)} · good ballots {_fmt(b['good_ballots'])}"
     if rule == "ballot_balance":
         s = total(b["ballots_used"], b["ballots_remaining"])
-        return f"used {_fmt(b['ballots_used'])} + remaining {_fmt(b['ballots_remaining'])} = {_fmt(s)} · allocated {_fmt(b['ballots_allocated'])}"
+        return (
+            f"used {_fmt(b['ballots_used'])} + remaining {_fmt(b['ballots_remaining'])} = {_fmt(s)}"
+            f" · allocated {_fmt(b['ballots_allocated'])}"
+        )
     bad = broken_candidates(extraction)
     return f"words ≠ digits for candidate no. {', '.join(map(str, bad))}" if bad else "words match digits"
 
@@ -127,8 +133,11 @@ def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[
     record = form_queue.load_extraction_record(form_set_id) or {}
     if history:
         latest = history[0]
-        return {"extraction": latest.extraction, "review_id": latest.id,
-                "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC"}  # fmt: skip
+        return {
+            "extraction": latest.extraction,
+            "review_id": latest.id,
+            "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC",
+        }
     if record.get("extraction") is not None:
         return {
             "extraction": record["extraction"],
@@ -177,9 +186,12 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
                 cols = st.columns(layout[section])
             label = (UNCERTAIN if f"{section}.{name}" in uncertain else "") + FIELD_LABELS[name]
             raw[section][name] = cols[position % layout[section]].text_input(
-                label, value=_str(values.get(name)), key=f"{form_set_id}:{section}.{name}", max_chars=400,
+                label,
+                value=_str(values.get(name)),
+                key=f"{form_set_id}:{section}.{name}",
+                max_chars=400,
                 help=f"one of: {', '.join(FORM_KINDS)}" if name == "form_type" else None,
-            )  # fmt: skip
+            )
             position += 1
             if name == "form_type":
                 form_type = raw[section][name]
@@ -189,8 +201,11 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
     party_list = is_party_list(form_type)
     rows_in = base.get("vote_results") or []
     flagged = _uncertain_rows(uncertain, rows_in)
-    st.markdown("**Parties** (party-list form; add or delete rows at the table's edge)" if party_list
-                else "**Candidates** (add or delete rows at the table's edge)")  # fmt: skip
+    st.markdown(
+        "**Parties** (party-list form; add or delete rows at the table's edge)"
+        if party_list
+        else "**Candidates** (add or delete rows at the table's edge)"
+    )
     if flagged:
         st.warning(UNCERTAIN + "The model could not read: " + ", ".join(flagged))
     columns = ("candidate_number", *CANDIDATE_FIELDS)
@@ -252,7 +267,7 @@ def show_history(history: list[store.ExtractionReview]) -> None:
                     }
                     for i, r in enumerate(history)
                 ]
-            ),  # fmt: skip
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -290,7 +305,8 @@ def main() -> None:
     items = form_queue.build_queue(store.latest_reviews(engine))
     if not items:
         st.info(
-            "No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/` or run `dataset-platform demo-data`."
+            "No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/`"
+            " or run `dataset-platform demo-data`."
         )
         show_export(engine)
         return
@@ -317,7 +333,7 @@ def main() -> None:
                     }
                     for i in shown
                 ]
-            ),  # fmt: skip
+            ),
             hide_index=True,
             width="stretch",
             height=240,
@@ -393,11 +409,15 @@ def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any]) -
     except ReviewValidationError as exc:
         ui.show_errors(exc.errors)
         return
-    message = f"Saved review #{saved.id} of {form_set_id} by {saved.reviewer}. The ground truth rebuilds on the sensor's next tick."
+    message = (
+        f"Saved review #{saved.id} of {form_set_id} by {saved.reviewer}."
+        " The ground truth rebuilds on the sensor's next tick."
+    )
     latest_before = history[0] if history else None
     if latest_before is not None and latest_before.id != base["review_id"]:
         message += (
-            f"\n\nNote: {latest_before.reviewer} saved this form at {latest_before.reviewed_at:%H:%M} UTC after you opened it;"
+            f"\n\nNote: {latest_before.reviewer} saved this form at {latest_before.reviewed_at:%H:%M} UTC"
+            " after you opened it;"
             " yours is now the latest, theirs stays in the history."
         )
     base["review_id"] = saved.id

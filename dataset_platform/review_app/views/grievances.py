@@ -73,15 +73,21 @@ def main() -> None:
     with st.form(key=f"grievance-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])
         department = c1.selectbox(
-            "Department", departments, index=_index(departments, complaint.department),
-            key=f"g{complaint.id}.department", placeholder="choose the right department",
+            "Department",
+            departments,
+            index=_index(departments, complaint.department),
+            key=f"g{complaint.id}.department",
+            placeholder="choose the right department",
             help=f"Model predicted: {complaint.department or 'nothing'}",
-        )  # fmt: skip
+        )
         urgency = c2.selectbox(
-            "Urgency", urgencies, index=_index(urgencies, complaint.urgency),
-            key=f"g{complaint.id}.urgency", placeholder="choose the right urgency",
+            "Urgency",
+            urgencies,
+            index=_index(urgencies, complaint.urgency),
+            key=f"g{complaint.id}.urgency",
+            placeholder="choose the right urgency",
             help=f"Model predicted: {complaint.urgency or 'nothing'}",
-        )  # fmt: skip
+        )
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_grievance", shortcut="Ctrl+Enter", icon=":material/check:"
         )
@@ -176,8 +182,16 @@ def _save(engine, complaint: store.Complaint, department: str | None, urgency: s
     verdict = "prediction confirmed" if saved.confirmed else f"corrected to {department} / {urgency}"
     st.session_state[FLASH] = ("success", f"Complaint #{complaint.id}: {verdict}.")
     recent = st.session_state.setdefault(RECENT, [])
-    recent.insert(0, {"complaint": complaint.id, "department": department, "urgency": urgency,
-                      "confirmed": saved.confirmed, "reviewed at (UTC)": saved.reviewed_at})  # fmt: skip
+    recent.insert(
+        0,
+        {
+            "complaint": complaint.id,
+            "department": department,
+            "urgency": urgency,
+            "confirmed": saved.confirmed,
+            "reviewed at (UTC)": saved.reviewed_at,
+        },
+    )
     del recent[10:]
     st.rerun()
 
