@@ -52,7 +52,9 @@ def pipeline_asset_keys(defs: dg.Definitions) -> list[str]:
 def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInstance | None = None) -> int:
     """Forms (every form set in one run), then datasets and experiments, then retraining per label."""
     if defs is None:
-        from dataset_platform.definitions import defs
+        from dataset_platform.definitions import defs as code_location
+
+        defs = code_location
     instance = instance or _instance()
     failures = 0
 

@@ -214,7 +214,7 @@ def find_pii(text: str) -> list[Match]:
             start, end = m.span()
             if any(start < t.end and t.start < end for t in taken):
                 continue
-            found = kind
+            found: str | None = kind
             if kind == "card_or_imei":
                 found = _card_or_imei(text, start, end)
             elif kind in _VALIDATORS and not _VALIDATORS[kind](m.group()):
@@ -241,7 +241,8 @@ def prefilter_pattern() -> str:
     never reach the Python matchers.
     """
     digits = sorted({0x30 + i for i in range(10)} | set(_digit_table()))
-    ranges, start = [], digits[0]
+    ranges: list[str] = []
+    start: int | None = digits[0]
     for prev, cp in zip(digits, [*digits[1:], None]):
         if cp != prev + 1:
             ranges.append(f"\\x{{{start:x}}}-\\x{{{prev:x}}}")

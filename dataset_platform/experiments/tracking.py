@@ -33,7 +33,7 @@ def log_config_result(
             }
             run.log({f"summary/{k}": v for k, v in summary.items()})
             run.summary.update(summary)
-            table = wandb.Table(columns=TABLE_COLUMNS)
+            table = wandb.Table(columns=[*TABLE_COLUMNS])
             for record in config_result["records"]:
                 table.add_data(*[record.get(c) for c in TABLE_COLUMNS])
             run.log({"per_record_scores": table})

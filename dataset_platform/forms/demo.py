@@ -262,7 +262,7 @@ def random_extraction(
             )
     else:
         n = n_candidates or (rng.randint(4, 10) if batch else rng.randint(5, 20))
-        votes = _split_votes(rng, good, n)
+        vote_counts = _split_votes(rng, good, n)
         parties = rng.sample(PARTIES, n)
         for i in range(n):
             name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -271,8 +271,8 @@ def random_extraction(
                     candidate_number=i + 1,
                     candidate_name=name,
                     party_name=parties[i],
-                    vote_count=votes[i],
-                    vote_count_text=_words(votes[i]),
+                    vote_count=vote_counts[i],
+                    vote_count_text=_words(vote_counts[i]),
                 )
             )
     extraction = FormExtraction(
@@ -292,7 +292,7 @@ def random_extraction(
             good_ballots=good,
             bad_ballots=bad,
             no_vote_ballots=no_vote,
-            ballots_remaining=None if batch else allocated - used,
+            ballots_remaining=None if allocated is None else allocated - used,  # None exactly for batches
         ),
         vote_results=results,
     )

@@ -176,7 +176,8 @@ class _Sheet:
     ) -> None:
         """Remember where a printed label sits (tests check that its value is written beside it)."""
         box = self.draw.textbbox((x, self.y if y is None else y), text, font=self.font(size, bold), anchor="ls")
-        self.form.labels.append(Drawn(self.page_no, field, text, tuple(round(v) for v in box)))
+        x0, y0, x1, y1 = box
+        self.form.labels.append(Drawn(self.page_no, field, text, (round(x0), round(y0), round(x1), round(y1))))
 
     def centered(
         self, text: str, size: float | None = None, bold: bool = False, width: float | None = None, advance: bool = True
@@ -583,7 +584,7 @@ def _table(
     """A ruled table from the current line to the bottom margin; ``rows`` = (printed number, result, index)."""
     f = s.form
     left, right = s.margin, s.width - s.margin
-    xs = [left]
+    xs: list[float] = [left]
     for c in columns:
         xs.append(xs[-1] + c.share * (right - left))
     top = s.y - s.fs * 0.6
@@ -699,7 +700,9 @@ def render_real_pages(
     """The pages of the form set in the real layout of its kind, and where its values and labels are."""
     f = _Form(extraction, options, rng)
     results = sorted(extraction.vote_results, key=lambda c: c.candidate_number)
-    indexed = [(c.candidate_number, c, extraction.vote_results.index(c)) for c in results]
+    indexed: list[tuple[int, VoteResult | None, int | None]] = [
+        (c.candidate_number, c, extraction.vote_results.index(c)) for c in results
+    ]
     total = extraction.ballot_statistics.good_ballots
     pages: list[_Sheet] = []
 
@@ -715,7 +718,9 @@ def render_real_pages(
         if f.party_list:
             _table(sheet, PARTY_COLUMNS, indexed[: PARTY_ROWS[0]], total, show_total=False)
         else:  # the printed table has 10 (batches) or 12 rows; unused ones stay blank
-            blank_rows = [(n, None, None) for n in range(len(indexed) + 1, (10 if f.batch else 12) + 1)]
+            blank_rows: list[tuple[int, VoteResult | None, int | None]] = [
+                (n, None, None) for n in range(len(indexed) + 1, (10 if f.batch else 12) + 1)
+            ]
             _table(sheet, CANDIDATE_COLUMNS, indexed + blank_rows, total, show_total=True)
 
     page(first)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dataset_platform.forms.ocr_parse import parse_form_text
 from dataset_platform.forms.schema import FormExtraction
@@ -207,7 +207,7 @@ def ocr_page(path: Path | str) -> str:
             dpi = float(dpi_info[0])
     except Exception:  # dpi is a hint only
         dpi = None
-    arr_min = image.getextrema()
+    arr_min = cast(tuple[int, int], image.getextrema())  # one band: (min, max)
     if arr_min[0] > 200 or arr_min[0] == arr_min[1]:
         raise UnreadablePage(path, "page is blank (no ink)")
     clean = preprocess(image, dpi)

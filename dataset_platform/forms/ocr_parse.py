@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
+from typing import cast
 
 from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoteResult, VoterStatistics
 from dataset_platform.forms.thai import (
@@ -239,7 +240,8 @@ def _province(value: str) -> str | None:
         return None
     from pythainlp.corpus import provinces
 
-    close = get_close_matches(name, sorted(provinces()), n=1, cutoff=0.6)
+    official = cast("frozenset[str]", provinces())  # details=False: the names (the stub unions both shapes)
+    close = get_close_matches(name, sorted(official), n=1, cutoff=0.6)
     return close[0] if close else name
 
 
@@ -400,20 +402,26 @@ def _vote_choices(row: CandidateRow) -> list[int]:
 
 def _choose_votes(rows: list[CandidateRow], good_ballots: int | None) -> list[int | None]:
     """Per row, the vote reading; when digits and words disagree, the combination whose sum is good_ballots."""
-    choices = [_vote_choices(r) or [None] for r in rows]
+    choices: list[list[int | None]] = [[*_vote_choices(r)] or [None] for r in rows]
     default = [c[0] for c in choices]
     ambiguous = [i for i, c in enumerate(choices) if len(c) > 1]
     if good_ballots is None or not ambiguous or len(ambiguous) > 10:
         return default
-    if None not in default and sum(default) == good_ballots:  # type: ignore[arg-type]
+    if _sums_to(default, good_ballots):
         return default
     for picks in itertools.product(*(choices[i] for i in ambiguous)):
         trial = list(default)
         for i, v in zip(ambiguous, picks):
             trial[i] = v
-        if None not in trial and sum(trial) == good_ballots:  # type: ignore[arg-type]
+        if _sums_to(trial, good_ballots):
             return trial
     return default
+
+
+def _sums_to(votes: list[int | None], total: int) -> bool:
+    """Every vote read and their sum is ``total``."""
+    known = [v for v in votes if v is not None]
+    return len(known) == len(votes) and sum(known) == total
 
 
 def _confused_readings(raw: str) -> list[int]:

@@ -309,7 +309,7 @@ def inspect_pages(form_set_dir: Path) -> list[PageInfo]:
 def open_page(page: PageInfo | PageRef) -> PILImage.Image:
     """The page as an RGB image: image files decoded (oversized JPEGs at reduced scale), PDF pages rendered
     at ``RENDER_DPI``. Raises ``UnreadableFormSet`` naming the page when it cannot be read."""
-    if not page.readable:
+    if isinstance(page, PageInfo) and not page.readable:  # a PageRef is not inspected: always readable
         raise UnreadableFormSet(f"{page.name}: {page.reason}")
     try:
         if page.is_pdf_page:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from random import Random  # the name ``random`` is a NoiseOptions classmethod inside that class
 from typing import TYPE_CHECKING, Literal
 
 from dataset_platform.forms.schema import FormExtraction
@@ -62,7 +63,7 @@ class NoiseOptions:
     keystone: float = 0.0  # page corners moved by up to this share of the width (a phone held at a slant)
 
     @classmethod
-    def random(cls, rng: random.Random) -> NoiseOptions:
+    def random(cls, rng: Random) -> NoiseOptions:
         return cls(
             rotation_deg=rng.uniform(0.4, 1.5),
             blur_radius=rng.uniform(0.4, 0.9),
@@ -71,7 +72,7 @@ class NoiseOptions:
         )
 
     @classmethod
-    def phone(cls, rng: random.Random) -> NoiseOptions:
+    def phone(cls, rng: Random) -> NoiseOptions:
         """A phone scanner app: shadow, vignetting, colour cast, a stamp, skew, JPEG, blur, speckle."""
         return cls(
             rotation_deg=rng.uniform(0.3, 1.8),
@@ -247,8 +248,8 @@ def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _P
     for s, (heading, unit, rows) in enumerate(sections, 1):
         p.draw.text((p.margin, p.y), f"{nums(s)}. {heading}", font=p.font, fill=0)
         p.y += p.line_height
-        for r, (label, value) in enumerate(rows, 1):
-            p.field_line(f"{nums(s)}.{nums(r)} {label}", nums(value), unit, indent=options.font_size, value_x=stat_x)
+        for r, (label, count) in enumerate(rows, 1):
+            p.field_line(f"{nums(s)}.{nums(r)} {label}", nums(count), unit, indent=options.font_size, value_x=stat_x)
     return p
 
 

@@ -126,9 +126,10 @@ class OpenAICompatible:
         tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         return Answer(json.loads(content), tokens_in, tokens_out)
 
-    def answer_batch(self, requests, max_concurrency):
+    def answer_batch(self, requests: list[dict[str, Any]], max_concurrency: int) -> list[Answer | Exception]:
         import httpx
 
+        assert self.base_url, "called only when unavailable_reason() is None"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         with httpx.Client(base_url=self.base_url.rstrip("/"), headers=headers, timeout=self.timeout_s) as client:
             with ThreadPoolExecutor(max_workers=max_concurrency) as pool:

@@ -175,7 +175,8 @@ def get_json(client: Any, url: str, source: RestSource, sleep: Callable[[float],
 
 def _file_pages(source: RestSource) -> list[Any]:
     """file:// fallback: the same page shape from local JSON files; 'next' is a path relative to the page."""
-    pages, url = [], source.url
+    pages: list[Any] = []
+    url: str | None = source.url
     while url and len(pages) < source.max_pages:
         path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
         page = json.loads(path.read_text("utf-8"))

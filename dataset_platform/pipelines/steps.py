@@ -58,6 +58,7 @@ def relational_query(step, upstream: Path, other: Path | None = None) -> str:
         )
         return f"SELECT {cols} FROM {src}"
     if isinstance(step, JoinStep):
+        assert other is not None  # a join step reads its right-hand input
         using = ", ".join(_ident(c) for c in step.keys)
         return f"SELECT * FROM {src} AS l {step.how.upper()} JOIN {scan(other)} AS r USING ({using})"
     raise TypeError(type(step).__name__)
@@ -260,7 +261,8 @@ def run_chat(step: ChatStep, upstream: Path, out: Path, read_merge: Callable[[An
         more, more_bad = canonical_rows(extra, read_table(read_merge(extra.source, i)).to_pylist(), f"merge_{i + 1}")
         rows += more
         bad += more_bad
-    kept, invalid, problems, tokens = [], 0, {}, []
+    kept, invalid, tokens = [], 0, []
+    problems: dict[str, int] = {}
     for row in rows:
         report = chatfmt.validate_messages(row["messages"], max_tokens=step.max_tokens)
         row.update(

@@ -22,7 +22,7 @@ def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
         if event and (event.message or record.user_message or "").startswith("Started process for run"):
             pid = event.engine_event_data.metadata.get("pid") if event.engine_event_data else None
             if pid is not None:
-                return int(pid.value)
+                return int(str(pid.value))  # recorded as text metadata
     return None
 
 

@@ -242,7 +242,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
             }
 
 
-def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, str]:
+def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, Any]:
     """ddtrace ≥ 4.x renamed ``ml_app`` to ``agent_service`` (deprecated, not removed); use what this version takes."""
     import inspect
 

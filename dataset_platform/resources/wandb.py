@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal, cast
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from dataset_platform.common import settings
+
+WandbMode = Literal["online", "offline", "disabled", "shared"]
 
 
 class WandbUnavailable(RuntimeError):
@@ -30,9 +32,9 @@ class WandbResource(dg.ConfigurableResource):
     # W&B is reporting, not the product: after one failed start, later runs of this process skip it at once.
     _unavailable: str | None = PrivateAttr(default=None)
 
-    def effective_mode(self) -> str:
+    def effective_mode(self) -> WandbMode:
         if self.mode:
-            return self.mode
+            return cast(WandbMode, self.mode)  # WANDB_MODE as configured; wandb.init rejects an unknown one
         return "online" if self.api_key else "offline"
 
     @contextmanager

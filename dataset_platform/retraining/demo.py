@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -293,7 +294,7 @@ def seed_complaints(
 
     base = dt.datetime(2026, 1, 5, 8, 0)
     complaints: list[dict] = []
-    reviews: list[dict] = []
+    reviews: list[dict[str, Any]] = []
     counts = {
         "complaints": n,
         "reviews": 0,
@@ -337,7 +338,7 @@ def seed_complaints(
         wrong = dept_wrong or urg_wrong
         if (wrong and rng.random() < 0.9) or (not wrong and rng.random() < 0.08):
             reviewed = rng.random() < 0.9
-            review = {
+            review: dict[str, Any] = {
                 "complaint_id": cid,
                 "model_predicted_department": row["department"],
                 "model_predicted_urgency": row["urgency"],

@@ -86,7 +86,11 @@ def resample_indices(n: int, n_boot: int = N_BOOT, seed: int = SEED) -> np.ndarr
 
 
 def classification_scores(
-    y_true: Sequence[int], y_pred: Sequence[int], names: Sequence[str], n_boot: int = N_BOOT, seed: int = SEED
+    y_true: Sequence[int] | np.ndarray,
+    y_pred: Sequence[int] | np.ndarray,
+    names: Sequence[str],
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
 ) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-class recall with percentile bootstrap 95% CIs, and the confusion matrix."""
     y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
@@ -97,11 +101,11 @@ def classification_scores(
     empty = np.array([np.nan])
     return {
         "n": n,
-        "accuracy": _interval(point["accuracy"][0], boot["accuracy"] if n else empty),
-        "macro_f1": _interval(point["macro_f1"][0], boot["macro_f1"] if n else empty),
+        "accuracy": _interval(point["accuracy"][0], boot["accuracy"] if boot is not None else empty),
+        "macro_f1": _interval(point["macro_f1"][0], boot["macro_f1"] if boot is not None else empty),
         "recall": {
             name: {
-                **_interval(point["recall"][0, c], boot["recall"][:, c] if n else empty),
+                **_interval(point["recall"][0, c], boot["recall"][:, c] if boot is not None else empty),
                 "support": int(full[0, c].sum()),
             }
             for c, name in enumerate(names)
@@ -128,7 +132,7 @@ def paired_accuracy_difference(
 # --- reference classifier ------------------------------------------------------------------------------
 
 
-def train_reference(texts: Sequence[str], labels: Sequence[int], seed: int = SEED):
+def train_reference(texts: Sequence[str], labels: Sequence[int] | np.ndarray, seed: int = SEED):
     """TF-IDF char_wb 2–5-grams + multinomial logistic regression; deterministic for the same rows.
 
     Char n-grams inside word boundaries work for Devanagari, Thai (no spaces) and romanised text alike and
@@ -273,6 +277,7 @@ def decide(y_true, candidate_pred, baseline_pred, baseline: str, n_boot: int = N
     base = float(np.mean(np.asarray(baseline_pred) == np.asarray(y_true))) if n else None
     if n < MIN_GOLD:
         return Gate(True, False, baseline, cand, base, {}, f"not judged: {n} gold rows < {MIN_GOLD} (label more gold)")
+    assert cand is not None and base is not None  # n >= MIN_GOLD > 0
     diff = paired_accuracy_difference(y_true, candidate_pred, baseline_pred, n_boot, seed)
     worse = diff["ci_high"] is not None and diff["ci_high"] < 0
     scores = (

@@ -211,7 +211,11 @@ def publish_version(
     if latest and latest.get("content_hash") == digest:
         repaired = publisher.ensure_tagged(latest)
         result.status = PUBLISHED if repaired else UNCHANGED
-        result.version_tag, result.uri, result.metadata = latest_tag, publisher.version_uri(latest_tag), latest
+        result.version_tag, result.uri, result.metadata = (
+            latest_tag,
+            publisher.version_uri(latest["version_tag"]),
+            latest,
+        )
         result.detail = "tag created for a version whose tag was missing" if repaired else "same content hash as latest"
         return result
 
@@ -357,7 +361,9 @@ class HubPublisher:
         if self._head is None:
             self._refresh()
         stale = [f for f in self._files if f.startswith("data/") and f not in files]
-        operations = [CommitOperationDelete(path_in_repo=f) for f in stale]
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
+            CommitOperationDelete(path_in_repo=f) for f in stale
+        ]
         operations += [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in sorted(files.items())]
         commit = self.api.create_commit(
             self.repo_id,

@@ -105,6 +105,7 @@ def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview
         if problem:
             log.warning("%s", problem)
             continue
+        assert extraction is not None  # check_review returns an extraction or a problem
         history.append(ExtractionReview(row.id, row.form_set_id, extraction, row.reviewer, row.reviewed_at))
     return history
 
@@ -120,6 +121,7 @@ def latest_reviews(engine: sa.Engine) -> dict[str, ExtractionReview]:
         for row in rows:
             extraction, problem = check_review(row)
             if problem is None:
+                assert extraction is not None  # check_review returns an extraction or a problem
                 latest[form_set_id] = ExtractionReview(row.id, form_set_id, extraction, row.reviewer, row.reviewed_at)
                 break
     return latest
@@ -204,8 +206,8 @@ def _label_value(label: str, value: Any) -> str:
 def save_grievance_review(
     engine: sa.Engine,
     complaint_id: int,
-    correct_department: str,
-    correct_urgency: str,
+    correct_department: str | None,  # validated here: None or unknown raises ReviewValidationError
+    correct_urgency: str | None,
     reviewer: str,
     *,
     allow_rereview: bool = False,
@@ -229,6 +231,7 @@ def save_grievance_review(
         errors["complaint_id"] = "must be an integer id"
     if errors:
         raise ReviewValidationError(errors)
+    assert correct_department is not None and correct_urgency is not None  # validated above
 
     c, m = db.complaints, db.misclassified_complaints
     reviewed_at = now or utcnow()
@@ -318,8 +321,8 @@ class GoldLabel:
 def save_gold_label(
     engine: sa.Engine,
     complaint_id: int,
-    department: str,
-    urgency: str,
+    department: str | None,  # validated here: None or unknown raises ReviewValidationError
+    urgency: str | None,
     reviewer: str,
     *,
     now: dt.datetime | None = None,
@@ -342,6 +345,7 @@ def save_gold_label(
         errors["complaint_id"] = "must be an integer id"
     if errors:
         raise ReviewValidationError(errors)
+    assert department is not None and urgency is not None  # validated above
     c, g = db.complaints, db.gold_labels
     labelled_at = now or utcnow()
     taken = ReviewValidationError({"complaint_id": f"complaint {complaint_id} is already in the gold set"})

@@ -27,7 +27,9 @@ def consumed_fingerprint(instance: dg.DagsterInstance, key: dg.AssetKey, partiti
     ).records
     if not records:
         return None
-    value = records[0].asset_materialization.metadata.get(FINGERPRINT)
+    materialization = records[0].asset_materialization
+    assert materialization is not None  # a materialization record holds one
+    value = materialization.metadata.get(FINGERPRINT)
     return str(value.value) if value is not None else ""
 
 

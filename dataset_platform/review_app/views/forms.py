@@ -208,7 +208,7 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
     )
     if flagged:
         st.warning(UNCERTAIN + "The model could not read: " + ", ".join(flagged))
-    columns = ("candidate_number", *CANDIDATE_FIELDS)
+    columns: tuple[str, ...] = ("candidate_number", *CANDIDATE_FIELDS)
     if party_list:
         columns = tuple(c for c in columns if c != "candidate_name")
     narrow = ("candidate_number", "vote_count")
