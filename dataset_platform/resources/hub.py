@@ -43,7 +43,8 @@ class DatasetHub(dg.ConfigurableResource):
         if self._api is None:
             from huggingface_hub import HfApi
 
-            self._api = HfApi(token=self.hf_token, endpoint=self.endpoint or None)  # None: huggingface.co
+            endpoint: dict[str, Any] = {"endpoint": self.endpoint} if self.endpoint else {}
+            self._api = HfApi(token=self.hf_token, **endpoint)
         return self._api
 
     def publisher(self, label: str, repo_id: str | None = None):
