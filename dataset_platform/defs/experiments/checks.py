@@ -17,7 +17,7 @@ def accuracy_not_regressed(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
     from dataset_platform.experiments import history, summary
 
     entry = history.find_run(context.run.run_id)
-    if entry is None:
+    if not entry:  # this run stored none: the latest stored run
         stored = history.read_history()
         entry = stored[-1] if stored else None
     if entry is None:
