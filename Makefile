@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --extra dev
 
-.PHONY: setup system-deps demo demo-data materialize test test-fast dev review bench validate clean
+.PHONY: setup system-deps demo demo-data materialize test test-fast lint dev review bench validate clean
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -30,6 +30,12 @@ test: setup
 
 test-fast: setup
 	$(RUN) pytest -m "not slow"
+
+# ruff (lint + format check) and mypy, configured in pyproject.toml; CI runs this before the tests.
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
 
 # With the default DAGSTER_HOME, the repo-root dagster.yaml is that same instance plus run monitoring, no telemetry.
 dev:

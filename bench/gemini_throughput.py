@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -130,7 +131,8 @@ def benchmark(name: str, server_module: str, model: str, options: OptionsFor, do
             "ratio": round(ideal / elapsed, 3),
         }
         print(
-            f"rate limit {rpm}/min: N={n} C={c}  ideal {ideal:.2f}s  elapsed {elapsed:.2f}s  ratio {ideal / elapsed:.3f}"
+            f"rate limit {rpm}/min: N={n} C={c}  ideal {ideal:.2f}s  elapsed {elapsed:.2f}s"
+            f"  ratio {ideal / elapsed:.3f}"
         )
     result = {
         "benchmark": name,

@@ -26,9 +26,23 @@ HERE = Path(__file__).parent
 REPO = HERE.parent
 
 HEAVY_MODULES = (
-    "google.genai", "ddtrace", "datasets", "huggingface_hub", "wandb", "sklearn", "matplotlib",
-    "pythainlp", "pytesseract", "streamlit", "torch", "pandera", "pandas", "pyarrow", "PIL", "duckdb",
-)  # fmt: skip
+    "google.genai",
+    "ddtrace",
+    "datasets",
+    "huggingface_hub",
+    "wandb",
+    "sklearn",
+    "matplotlib",
+    "pythainlp",
+    "pytesseract",
+    "streamlit",
+    "torch",
+    "pandera",
+    "pandas",
+    "pyarrow",
+    "PIL",
+    "duckdb",
+)
 
 TARGETS = {
     "import dagster": "import dagster",
@@ -53,8 +67,12 @@ def sample(code: str) -> dict:
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", TIMED.format(code=code, heavy=HEAVY_MODULES)],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=600,
-    ).stdout  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - started
     return result

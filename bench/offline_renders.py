@@ -47,8 +47,9 @@ def main() -> int:
         print(f"{n} rendered sets, {pages} pages, kinds: {', '.join(kinds)}")
         for model in [m for m in args.models.split(",") if m]:
             started = time.perf_counter()
-            records = extract_form_sets(dirs, ModelConfig(model=model), max_concurrency=2,
-                                        cache=ExtractionCache(Path(tmp) / f"cache-{model}"))
+            records = extract_form_sets(
+                dirs, ModelConfig(model=model), max_concurrency=2, cache=ExtractionCache(Path(tmp) / f"cache-{model}")
+            )
             seconds = time.perf_counter() - started
             rows = [
                 score(r.extraction, e.model_dump(mode="json"), r.uncertain_fields) for r, (_, e) in zip(records, made)
@@ -60,12 +61,16 @@ def main() -> int:
                 idx = [i for i, (_, e) in enumerate(made) if e.form_info.form_type == kind]
                 per_kind[kind] = summarise([rows[i] for i in idx], 0, 0)
             result["models"][model] = {**summary, "per_kind": per_kind}
-            print(f"{model:9s} vote_acc={summary['vote_accuracy']} ballot_acc={summary['ballot_accuracy']} "
-                  f"number_precision={summary['number_precision']} abstained={summary['abstained']} "
-                  f"pages/s={summary['pages_per_s']} (2 workers)", flush=True)
+            print(
+                f"{model:9s} vote_acc={summary['vote_accuracy']} ballot_acc={summary['ballot_accuracy']} "
+                f"number_precision={summary['number_precision']} abstained={summary['abstained']} "
+                f"pages/s={summary['pages_per_s']} (2 workers)",
+                flush=True,
+            )
             for kind, s in per_kind.items():
-                print(f"  {kind}: vote_acc={s['vote_accuracy']} precision={s['number_precision']} "
-                      f"sets={s['form_sets']}")
+                print(
+                    f"  {kind}: vote_acc={s['vote_accuracy']} precision={s['number_precision']} sets={s['form_sets']}"
+                )
     out = Path(__file__).resolve().parent / "results" / "offline_renders.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

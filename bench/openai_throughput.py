@@ -28,8 +28,11 @@ def openai_options(url: str) -> dict[str, Any]:
 
 def main() -> int:
     return benchmark(
-        "openai_throughput", "dataset_platform_tests.support.openai_server", "openai/qwen2.5-vl-7b",
-        openai_options, __doc__,
+        "openai_throughput",
+        "dataset_platform_tests.support.openai_server",
+        "openai/qwen2.5-vl-7b",
+        openai_options,
+        __doc__,
     )
 
 

@@ -52,8 +52,11 @@ def make_data(directory: Path, rows: int) -> dict[str, Path]:
         "units": rng.integers(1, 20, rows),
     }
     provinces = np.array(["Bangkok", "Chiang Mai", "Khon Kaen", "Phuket", "Songkhla"])
-    customers = {"customer_id": np.arange(10_000), "province": provinces[rng.integers(0, 5, 10_000)],
-                 "segment": np.array(["retail", "sme", "gov"])[rng.integers(0, 3, 10_000)]}
+    customers = {
+        "customer_id": np.arange(10_000),
+        "province": provinces[rng.integers(0, 5, 10_000)],
+        "segment": np.array(["retail", "sme", "gov"])[rng.integers(0, 3, 10_000)],
+    }
     paths = {}
     for name, cols in (("orders", orders), ("customers", customers)):
         table = pa.table(cols)
@@ -147,8 +150,9 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "peak_rss_mb": peak, "pe
 
 
 def run_variant(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", HARNESS.format(code=code)], cwd=REPO, capture_output=True, text=True,
-                         timeout=1800)
+    out = subprocess.run(
+        [sys.executable, "-c", HARNESS.format(code=code)], cwd=REPO, capture_output=True, text=True, timeout=1800
+    )
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -165,8 +169,17 @@ def llm_rerun(directory: Path) -> dict:
     os.environ["DATASET_PLATFORM_HOME"] = str(directory / "home")
     src = directory / "llm_in.parquet"
     pq.write_table(pa.table({"text": [f"grievance {i} about {'water' if i % 2 else 'road'}" for i in range(200)]}), src)
-    step = {"id": "topic", "kind": "llm", "task": "classify", "model": "openai/bench", "prompt": "{text}",
-            "output": "topic", "labels": ["water", "road"], "batch_size": 32, "max_concurrency": 4}
+    step = {
+        "id": "topic",
+        "kind": "llm",
+        "task": "classify",
+        "model": "openai/bench",
+        "prompt": "{text}",
+        "output": "topic",
+        "labels": ["water", "road"],
+        "batch_size": 32,
+        "max_concurrency": 4,
+    }
     spec = parse_pipeline("bench", directory, {"source": {"type": "files", "path": str(src)}, "steps": [step]}, "bench")
 
     class Models:
@@ -180,8 +193,13 @@ def llm_rerun(directory: Path) -> dict:
             before = len(server.requests)
             t = time.perf_counter()
             outcome = run_step(spec, spec.steps[0], src, directory / "topic.parquet", {"models": Models()})
-            runs.append({"server_requests": len(server.requests) - before, "seconds": round(time.perf_counter() - t, 3),
-                         **{k: outcome.metadata["llm"][k] for k in ("model_calls", "cache_hits", "input_tokens")}})
+            runs.append(
+                {
+                    "server_requests": len(server.requests) - before,
+                    "seconds": round(time.perf_counter() - t, 3),
+                    **{k: outcome.metadata["llm"][k] for k in ("model_calls", "cache_hits", "input_tokens")},
+                }
+            )
     finally:
         server.stop()
     return {"rows": 200, "first_run": runs[0], "rerun_unchanged": runs[1]}
@@ -216,8 +234,11 @@ def main() -> int:
         results["pushdown"] = {}
         formats = args.formats.split(",") if args.formats else (["parquet"] if args.quick else ["parquet", "csv"])
         for fmt in formats:
-            orders, customers = (paths["orders"], paths["customers"]) if fmt == "parquet" else (
-                paths["orders_csv"], paths["customers_csv"])
+            orders, customers = (
+                (paths["orders"], paths["customers"])
+                if fmt == "parquet"
+                else (paths["orders_csv"], paths["customers_csv"])
+            )
             steps_dir = directory / f"steps_{fmt}"
             steps_dir.mkdir()
             variants = {
@@ -228,7 +249,7 @@ def main() -> int:
             measured = {name: run_variant(code) for name, code in variants.items()}
             assert len({m["rows"] for m in measured.values()}) == 1, measured  # same answer from every variant
             base = measured["pandas_eager"]
-            for name, m in measured.items():
+            for m in measured.values():
                 m["speedup_vs_pandas"] = round(base["seconds"] / m["seconds"], 2)
                 m["peak_rss_ratio_vs_pandas"] = round(m["peak_rss_mb"] / base["peak_rss_mb"], 3)
                 m["working_memory_ratio_vs_pandas"] = round(m["peak_above_start_mb"] / base["peak_above_start_mb"], 3)
@@ -241,15 +262,19 @@ def main() -> int:
         out_rows = next(iter(measured.values()))["rows"]
         print(f"{rows:,} orders ({fmt}) ⋈ 10k customers → filter → 4 columns; {out_rows:,} rows out")
         for name, m in measured.items():
-            print(f"  {name:16}{m['seconds']:8.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB "
-                  f"(+{m['peak_above_start_mb']:5.0f} MB over the loaded libraries)  x{m['speedup_vs_pandas']:.2f} "
-                  f"speed, x{m['working_memory_ratio_vs_pandas']:.2f} working memory vs pandas")
+            print(
+                f"  {name:16}{m['seconds']:8.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB "
+                f"(+{m['peak_above_start_mb']:5.0f} MB over the loaded libraries)  x{m['speedup_vs_pandas']:.2f} "
+                f"speed, x{m['working_memory_ratio_vs_pandas']:.2f} working memory vs pandas"
+            )
         for step, s in (measured["pipeline_steps"]["extra"] or {}).items():
             print(f"    step {step:8}{s['rows']:>10,} rows {s['seconds']:7.2f}s {s['rows_per_s'] or 0:>12,} rows/s")
     llm = results["llm_rerun"]
-    print(f"llm step, {llm['rows']} rows: first run {llm['first_run']['server_requests']} model calls, "
-          f"rerun over unchanged rows {llm['rerun_unchanged']['server_requests']} "
-          f"({llm['rerun_unchanged']['cache_hits']} cache hits)")
+    print(
+        f"llm step, {llm['rows']} rows: first run {llm['first_run']['server_requests']} model calls, "
+        f"rerun over unchanged rows {llm['rerun_unchanged']['server_requests']} "
+        f"({llm['rerun_unchanged']['cache_hits']} cache hits)"
+    )
     print(f"definitions load / import dagster: {results['load_time']['ratio']:.2f}x (budget 1.6x)")
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "pipelines.json").write_text(json.dumps(results, indent=2))

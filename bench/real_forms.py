@@ -151,7 +151,7 @@ def main() -> int:
             print(f"skipped {stem}: scan not found in {scans}")
             truths.pop(stem)
         splits = sorted({t["split"] for t in truths.values()})
-        print(f"form sets: " + ", ".join(f"{s} ({truths[s]['split']})" for s in truths))
+        print("form sets: " + ", ".join(f"{s} ({truths[s]['split']})" for s in truths))
         for model in models:
             result["models"][model] = {}
             for split in splits:

@@ -46,8 +46,13 @@ def gold_frame(world, label: str) -> pd.DataFrame:
     from dataset_platform.retraining.cleaning import clean_text
 
     g = world.gold.merge(world.complaints, left_on="complaint_id", right_on="id")
-    return pd.DataFrame({"grievance": [clean_text(m) for m in g["message"]], "label": g[label].to_numpy(),
-                         "production": g[f"pred_{label}"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "grievance": [clean_text(m) for m in g["message"]],
+            "label": g[label].to_numpy(),
+            "production": g[f"pred_{label}"].to_numpy(),
+        }
+    )
 
 
 def bench_versions(world, weeks: list[int]) -> dict:
@@ -71,13 +76,23 @@ def bench_versions(world, weeks: list[int]) -> dict:
                 acc = evaluation.classification_scores(gold["label"], predicted, names)
                 test = splits["test"]
                 test_acc = float((evaluation.predict(model, test["grievance"]) == test["label"].to_numpy()).mean())
-                rows.append({"week": week, "recipe": recipe, "train_rows": len(splits["train"]),
-                             "gold_accuracy": acc["accuracy"], "gold_macro_f1": acc["macro_f1"]["value"],
-                             "test_accuracy": round(test_acc, 4)})
+                rows.append(
+                    {
+                        "week": week,
+                        "recipe": recipe,
+                        "train_rows": len(splits["train"]),
+                        "gold_accuracy": acc["accuracy"],
+                        "gold_macro_f1": acc["macro_f1"]["value"],
+                        "test_accuracy": round(test_acc, 4),
+                    }
+                )
                 a = acc["accuracy"]
-                print(f"  {label:10} week {week} {recipe:20} train {len(splits['train']):5}  gold acc {a['value']:.3f} "
-                      f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]  own test {test_acc:.3f}  "
-                      f"(production {production['value']:.3f})", flush=True)
+                print(
+                    f"  {label:10} week {week} {recipe:20} train {len(splits['train']):5}  gold acc {a['value']:.3f} "
+                    f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]  own test {test_acc:.3f}  "
+                    f"(production {production['value']:.3f})",
+                    flush=True,
+                )
         out[label] = {"production_gold_accuracy": production, "versions": rows}
     return out
 
@@ -93,9 +108,13 @@ def errors_per_100(ranked: np.ndarray, is_error: pd.Series, budget: int = 100, s
         rng.shuffle(order)
         randoms.append(errors_found(order, is_error, budget))
     scale = 100 / budget
-    return {"candidates": int(len(ranked)), "budget": budget, "ranked_per_100": round(ranked_found * scale, 1),
-            "random_per_100": round(statistics.mean(randoms) * scale, 1),
-            "ratio": round(ranked_found / max(statistics.mean(randoms), 1e-9), 2)}
+    return {
+        "candidates": int(len(ranked)),
+        "budget": budget,
+        "ranked_per_100": round(ranked_found * scale, 1),
+        "random_per_100": round(statistics.mean(randoms) * scale, 1),
+        "ratio": round(ranked_found / max(statistics.mean(randoms), 1e-9), 2),
+    }
 
 
 def bench_ranking(world, folds: int) -> dict:
@@ -124,8 +143,10 @@ def bench_save_latency(m: int, k: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATASET_PLATFORM_HOME"] = tmp
         engine = _engine(f"sqlite:///{tmp}/reviews.db")
-        rows = [{"id": i, "message": f"complaint {i}", "department": departments[i % 4], "urgency": urgencies[i % 3]}
-                for i in range(1, m + 1)]
+        rows = [
+            {"id": i, "message": f"complaint {i}", "department": departments[i % 4], "urgency": urgencies[i % 3]}
+            for i in range(1, m + 1)
+        ]
         with engine.begin() as conn:
             conn.execute(sa.insert(db.complaints), rows)
         order = np.random.default_rng(0).permutation(np.arange(1, m + 1))
@@ -158,8 +179,12 @@ def bench_save_latency(m: int, k: int) -> dict:
                 timings[name].append(time.perf_counter() - t0)
         engine.dispose()
     med = {name: statistics.median(v) for name, v in timings.items()}
-    return {"complaints": m, "saves": k, **{f"{n}_ms": round(v * 1000, 2) for n, v in med.items()},
-            "ratio_ranked_over_oldest": round(med["ranked"] / med["oldest"], 2)}
+    return {
+        "complaints": m,
+        "saves": k,
+        **{f"{n}_ms": round(v * 1000, 2) for n, v in med.items()},
+        "ratio_ranked_over_oldest": round(med["ranked"] / med["oldest"], 2),
+    }
 
 
 def bench_demo(n: int, folds: int) -> dict:
@@ -175,11 +200,13 @@ def bench_demo(n: int, folds: int) -> dict:
         c, m = db.complaints, db.misclassified_complaints
         with engine.connect() as conn:
             complaints = pd.DataFrame(conn.execute(sa.select(c)).all(), columns=[col.name for col in c.columns])
-            reviews = pd.DataFrame(conn.execute(sa.select(m).where(m.c.reviewed.is_(True))).all(),
-                                   columns=[col.name for col in m.columns])
+            reviews = pd.DataFrame(
+                conn.execute(sa.select(m).where(m.c.reviewed.is_(True))).all(), columns=[col.name for col in m.columns]
+            )
             n_gold = conn.execute(sa.select(sa.func.count()).select_from(db.gold_labels)).scalar_one()
         wrong_label = [
-            reviews[f"correct_{x}"].notna() & (reviews[f"correct_{x}"] != reviews[f"model_predicted_{x}"]) for x in LABELS
+            reviews[f"correct_{x}"].notna() & (reviews[f"correct_{x}"] != reviews[f"model_predicted_{x}"])
+            for x in LABELS
         ]
         wrong = reviews[wrong_label[0] | wrong_label[1]]["complaint_id"]
         hidden = _engine(f"sqlite:///{tmp}/hidden.db")
@@ -188,8 +215,11 @@ def bench_demo(n: int, folds: int) -> dict:
         stats = review_queue.build_ranking(hidden, folds=folds)
         ranked = review_queue.ranked_ids()
         known = set(wrong.dropna().astype(int))
-        out["ranking"] = {**errors_per_100(ranked, pd.Series([int(i) in known for i in ranked], index=ranked)),
-                          "ranking_seconds": stats.seconds, "errors_known_from": "demo reviews (correct != predicted)"}
+        out["ranking"] = {
+            **errors_per_100(ranked, pd.Series([int(i) in known for i in ranked], index=ranked)),
+            "ranking_seconds": stats.seconds,
+            "errors_known_from": "demo reviews (correct != predicted)",
+        }
         if not n_gold:
             out["gold"] = "skipped: the demo data has no gold set on this branch"
             return out
@@ -217,31 +247,56 @@ def main() -> int:
     started = time.perf_counter()
     world = simulation.simulate(n=n, seed=11, weeks=4, gold_n=500, base_n=1500)
     errors = {label: round(world.error_rate(label), 3) for label in LABELS}
-    print(f"simulation: {n} complaints over 4 weeks, production error rate {errors}, {len(world.reviews)} reviews, "
-          f"{len(world.gold)} gold, {len(world.base)} base records")
+    print(
+        f"simulation: {n} complaints over 4 weeks, production error rate {errors}, {len(world.reviews)} reviews, "
+        f"{len(world.gold)} gold, {len(world.base)} base records"
+    )
     versions = bench_versions(world, weeks)
     ranking_world = simulation.simulate(n=n, seed=12, weeks=4, reviewed_weeks=3, gold_n=300, base_n=0)
     ranking = bench_ranking(ranking_world, folds)
-    print(f"errors per 100 reviews (simulation, {ranking['candidates']} unreviewed): "
-          f"ranked {ranking['ranked_per_100']} vs random {ranking['random_per_100']} ({ranking['ratio']}×), "
-          f"ranking built in {ranking['ranking_seconds']}s")
+    print(
+        f"errors per 100 reviews (simulation, {ranking['candidates']} unreviewed): "
+        f"ranked {ranking['ranked_per_100']} vs random {ranking['random_per_100']} ({ranking['ratio']}×), "
+        f"ranking built in {ranking['ranking_seconds']}s"
+    )
     latency = bench_save_latency(m, k)
-    print(f"save & next, {m} complaints (SQLite): ranked {latency['ranked_ms']} ms vs oldest-first "
-          f"{latency['oldest_ms']} ms (×{latency['ratio_ranked_over_oldest']}), "
-          f"gold draw + save {latency['gold_ms']} ms")
+    print(
+        f"save & next, {m} complaints (SQLite): ranked {latency['ranked_ms']} ms vs oldest-first "
+        f"{latency['oldest_ms']} ms (×{latency['ratio_ranked_over_oldest']}), "
+        f"gold draw + save {latency['gold_ms']} ms"
+    )
     demo_result = bench_demo(demo_n, folds)
     r = demo_result["ranking"]
-    print(f"demo data ({demo_n} complaints): errors per 100 ranked {r['ranked_per_100']} vs random "
-          f"{r['random_per_100']} ({r['ratio']}×); gold: {demo_result.get('gold', 'measured')}")
+    print(
+        f"demo data ({demo_n} complaints): errors per 100 ranked {r['ranked_per_100']} vs random "
+        f"{r['random_per_100']} ({r['ratio']}×); gold: {demo_result.get('gold', 'measured')}"
+    )
     for label in LABELS:
         if label in demo_result:
             scores = demo_result[label].items()
             print(f"  demo {label}: " + ", ".join(f"{k} {v['value']}" for k, v in scores if isinstance(v, dict)))
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"quick": args.quick, "cpus": os.cpu_count(), "simulation": {
-        "complaints": n, "production_error_rate": errors, "reviews": len(world.reviews), "gold": len(world.gold),
-        "versions": versions, "ranking": ranking}, "save_latency": latency, "demo": demo_result,
-        "seconds": round(time.perf_counter() - started, 1)}, indent=1, ensure_ascii=False))
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "cpus": os.cpu_count(),
+                "simulation": {
+                    "complaints": n,
+                    "production_error_rate": errors,
+                    "reviews": len(world.reviews),
+                    "gold": len(world.gold),
+                    "versions": versions,
+                    "ranking": ranking,
+                },
+                "save_latency": latency,
+                "demo": demo_result,
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

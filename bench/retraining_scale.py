@@ -88,8 +88,14 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     if len(confirmed) > requested:  # confirmations first (DESIGN), a sample of them if there are more
         confirmed = confirmed.sample(n=requested, random_state=42).sort_values("complaint_id")
     sample = pool.sample(n=min(len(pool), requested - len(confirmed)), random_state=42)
-    df = pd.concat([mis.assign(source="misclassified"), confirmed.drop(columns="reviewed_at").assign(source="confirmed"),
-                    sample.assign(source="correct")], ignore_index=True)
+    df = pd.concat(
+        [
+            mis.assign(source="misclassified"),
+            confirmed.drop(columns="reviewed_at").assign(source="confirmed"),
+            sample.assign(source="correct"),
+        ],
+        ignore_index=True,
+    )
     phase("sample + concat")
 
     def clean(text: str) -> str:
@@ -112,8 +118,12 @@ def naive(url: str, label: str, out: Path, phase=_no_phases) -> dict:
     for name, part in (("train", train), ("eval", eval_), ("test", test)):
         part.to_parquet(out / f"{name}.parquet", index=False)
     phase("parquet write")
-    return {"n_misclassified": len(mis), "n_correct": len(confirmed) + len(sample), "records": len(df),
-            "splits": {"train": len(train), "eval": len(eval_), "test": len(test)}}  # fmt: skip
+    return {
+        "n_misclassified": len(mis),
+        "n_correct": len(confirmed) + len(sample),
+        "records": len(df),
+        "splits": {"train": len(train), "eval": len(eval_), "test": len(test)},
+    }
 
 
 def platform(url: str, label: str, out: Path) -> dict:
@@ -124,9 +134,14 @@ def platform(url: str, label: str, out: Path) -> dict:
     stats = pipeline.run_pull(db.make_engine(url), label)
     pulled = time.perf_counter()
     report = pipeline.run_clean_split(label)
-    return {"n_misclassified": stats.n_misclassified, "n_correct": stats.n_correct, "records": report["num_samples"],
-            "splits": report["split"]["sizes"], "pull_seconds": round(pulled - started, 2),
-            "clean_split_seconds": round(time.perf_counter() - pulled, 2)}  # fmt: skip
+    return {
+        "n_misclassified": stats.n_misclassified,
+        "n_correct": stats.n_correct,
+        "records": report["num_samples"],
+        "splits": report["split"]["sizes"],
+        "pull_seconds": round(pulled - started, 2),
+        "clean_split_seconds": round(time.perf_counter() - pulled, 2),
+    }
 
 
 def platform_phases(url: str, label: str, out: Path, phase) -> None:
@@ -148,10 +163,14 @@ def platform_phases(url: str, label: str, out: Path, phase) -> None:
         estimate = conn.execute(pull.misclassified_estimate_query(label)).scalar_one()
         phase("misclassified count estimate")
         rows = pull._Rows(np.zeros(0, dtype=np.int64))
-        parts = pull._fetch_correct_sample(conn, label, rows, pool, math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE, dialect)
+        parts = pull._fetch_correct_sample(
+            conn, label, rows, pool, math.floor(estimate * 0.5), 42, pull.CHUNK_SIZE, dialect
+        )
         phase("sampled correct rows by id (= ANY)")
         query = pull.misclassified_query(label, dialect)
-        mis = [rows.accept(raw, "misclassified") for raw in arrow_batches(conn, query, pull._REVIEWED_RAW, pull.CHUNK_SIZE)]
+        mis = [
+            rows.accept(raw, "misclassified") for raw in arrow_batches(conn, query, pull._REVIEWED_RAW, pull.CHUNK_SIZE)
+        ]
         phase("misclassified query with texts (+ UTF-8/NUL check)")
     del pool, parts, mis
     pipeline.run_pull(engine, label)
@@ -240,8 +259,18 @@ def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
                     d, u = rng.randrange(4), rng.randrange(3)
                     cd = departments[(d + 1) % 4] if rng.random() < 0.9 else departments[d]
                     cu = urgencies[(u + 1) % 3] if rng.random() < 0.6 else None
-                    copy.write_row((rid, cid if rid % 500 else None, departments[d], urgencies[u], cd, cu, True,
-                                    "2026-02-01 00:00:00"))  # fmt: skip
+                    copy.write_row(
+                        (
+                            rid,
+                            cid if rid % 500 else None,
+                            departments[d],
+                            urgencies[u],
+                            cd,
+                            cu,
+                            True,
+                            "2026-02-01 00:00:00",
+                        )
+                    )
     # What autovacuum does to a real database after a bulk load; done explicitly so that it cannot
     # kick in during one side's timed run. It sets the visibility map (index-only scans) and hint bits.
     with psycopg.connect(url, autocommit=True) as conn:
@@ -250,8 +279,12 @@ def load(url: str, n_complaints: int, n_reviews: int, seed: int = 11) -> float:
 
 
 def run_phases(url: str, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--phases-worker", "--url", url, "--out", str(out)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--phases-worker", "--url", url, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         raise SystemExit(f"phase breakdown failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -327,9 +360,13 @@ def main() -> None:
         "naive_process_seconds": round(naive_r["process_seconds"], 2),
         "platform_process_seconds": round(platform_r["process_seconds"], 2),
         "repeat": args.repeat,
-        "platform_phases": {x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS},
+        "platform_phases": {
+            x: {k: platform_r["labels"][x][k] for k in ("pull_seconds", "clean_split_seconds")} for x in LABELS
+        },
         "runs_seconds": {kind: [round(x["work_seconds"], 2) for x in r] for kind, r in runs.items()},
-        "ratio_per_round": [round(n["work_seconds"] / p["work_seconds"], 2) for n, p in zip(runs["naive"], runs["platform"])],
+        "ratio_per_round": [
+            round(n["work_seconds"] / p["work_seconds"], 2) for n, p in zip(runs["naive"], runs["platform"])
+        ],
         "phase_breakdown_seconds": phases,
         "records": {k: {label: v["labels"][label]["records"] for label in LABELS} for k, v in results.items()},
         "same_pull_sizes": all(

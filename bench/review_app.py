@@ -30,8 +30,9 @@ RESULTS = Path(__file__).parent / "results" / "review_app.json"
 
 
 def make_form_sets(home: Path, n: int) -> None:
-    from dataset_platform.forms.demo import random_extraction
     import random
+
+    from dataset_platform.forms.demo import random_extraction
 
     rng = random.Random(1)
     (home / "extractions").mkdir(parents=True)
@@ -65,12 +66,20 @@ def bench_queue(n: int, repeats: int) -> dict:
             warm.append(time.perf_counter() - t0)
         assert len(items) == n
     c, w = statistics.median(cold), statistics.median(warm)
-    return {"form_sets": n, "cold_ms": round(c * 1000, 1), "memo_ms": round(w * 1000, 1), "ratio_cold_over_memo": round(c / w, 1)}
+    return {
+        "form_sets": n,
+        "cold_ms": round(c * 1000, 1),
+        "memo_ms": round(w * 1000, 1),
+        "ratio_cold_over_memo": round(c / w, 1),
+    }
 
 
 def seed_complaints(engine: sa.Engine, m: int) -> None:
     departments, urgencies = label_names("department"), label_names("urgency")
-    rows = [{"id": i, "message": f"complaint {i}", "department": departments[i % 4], "urgency": urgencies[i % 3]} for i in range(1, m + 1)]
+    rows = [
+        {"id": i, "message": f"complaint {i}", "department": departments[i % 4], "urgency": urgencies[i % 3]}
+        for i in range(1, m + 1)
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(db.complaints), rows)
 
@@ -119,15 +128,28 @@ def main() -> int:
     args = parser.parse_args()
     n, repeats, m, k = (200, 3, 2_000, 30) if args.quick else (2_000, 5, 20_000, 100)
     queue = bench_queue(n, repeats)
-    print(f"form queue, {n} form sets: cold {queue['cold_ms']} ms, memo {queue['memo_ms']} ms, ratio {queue['ratio_cold_over_memo']}×")
+    print(
+        f"form queue, {n} form sets: cold {queue['cold_ms']} ms, memo {queue['memo_ms']} ms,"
+        f" ratio {queue['ratio_cold_over_memo']}×"
+    )
     saves = bench_saves(m, k)
     print(
         f"grievance save & next, {m} complaints: sqlite {saves['sqlite_ms']} ms, postgres {saves['postgres_ms']} ms, "
         f"ratio pg/sqlite {saves['ratio_postgres_over_sqlite']}"
     )
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"quick": args.quick, "machine": platform.machine(), "cpus": os.cpu_count(),
-                                   "form_queue": queue, "grievance_save": saves}, indent=2))  # fmt: skip
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "form_queue": queue,
+                "grievance_save": saves,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

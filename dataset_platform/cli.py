@@ -17,8 +17,11 @@ def _parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--form-sets", type=int, default=12)
     demo_data.add_argument("--complaints", type=int, default=6000)
     demo_data.add_argument("--seed", type=int, default=7)
-    demo_data.add_argument("--printed", action="store_true",
-                           help="the older typed 5/18 look (Tesseract baseline) instead of handwritten real layouts")
+    demo_data.add_argument(
+        "--printed",
+        action="store_true",
+        help="the older typed 5/18 look (Tesseract baseline) instead of handwritten real layouts",
+    )
 
     extract = sub.add_parser("extract", help="extract form-set directories to JSON lines")
     extract.add_argument("dirs", nargs="+", type=Path)

@@ -54,6 +54,8 @@ def create_demo_data(form_sets: int = 12, complaints: int = 6000, seed: int = 7,
         "complaints": complaint_counts,
         "review_database": db.safe_url(engine),
     }
-    print(f"demo data ready under {summary['home']}: {len(rendered)} form sets, "
-          f"{reviews} extraction reviews added, complaints {complaint_counts}, database {summary['review_database']}")  # fmt: skip
+    print(
+        f"demo data ready under {summary['home']}: {len(rendered)} form sets, "
+        f"{reviews} extraction reviews added, complaints {complaint_counts}, database {summary['review_database']}"
+    )
     return summary

@@ -10,13 +10,18 @@ import os
 import time
 
 import dagster as dg
+
 from dataset_platform.common import settings
 from dataset_platform.defs.forms.partitions import range_tags, sync_form_set_partitions
 
 FORM_ASSETS = ["raw_form_images", "llm_extractions"]
 DATASET_ASSETS = ["ground_truth_dataset", "datadog_dataset", "experiment_results"]
 RETRAINING_ASSETS = [
-    "misclassified_pulls", "cleaned_splits", "quality_reports", "classifier_evaluation", "published_versions"
+    "misclassified_pulls",
+    "cleaned_splits",
+    "quality_reports",
+    "classifier_evaluation",
+    "published_versions",
 ]
 LABELS = ["department", "urgency"]
 # Step-level DEBUG events are in the UI; the terminal gets what a person reads.
@@ -47,7 +52,9 @@ def pipeline_asset_keys(defs: dg.Definitions) -> list[str]:
 def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInstance | None = None) -> int:
     """Forms (every form set in one run), then datasets and experiments, then retraining per label."""
     if defs is None:
-        from dataset_platform.definitions import defs
+        from dataset_platform.definitions import defs as code_location
+
+        defs = code_location
     instance = instance or _instance()
     failures = 0
 
@@ -60,7 +67,7 @@ def materialize_all(defs: dg.Definitions | None = None, instance: dg.DagsterInst
         ("datasets and experiments", DATASET_ASSETS, {}),
         *((f"retraining [{label}]", RETRAINING_ASSETS, {"partition_key": label}) for label in LABELS),
         ("review priorities", ["review_priorities"], {}),
-    ]  # fmt: skip
+    ]
     # Declared pipelines last: they read the ground truth and the published grievance versions made above.
     pipelines = pipeline_asset_keys(defs)
     if pipelines:

@@ -10,9 +10,18 @@ from dataset_platform_tests.support.postgres import PostgresServer, start_postgr
 
 # Tests never reach the internet, and credentials on the developer's machine must not leak in.
 for _var in (
-    "GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMINI_BASE_URL", "GOOGLE_GENAI_USE_VERTEXAI", "HF_TOKEN",
-    "DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_LLMOBS_OVERRIDE_ORIGIN", "WANDB_API_KEY", "POSTGRES_URL",
-):  # fmt: skip
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_BASE_URL",
+    "GOOGLE_GENAI_USE_VERTEXAI",
+    "HF_TOKEN",
+    "DD_API_KEY",
+    "DD_APP_KEY",
+    "DD_SITE",
+    "DD_LLMOBS_OVERRIDE_ORIGIN",
+    "WANDB_API_KEY",
+    "POSTGRES_URL",
+):
     os.environ.pop(_var, None)
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

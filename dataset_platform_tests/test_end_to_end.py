@@ -9,7 +9,13 @@ import pytest
 
 from dataset_platform.common import settings
 from dataset_platform.demo_data import create_demo_data
-from dataset_platform.demo_run import DATASET_ASSETS, FORM_ASSETS, RETRAINING_ASSETS, materialize_all, pipeline_asset_keys
+from dataset_platform.demo_run import (
+    DATASET_ASSETS,
+    FORM_ASSETS,
+    RETRAINING_ASSETS,
+    materialize_all,
+    pipeline_asset_keys,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +44,11 @@ def test_demo_materializes_every_asset_of_the_design(platform_home, monkeypatch)
         for key in RETRAINING_ASSETS:
             assert instance.get_materialized_partitions(dg.AssetKey(key)) == {"department", "urgency"}, key
         pipeline_keys = pipeline_asset_keys(defs)
-        assert {k.split("/")[0] for k in pipeline_keys} >= {"vote_extraction_sft", "grievance_instructions",
-                                                           "customer_orders"}  # fmt: skip
+        assert {k.split("/")[0] for k in pipeline_keys} >= {
+            "vote_extraction_sft",
+            "grievance_instructions",
+            "customer_orders",
+        }
         for key in pipeline_keys:
             assert instance.get_latest_materialization_event(dg.AssetKey.from_user_string(key)) is not None, key
 

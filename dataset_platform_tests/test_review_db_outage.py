@@ -46,10 +46,13 @@ def test_connection_is_checked_before_the_schema_and_the_error_is_masked():
     assert not isinstance(err.value, db.DatabaseRejected)
 
 
-@pytest.mark.parametrize("make_url", [
-    lambda server: server.url("no_such_database"),
-    lambda server: f"postgresql://no_such_role:pw@127.0.0.1:{server.port}/postgres",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "make_url",
+    [
+        lambda server: server.url("no_such_database"),
+        lambda server: f"postgresql://no_such_role:pw@127.0.0.1:{server.port}/postgres",
+    ],
+)
 def test_refusals_are_not_retried(postgres_server, make_url):
     engine = db.make_engine(make_url(postgres_server))
     with pytest.raises(db.DatabaseRejected) as err:

@@ -10,9 +10,10 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 STAGING_SUFFIX = ".staging"
 VERSION_SUFFIX = ".version"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -124,9 +124,14 @@ class DatabaseRejected(DatabaseUnavailable):
 
 # FATAL replies that are worth waiting for; any other FATAL at connect time is a configuration error.
 _TRANSIENT_FATAL = (
-    "starting up", "shutting down", "in recovery mode", "too many clients", "connection slots are reserved",
-    "terminating connection", "not yet accepting connections",
-)  # fmt: skip
+    "starting up",
+    "shutting down",
+    "in recovery mode",
+    "too many clients",
+    "connection slots are reserved",
+    "terminating connection",
+    "not yet accepting connections",
+)
 _PERMANENT_SQLITE = ("unable to open database file", "file is not a database")
 _CONNECT_PREFIX = re.compile(r"^.*?failed:\s*(?=\S)", re.DOTALL)
 

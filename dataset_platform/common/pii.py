@@ -26,8 +26,8 @@ import ipaddress
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 PLACEHOLDERS = {
     "email": "[EMAIL]",
@@ -158,7 +158,7 @@ _D = r"\d"
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("email", re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", re.ASCII)),
     ("thai_national_id", re.compile(rf"(?<!\d)\d{_SEP}\d{{4}}{_SEP}\d{{5}}{_SEP}\d{{2}}{_SEP}\d(?!\d)", re.ASCII)),
-    ("card_or_imei", re.compile(rf"(?<![\d+])\d(?:[ \-]?\d){{12,18}}(?!\d)", re.ASCII)),
+    ("card_or_imei", re.compile(r"(?<![\d+])\d(?:[ \-]?\d){12,18}(?!\d)", re.ASCII)),
     (
         "phone",
         re.compile(
@@ -214,7 +214,7 @@ def find_pii(text: str) -> list[Match]:
             start, end = m.span()
             if any(start < t.end and t.start < end for t in taken):
                 continue
-            found = kind
+            found: str | None = kind
             if kind == "card_or_imei":
                 found = _card_or_imei(text, start, end)
             elif kind in _VALIDATORS and not _VALIDATORS[kind](m.group()):
@@ -241,7 +241,8 @@ def prefilter_pattern() -> str:
     never reach the Python matchers.
     """
     digits = sorted({0x30 + i for i in range(10)} | set(_digit_table()))
-    ranges, start = [], digits[0]
+    ranges: list[str] = []
+    start: int | None = digits[0]
     for prev, cp in zip(digits, [*digits[1:], None]):
         if cp != prev + 1:
             ranges.append(f"\\x{{{start:x}}}-\\x{{{prev:x}}}")

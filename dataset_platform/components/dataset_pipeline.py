@@ -7,12 +7,11 @@ the asset bodies, so loading the code location stays cheap). ``code_version`` is
 the UI marks exactly the steps whose declaration changed as stale.
 """
 
-
 import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 
@@ -26,7 +25,7 @@ _KINDS = {"filter": "duckdb", "select": "duckdb", "join": "duckdb", "sql": "duck
 class DatasetPipeline(dg.Component, dg.Model, dg.Resolvable):
     """A declared dataset pipeline: a source, steps and outputs (see docs/pipelines.md)."""
 
-    description: Optional[str] = None
+    description: str | None = None
     deps: list[str] = []
     source: dict[str, Any]
     steps: list[dict[str, Any]] = []
@@ -90,9 +89,14 @@ def _source_asset(spec: PipelineSpec) -> dg.AssetsDefinition:
     key = dg.AssetKey([spec.name, "source"])
 
     @dg.asset(
-        key=key, group_name=spec.name, deps=[dg.AssetKey.from_user_string(d) for d in spec.deps],
-        code_version=_version(spec.source), kinds={spec.source.type}, tags={PIPELINE_TAG: spec.name},
-        description=f"{spec.description or spec.name}: {spec.source.type} source", required_resource_keys=RESOURCES,
+        key=key,
+        group_name=spec.name,
+        deps=[dg.AssetKey.from_user_string(d) for d in spec.deps],
+        code_version=_version(spec.source),
+        kinds={spec.source.type},
+        tags={PIPELINE_TAG: spec.name},
+        description=f"{spec.description or spec.name}: {spec.source.type} source",
+        required_resource_keys=RESOURCES,
     )
     def _source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         from dataset_platform.pipelines.steps import read_source_to
@@ -150,12 +154,18 @@ def _step_asset(spec: PipelineSpec, step: Any, upstream: dg.AssetKey) -> dg.Asse
     key = dg.AssetKey([spec.name, step.id])
 
     @dg.asset(
-        key=key, group_name=spec.name, deps=[upstream], code_version=_version(step),
-        kinds={_KINDS.get(step.kind, "python")}, tags={PIPELINE_TAG: spec.name, "dataset_platform/step": step.kind},
-        description=step.description or f"{step.kind} step of {spec.name}", required_resource_keys=RESOURCES,
+        key=key,
+        group_name=spec.name,
+        deps=[upstream],
+        code_version=_version(step),
+        kinds={_KINDS.get(step.kind, "python")},
+        tags={PIPELINE_TAG: spec.name, "dataset_platform/step": step.kind},
+        description=step.description or f"{step.kind} step of {spec.name}",
+        required_resource_keys=RESOURCES,
         pool="llm" if step.kind == "llm" else None,
         retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-        if step.kind in ("llm", "join") else None,
+        if step.kind in ("llm", "join")
+        else None,
     )
     def _step(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         directory = pipeline_dir(spec.name)
@@ -174,8 +184,12 @@ def _step_asset(spec: PipelineSpec, step: Any, upstream: dg.AssetKey) -> dg.Asse
 def _quality_check(spec: PipelineSpec, step: Any) -> dg.AssetChecksDefinition:
     key = dg.AssetKey([spec.name, step.id])
 
-    @dg.asset_check(asset=key, name="min_quality_score", blocking=True,
-                    description=f"quality score ≥ {step.min_quality_score}; blocks the outputs when it fails")
+    @dg.asset_check(
+        asset=key,
+        name="min_quality_score",
+        blocking=True,
+        description=f"quality score ≥ {step.min_quality_score}; blocks the outputs when it fails",
+    )
     def _check() -> dg.AssetCheckResult:
         report = json.loads((pipeline_dir(spec.name) / f"{step.id}.quality.json").read_text("utf-8"))
         failed = [f["check"] for f in report["findings"] if not f["passed"]]
@@ -191,8 +205,13 @@ def _output_asset(spec: PipelineSpec, out: Any, out_id: str, upstream: dg.AssetK
     key = dg.AssetKey([spec.name, out_id])
 
     @dg.asset(
-        key=key, group_name=spec.name, deps=[upstream], code_version=_version(out), kinds={out.type},
-        tags={PIPELINE_TAG: spec.name}, description=f"{out.type} output of {spec.name}",
+        key=key,
+        group_name=spec.name,
+        deps=[upstream],
+        code_version=_version(out),
+        kinds={out.type},
+        tags={PIPELINE_TAG: spec.name},
+        description=f"{out.type} output of {spec.name}",
         required_resource_keys=RESOURCES,
     )
     def _output(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -7,7 +7,7 @@ fields and converts to an ``ExperimentPlan``, so the CLI, tests and the asset sh
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -32,17 +32,17 @@ class ModelSpec(BaseModel):
         description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
     )
     temperature: float = Field(default=0.0, description="sampling temperature, 0..2")
-    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; None = model default")
-    name_suffix: Optional[str] = Field(default=None, description="appended to the config name")
+    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; None = model default")
+    name_suffix: str | None = Field(default=None, description="appended to the config name")
     metadata: dict[str, Any] = Field(default_factory=dict, description="free-form, recorded with the results")
 
 
 class ExperimentPlan(BaseModel):
     model_configs: list[ModelSpec]
-    sample_size: Optional[int] = None
+    sample_size: int | None = None
     jobs: int = 4
     raise_errors: bool = False
-    dataset_version: Optional[str] = None
+    dataset_version: str | None = None
     project_name: str = DEFAULT_PROJECT
     ml_app: str = DEFAULT_ML_APP
     seed: int = DEFAULT_SEED
@@ -123,7 +123,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "config": {"model_configs": [_spec(DEFAULT_MODEL, t) for t in (0.0, 0.5, 1.0)]},
     },
     "experiment_cost_optimization": {
-        "description": "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline.",
+        "description": (
+            "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline."
+        ),
         "config": {"model_configs": [_spec(DEFAULT_MODEL), _spec("gemini-2.5-flash-lite"), _spec(TESSERACT)]},
     },
 }

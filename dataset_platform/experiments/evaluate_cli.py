@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dataset_platform.experiments.evaluators import RECORD_EVALUATOR_NAMES, evaluate_record, summarize
 
@@ -50,7 +51,10 @@ def evaluate_files(predictions: Path, expected: Path) -> dict[str, Any]:
             unscored.append(record_id)
             continue
         row = predicted_by_id.get(record_id) or {"extraction": None, "error": "no prediction for this id"}
-        output = {"extraction": row.get("extraction"), **{k: v for k, v in row.items() if k not in ("id", "extraction")}}
+        output = {
+            "extraction": row.get("extraction"),
+            **{k: v for k, v in row.items() if k not in ("id", "extraction")},
+        }
         scores = evaluate_record({"form_set_name": record_id}, output, truth)
         records.append({"id": record_id, **scores, "error": row.get("error")})
         outputs.append(output)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -68,7 +69,7 @@ def _same(a: Any, b: Any, field: str) -> bool:
     return normalize_value(a, integer=integer) == normalize_value(b, integer=integer)
 
 
-def unwrap_output(output_data: Any) -> Optional[dict[str, Any]]:
+def unwrap_output(output_data: Any) -> dict[str, Any] | None:
     """The predicted extraction as a plain dict, or None when the task failed."""
     if output_data is None:
         return None
@@ -93,7 +94,10 @@ def _section(extraction: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def _candidates(extraction: Mapping[str, Any]) -> dict[Any, Mapping[str, Any]]:
-    """Candidates keyed by normalised number; a repeated number keeps its first row (a phantom duplicate scores nothing)."""
+    """Candidates keyed by normalised number.
+
+    A repeated number keeps its first row (a phantom duplicate scores nothing).
+    """
     by_number: dict[Any, Mapping[str, Any]] = {}
     for candidate in extraction.get("vote_results") or []:
         if isinstance(candidate, BaseModel):
@@ -215,7 +219,7 @@ def _scores(
     name: str,
     outputs: Sequence[Any],
     expected_outputs: Sequence[Any],
-    evaluators_results: Optional[Mapping[str, Sequence[Any]]],
+    evaluators_results: Mapping[str, Sequence[Any]] | None,
 ) -> list[float]:
     """Per-record values of ``name``; recomputed when absent; an errored evaluation (None) counts 0."""
     values = (evaluators_results or {}).get(name)
@@ -266,7 +270,7 @@ def overall_accuracy_ci_high(inputs, outputs, expected_outputs, evaluators_resul
     return bootstrap_ci(_scores("field_accuracy", outputs, expected_outputs, evaluators_results))[1]
 
 
-def _usage(output: Any, key: str) -> Optional[float]:
+def _usage(output: Any, key: str) -> float | None:
     if isinstance(output, BaseModel):
         output = output.model_dump()
     if isinstance(output, Mapping) and "extraction" in output:
@@ -284,7 +288,7 @@ def estimated_cost_usd(inputs, outputs, expected_outputs, evaluators_results) ->
     return float(sum(_usage(o, "cost_usd") or 0.0 for o in outputs))
 
 
-def percentile(values: Sequence[float], q: float) -> Optional[float]:
+def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolated percentile (numpy's default), None for no values."""
     if not values:
         return None
@@ -298,11 +302,11 @@ def _latencies(outputs: Sequence[Any]) -> list[float]:
     return [v for v in (_usage(o, "latency_s") for o in outputs) if v is not None]
 
 
-def latency_p50_s(inputs, outputs, expected_outputs, evaluators_results) -> Optional[float]:
+def latency_p50_s(inputs, outputs, expected_outputs, evaluators_results) -> float | None:
     return percentile(_latencies(outputs), 50)
 
 
-def latency_p95_s(inputs, outputs, expected_outputs, evaluators_results) -> Optional[float]:
+def latency_p95_s(inputs, outputs, expected_outputs, evaluators_results) -> float | None:
     return percentile(_latencies(outputs), 95)
 
 
@@ -323,7 +327,7 @@ def summarize(
     inputs: Sequence[Any],
     outputs: Sequence[Any],
     expected_outputs: Sequence[Any],
-    evaluators_results: Optional[Mapping[str, Sequence[Any]]] = None,
+    evaluators_results: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
     """Every summary evaluator by name, plus the record count."""
     summary = {fn.__name__: fn(inputs, outputs, expected_outputs, evaluators_results) for fn in SUMMARY_EVALUATORS}

@@ -10,9 +10,10 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from dataset_platform.common import atomic, settings
 
@@ -79,13 +80,13 @@ def load_results(entry: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(Path(entry["results_path"]).read_text("utf-8"))
 
 
-def find_run(run_id: str) -> Optional[dict[str, Any]]:
+def find_run(run_id: str) -> dict[str, Any] | None:
     """The newest history entry written by Dagster run ``run_id``."""
     matches = [e for e in read_history() if e.get("run_id") == run_id]
     return matches[-1] if matches else None
 
 
-def previous_config_result(config_name: str, before: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+def previous_config_result(config_name: str, before: Mapping[str, Any]) -> dict[str, Any] | None:
     """The latest completed result of ``config_name`` in a run stored before ``before``."""
     runs = read_history()
     index = next((i for i, e in enumerate(runs) if e is before or e == before), len(runs))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dataset_platform.experiments.summary import best_config, failures
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def _num(value: Optional[float], fmt: str) -> str:
+def _num(value: float | None, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
@@ -30,7 +31,8 @@ def comparison_table(configs: Sequence[Mapping[str, Any]]) -> str:
         s = c.get("summary") or {}
         if c["status"] != "completed":
             lines.append(
-                f"| {_escape(c['config_name'])} | **{c['status']}** | — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
+                f"| {_escape(c['config_name'])} | **{c['status']}** |"
+                f" — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
             )
             continue
         records = c["records"]
@@ -70,7 +72,9 @@ def trend_table(history: Sequence[Mapping[str, Any]], limit: int = 8) -> str:
         return "No completed runs yet."
     lines = ["| run | " + " | ".join(_escape(n) for n in names) + " |", "|---|" + "---|" * len(names)]
     for e in runs:
-        values = {c["config_name"]: c["summary"].get("overall_accuracy") for c in e["configs"] if c["status"] == "completed"}
+        values = {
+            c["config_name"]: c["summary"].get("overall_accuracy") for c in e["configs"] if c["status"] == "completed"
+        }
         lines.append(f"| {e['run_at']} | " + " | ".join(_pct(values.get(n)) for n in names) + " |")
     return "\n".join(lines)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
-from dataset_platform.forms import paths as form_paths
 from dataset_platform.experiments import evaluators as ev
 from dataset_platform.experiments.config import ExperimentPlan, ModelSpec, model_config_name
+from dataset_platform.forms import paths as form_paths
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
 
 COMPLETED, UNAVAILABLE, FAILED = "completed", "unavailable", "failed"
@@ -27,7 +28,7 @@ class ExperimentError(RuntimeError):
 
 
 class Models(Protocol):
-    def availability(self, model: str) -> Optional[str]: ...
+    def availability(self, model: str) -> str | None: ...
 
     def extract(self, form_set_dirs: list[Path], config: Any, *, max_concurrency: int = 4) -> list[Any]: ...
 
@@ -37,9 +38,7 @@ def scorable(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted((r for r in records if r.get("expected_output") is not None), key=lambda r: str(r["id"]))
 
 
-def sample_records(
-    records: Sequence[Mapping[str, Any]], sample_size: Optional[int], seed: int
-) -> list[Mapping[str, Any]]:
+def sample_records(records: Sequence[Mapping[str, Any]], sample_size: int | None, seed: int) -> list[Mapping[str, Any]]:
     """A reproducible sample: the same ids, sample size and seed always give the same records."""
     ordered = sorted(records, key=lambda r: str(r["id"]))
     if sample_size is None or sample_size >= len(ordered):
@@ -89,10 +88,10 @@ def _score_in_datadog(
     experiment_name: str,
     sample: Sequence[Mapping[str, Any]],
     envelopes: Mapping[str, dict[str, Any]],
-    datadog_dataset_version: Optional[int],
+    datadog_dataset_version: int | None,
     tags: Mapping[str, str],
 ):
-    def extract_form_set(input_data: dict[str, Any], config: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    def extract_form_set(input_data: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Any]:
         envelope = envelopes[str(input_data["form_set_name"])]
         if envelope.get("extraction") is None:
             # Raising marks the span as an error in Datadog; the evaluators then score the record 0.
@@ -134,8 +133,8 @@ def run_model_config(
     *,
     models: Models,
     datadog: Any = None,
-    datadog_dataset_version: Optional[int] = None,
-    tags: Optional[Mapping[str, str]] = None,
+    datadog_dataset_version: int | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One config's result: status, summary, per-record rows, and where it was recorded."""
     name = model_config_name(spec)
@@ -178,7 +177,9 @@ def run_model_config(
     result.update(summary=summary, records=rows)
     failures = [r for r in rows if r["error"]]
     if plan.raise_errors and failures:
-        raise ExperimentError(f"{name}: {len(failures)} record(s) failed, first: {failures[0]['id']}: {failures[0]['error']}")
+        raise ExperimentError(
+            f"{name}: {len(failures)} record(s) failed, first: {failures[0]['id']}: {failures[0]['error']}"
+        )
     return result
 
 
@@ -188,9 +189,9 @@ def run_experiment(
     *,
     models: Models,
     datadog: Any = None,
-    datadog_dataset_version: Optional[int] = None,
-    run_id: Optional[str] = None,
-    on_config_done: Optional[Callable[[dict[str, Any]], Optional[dict[str, Any]]]] = None,
+    datadog_dataset_version: int | None = None,
+    run_id: str | None = None,
+    on_config_done: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """Every model config of ``plan`` over the sampled ground truth; the run's full result (JSON-able).
 
@@ -220,7 +221,7 @@ def run_experiment(
             config_result.update(on_config_done(config_result) or {})
         configs.append(config_result)
     return {
-        "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
         "dataset_name": DATASET_NAME,
         "dataset_version": version,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dataset_platform.experiments.runner import COMPLETED
 
@@ -11,7 +12,7 @@ def completed(configs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [c for c in configs if c["status"] == COMPLETED]
 
 
-def best_config(configs: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
+def best_config(configs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """Highest overall_accuracy; ties go to the cheaper, then the faster (p50) config."""
     done = completed(configs)
     if not done:
@@ -24,7 +25,7 @@ def best_config(configs: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str, A
     return min(done, key=rank)
 
 
-def primary_config(configs: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
+def primary_config(configs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The run's reference config for regression alerts: the first listed config that completed.
 
     With the default list that is the production model when Gemini is usable, else the offline baseline.
@@ -46,11 +47,16 @@ def failures(configs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def regression(current: Mapping[str, Any], previous: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+def regression(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
     """Whether ``current``'s overall_accuracy fell below ``previous``'s 95% CI lower bound (same config)."""
     now = current["summary"]["overall_accuracy"]
     if previous is None:
-        return {"regressed": False, "overall_accuracy": now, "baseline": None, "reason": "no previous run of this config"}
+        return {
+            "regressed": False,
+            "overall_accuracy": now,
+            "baseline": None,
+            "reason": "no previous run of this config",
+        }
     low = previous["summary"].get("overall_accuracy_ci_low", previous["summary"]["overall_accuracy"])
     return {
         "regressed": now < low,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from dataset_platform.common import atomic, settings
 
@@ -23,13 +24,13 @@ def cache_key(model: str, prompt_version: str, generation_config: dict[str, Any]
 
 
 class ExtractionCache:
-    def __init__(self, root: Optional[Path] = None):
+    def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else settings.cache_dir() / "extractions"
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Optional[dict[str, Any]]:
+    def get(self, key: str) -> dict[str, Any] | None:
         path = self._path(key)
         try:
             return json.loads(path.read_text("utf-8"))

@@ -8,7 +8,8 @@ that apply, and scores are taken over those.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dataset_platform.forms.schema import FormExtraction, is_advance_vote_batch
 from dataset_platform.forms.thai import thai_words_to_int

@@ -9,9 +9,10 @@ remembers which dataset version each ground-truth version became, so an experime
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from dataset_platform.common import atomic, settings
 from dataset_platform.forms.schema import canonical_form_type, is_party_list
@@ -106,6 +107,7 @@ def record_key(record: Mapping[str, Any]) -> str:
     data = record.get("input_data") or {}
     return str((record.get("metadata") or {}).get("form_set_id") or data.get("form_set_name"))
 
+
 def export_dir() -> Path:
     return settings.exports_dir() / "datadog"
 
@@ -126,7 +128,7 @@ def pushes_path() -> Path:
 def record_push(ground_truth_version: str, push: Mapping[str, Any]) -> None:
     """Append (atomically rewrite) the push log: ground-truth version → dataset version where it landed."""
     line = json.dumps(
-        {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ground_truth_version": ground_truth_version, **push},
+        {"at": datetime.now(UTC).isoformat(timespec="seconds"), "ground_truth_version": ground_truth_version, **push},
         ensure_ascii=False,
         sort_keys=True,
     )
@@ -135,7 +137,7 @@ def record_push(ground_truth_version: str, push: Mapping[str, Any]) -> None:
     atomic.write_text(path, existing + line + "\n")
 
 
-def dataset_version_for(ground_truth_version: str, mode: str) -> Optional[int]:
+def dataset_version_for(ground_truth_version: str, mode: str) -> int | None:
     """The dataset version a ground-truth version was pushed as (latest push wins), or None if never pushed."""
     path = pushes_path()
     if not path.exists():

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO
 
 from dataset_platform.common import atomic
 
@@ -43,7 +43,7 @@ def _usage_error(message: str) -> int:
     return 2
 
 
-def main(dirs: list[Path], *, model: str, output: Optional[Path] = None, max_concurrency: Optional[int] = None) -> int:
+def main(dirs: list[Path], *, model: str, output: Path | None = None, max_concurrency: int | None = None) -> int:
     from dataset_platform.forms.runner import ModelConfig
     from dataset_platform.resources.models import ExtractionModels
 

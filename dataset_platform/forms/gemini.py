@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from dataset_platform.forms import model_api
 from dataset_platform.forms.model_api import ModelAnswer, ModelCallError, RetryPolicy
 from dataset_platform.forms.pages import PageInfo
 from dataset_platform.forms.schema import FormExtraction
-
 
 # USD per million tokens (input, output incl. thinking), Gemini Developer API paid tier, prompts ≤ 200k tokens.
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
@@ -35,8 +35,8 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class GeminiOptions:
-    api_key: Optional[str] = None
-    base_url: Optional[str] = None
+    api_key: str | None = None
+    base_url: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -153,7 +153,7 @@ def response_schema() -> Any:
 
 
 @functools.lru_cache(maxsize=32)
-def generation_config(temperature: float, thinking_budget: Optional[int]) -> Any:
+def generation_config(temperature: float, thinking_budget: int | None) -> Any:
     from google.genai import types
 
     return types.GenerateContentConfig(
@@ -190,7 +190,7 @@ def generate(
     pages: Sequence[PageInfo],
     *,
     temperature: float,
-    thinking_budget: Optional[int],
+    thinking_budget: int | None,
 ) -> ModelAnswer:
     """One ``generate_content`` call with every page inline; raises ``ModelCallError`` when retries are spent."""
     try:

@@ -13,10 +13,11 @@ names the newest.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -44,13 +45,13 @@ class ReviewRow:
 
     id: int
     form_set_id: str
-    reviewer: Optional[str]
+    reviewer: str | None
     reviewed_at: Any
     corrected: Any
-    decode_error: Optional[str] = None
+    decode_error: str | None = None
 
 
-def _decode(value: Any) -> tuple[Any, Optional[str]]:
+def _decode(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, (str, bytes)):
         return value, None
     try:
@@ -59,7 +60,7 @@ def _decode(value: Any) -> tuple[Any, Optional[str]]:
         return None, f"{type(exc).__name__} at char {getattr(exc, 'pos', '?')}"
 
 
-def latest_reviews(engine: sa.Engine, form_set_id: Optional[str] = None) -> dict[str, list[ReviewRow]]:
+def latest_reviews(engine: sa.Engine, form_set_id: str | None = None) -> dict[str, list[ReviewRow]]:
     """form_set_id → its ``extraction_reviews`` rows (of every form set, or of one), newest first (by
     reviewed_at, then id).
 
@@ -87,7 +88,7 @@ def _summarise(problems: Mapping[str, str]) -> str:
     return "; ".join(shown) + (f" (+{more} more)" if more > 0 else "")
 
 
-def check_review(review: ReviewRow) -> tuple[Optional[dict[str, Any]], Optional[str]]:
+def check_review(review: ReviewRow) -> tuple[dict[str, Any] | None, str | None]:
     """(the review as a FormExtraction dict, None) when it is a complete, valid extraction of its form kind;
     else (None, why), naming the review and the form set."""
     name = f"review {review.id} of form set {review.form_set_id}"
@@ -108,7 +109,9 @@ def check_review(review: ReviewRow) -> tuple[Optional[dict[str, Any]], Optional[
     if problems:
         return None, f"{name} is incomplete: {_summarise(problems)}"
     return extraction.model_dump(mode="json"), None
-def load_extractions(directory: Optional[Path] = None) -> dict[str, dict[str, Any]]:
+
+
+def load_extractions(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     directory = directory or extractions_dir()
     records: dict[str, dict[str, Any]] = {}
     for path in sorted(Path(directory).glob("*.json")) if Path(directory).is_dir() else []:
@@ -129,7 +132,7 @@ def _page_input(form_set_id: str, forms_dir: Path) -> dict[str, Any]:
     return {"form_set_name": form_set_id, "image_paths": files, "num_pages": len(refs)}
 
 
-def _iso(value: Any) -> Optional[str]:
+def _iso(value: Any) -> str | None:
     if value is None:
         return None
     return value.isoformat() if isinstance(value, datetime) else str(value)
@@ -166,7 +169,7 @@ def build_records(
     form_set_ids: Iterable[str],
     extractions: Mapping[str, Mapping[str, Any]],
     reviews: Mapping[str, Any],
-    forms_dir: Optional[Path] = None,
+    forms_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One record per form set (sorted by id) in the DESIGN.md ground-truth record shape.
 
@@ -176,9 +179,16 @@ def build_records(
     for form_set_id in sorted(set(form_set_ids) | set(extractions) | set(reviews)):
         page_input = _page_input(form_set_id, forms_dir)
         extraction = extractions.get(form_set_id) or {}
-        meta: dict[str, Any] = {"status": UNAVAILABLE, "model": extraction.get("model"), "reviewer": None,
-                                "reviewed_at": None, "error": None, "uncertain_fields": [], "broken_rules": [],
-                                "skipped_reviews": []}  # fmt: skip
+        meta: dict[str, Any] = {
+            "status": UNAVAILABLE,
+            "model": extraction.get("model"),
+            "reviewer": None,
+            "reviewed_at": None,
+            "error": None,
+            "uncertain_fields": [],
+            "broken_rules": [],
+            "skipped_reviews": [],
+        }
         expected = None
         for review in _as_rows(reviews.get(form_set_id), form_set_id):
             expected, problem = check_review(review)
@@ -208,7 +218,7 @@ def skipped_reviews(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 
 
 def _new_version(directory: Path) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     while (directory / f"v{now:%Y%m%d_%H%M%S}.jsonl").exists():  # two writes in one second stay distinct
         now += timedelta(seconds=1)
     return f"v{now:%Y%m%d_%H%M%S}"
@@ -225,7 +235,7 @@ def write_ground_truth(records: list[dict[str, Any]]) -> str:
     return version
 
 
-def load_ground_truth(version: Optional[str] = None) -> tuple[str, list[dict[str, Any]]]:
+def load_ground_truth(version: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     directory = ground_truth_dir()
     if version is None:
         latest = directory / "LATEST"

@@ -23,8 +23,13 @@ THAI_FACES = (("Purisa", "Regular"), ("Purisa", "Oblique"), ("Purisa", "Bold"), 
 # Latin handwriting faces only write Arabic digits (Debian fonts-dkg-handwriting, fonts-breip,
 # fonts-humor-sans, fonts-bwht); Thai digits and words always come from a Thai face.
 DIGIT_FACES = THAI_FACES + (
-    ("DkgHandwriting", "Roman"), ("DkgHandwriting", "Oblique"), ("Breip", "Medium"), ("Humor Sans", "Regular"),
-    ("Because We Mentor", "Regular"), ("Because We Connect", "Regular"), ("Because We Organize", "Regular"),
+    ("DkgHandwriting", "Roman"),
+    ("DkgHandwriting", "Oblique"),
+    ("Breip", "Medium"),
+    ("Humor Sans", "Regular"),
+    ("Because We Mentor", "Regular"),
+    ("Because We Connect", "Regular"),
+    ("Because We Organize", "Regular"),
     ("Because We Create", "Regular"),
 )
 INKS = {  # ballpoint colours (RGB)
@@ -39,7 +44,9 @@ def face_file(family: str, style: str) -> str | None:
     """The font file fontconfig has for exactly this family and style, or None when it is not installed."""
     result = subprocess.run(
         ["fc-match", "-f", "%{family}|%{style}|%{file}", f"{family}:style={style}"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     found_family, found_style, path = (result.stdout.split("|") + ["", "", ""])[:3]
     if result.returncode != 0 or family.lower() not in found_family.lower() or style.lower() not in found_style.lower():
@@ -53,7 +60,7 @@ def available_faces(faces: tuple[tuple[str, str], ...]) -> list[str]:
 
 
 @lru_cache(maxsize=512)
-def _font(path: str, size: int) -> "ImageFont.FreeTypeFont":
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
@@ -97,7 +104,7 @@ class Hand:
     unit_words: float = 0.0  # share of statistics words that end with their unit: (สามร้อยบัตร)
 
     @classmethod
-    def random(cls, rng: random.Random, size: float) -> "Hand":
+    def random(cls, rng: random.Random, size: float) -> Hand:
         thai = available_faces(THAI_FACES)
         if not thai:
             raise FileNotFoundError("no handwriting font found: install fonts-thai-tlwg (Purisa)")
@@ -138,7 +145,7 @@ def text_width(text: str, hand: Hand, size: float | None = None) -> float:
 
 
 def write(
-    page: "Image.Image",
+    page: Image.Image,
     x: float,
     baseline: float,
     text: str,
@@ -172,19 +179,29 @@ def write(
     cx, drift = float(pad), 0.0
     if text == "-":  # a zero: one quick pen stroke, longer than any font's hyphen
         length, y = size * rng.uniform(0.6, 1.1), base - size * rng.uniform(0.3, 0.45)
-        draw.line([(pad, y), (pad + length, y + rng.uniform(-0.12, 0.06) * size)], fill=255,
-                  width=max(2, round(size / 11)) + hand.stroke)
+        draw.line(
+            [(pad, y), (pad + length, y + rng.uniform(-0.12, 0.06) * size)],
+            fill=255,
+            width=max(2, round(size / 11)) + hand.stroke,
+        )
         parts = []
     for part in parts:
         font = _font(path, max(6, round(size * rng.uniform(0.94, 1.06))))
         drift = max(-0.15, min(0.15, drift + rng.gauss(0, hand.wobble))) if part.strip() else drift
-        draw.text((cx + rng.gauss(0, size * 0.02), base + drift * size), part, font=font, fill=255, anchor="ls",
-                  stroke_width=hand.stroke)
+        draw.text(
+            (cx + rng.gauss(0, size * 0.02), base + drift * size),
+            part,
+            font=font,
+            fill=255,
+            anchor="ls",
+            stroke_width=hand.stroke,
+        )
         cx += font.getlength(part) * hand.spacing * rng.uniform(0.96, 1.05)
     slant = hand.slant + rng.gauss(0, 0.04)
     # shear about the baseline: a point h pixels above it moves right by slant·h
-    mask = mask.transform(mask.size, Image.Transform.AFFINE, (1, slant, -slant * base, 0, 1, 0),
-                          resample=Image.Resampling.BICUBIC)
+    mask = mask.transform(
+        mask.size, Image.Transform.AFFINE, (1, slant, -slant * base, 0, 1, 0), resample=Image.Resampling.BICUBIC
+    )
     mask = mask.rotate(rng.uniform(-2.5, 2.5), resample=Image.Resampling.BICUBIC, center=(pad, base))
     mask = mask.filter(ImageFilter.GaussianBlur(0.35 * size / 24))  # ballpoint edges are soft
     opacity = hand.pressure * rng.uniform(0.88, 1.0)
@@ -198,7 +215,7 @@ def write(
     return (left + box[0], top + box[1], left + box[2], top + box[3])
 
 
-def scribble(page: "Image.Image", x: float, baseline: float, width: float, hand: Hand, rng: random.Random) -> None:
+def scribble(page: Image.Image, x: float, baseline: float, width: float, hand: Hand, rng: random.Random) -> None:
     """A signature: a smooth random loop-and-stroke line over ``width`` pixels."""
     from PIL import ImageDraw
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ class RetryPolicy:
     initial_delay_s: float = 2.0
     max_delay_s: float = 60.0
     timeout_s: float = 180.0
-    jitter_s: Optional[float] = None  # None = initial_delay_s
+    jitter_s: float | None = None  # None = initial_delay_s
     transient_status_codes: tuple[int, ...] = (408, 429, 500, 502, 503, 504)
 
     def __post_init__(self) -> None:
@@ -65,7 +66,7 @@ class RetryPolicy:
         """Seconds to wait before retry number ``retry`` (1-based)."""
         return min(self.max_delay_s, self.initial_delay_s * 2.0 ** (retry - 1) + uniform() * self.jitter)
 
-    def is_transient_status(self, status: Optional[int]) -> bool:
+    def is_transient_status(self, status: int | None) -> bool:
         return status is not None and status in self.transient_status_codes
 
 
@@ -95,10 +96,10 @@ class ModelCallError(RuntimeError):
 class ModelAnswer:
     """One model response: its text and what it cost in tokens."""
 
-    text: Optional[str]
+    text: str | None
     input_tokens: int
     output_tokens: int
-    finish_reason: Optional[str]
+    finish_reason: str | None
 
 
 def estimate_cost(prices: PriceTable, model: str, input_tokens: int, output_tokens: int) -> float:

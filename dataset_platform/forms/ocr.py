@@ -12,10 +12,11 @@ import atexit
 import multiprocessing
 import os
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, cast
 
 from dataset_platform.forms.ocr_parse import parse_form_text
 from dataset_platform.forms.schema import FormExtraction
@@ -43,7 +44,7 @@ class UnreadablePage(Exception):
         return (UnreadablePage, (str(self.path), self.reason))
 
 
-def load_page(path: Path) -> "Image.Image":
+def load_page(path: Path) -> Image.Image:
     """The page as an 8-bit grayscale image, or `UnreadablePage` saying why not."""
     from PIL import Image, UnidentifiedImageError
 
@@ -68,7 +69,7 @@ def load_page(path: Path) -> "Image.Image":
     return image.convert("L")
 
 
-def _otsu_threshold(gray: "np.ndarray") -> int:
+def _otsu_threshold(gray: np.ndarray) -> int:
     import numpy as np
 
     hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
@@ -80,7 +81,7 @@ def _otsu_threshold(gray: "np.ndarray") -> int:
     return int(np.nanargmax(between[:-1]))
 
 
-def estimate_skew(ink: "np.ndarray", max_deg: float = 3.0) -> float:
+def estimate_skew(ink: np.ndarray, max_deg: float = 3.0) -> float:
     """Rotation (degrees) that makes text lines horizontal: the angle with the sharpest row profile.
 
     Coarse-to-fine (0.5° then 0.1°) on a small copy: ~20 rotations instead of 60.
@@ -102,7 +103,7 @@ def estimate_skew(ink: "np.ndarray", max_deg: float = 3.0) -> float:
     return round(float(fine), 2)
 
 
-def _long_runs(mask: "np.ndarray", length: int) -> "np.ndarray":
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     """Pixels on a horizontal run of ≥ length set pixels (a binary opening in O(pixels), not O(pixels·length))."""
     import numpy as np
 
@@ -117,7 +118,7 @@ def _long_runs(mask: "np.ndarray", length: int) -> "np.ndarray":
     return (starts[:, hi] - starts[:, lo]) > 0  # some all-set window covers the pixel
 
 
-def _rule_mask(ink: "np.ndarray", min_len: tuple[int, int], max_thickness: int) -> "np.ndarray":
+def _rule_mask(ink: np.ndarray, min_len: tuple[int, int], max_thickness: int) -> np.ndarray:
     """Pixels of straight rules (the table grid) at least min_len = (horizontal, vertical) long.
 
     A short closing along the line bridges the gaps blur and JPEG leave in a thin rule; the
@@ -127,7 +128,7 @@ def _rule_mask(ink: "np.ndarray", min_len: tuple[int, int], max_thickness: int) 
     import numpy as np
     from scipy import ndimage
 
-    def thin_runs(mask: "np.ndarray", length: int) -> "np.ndarray":  # horizontal case; vertical via transpose
+    def thin_runs(mask: np.ndarray, length: int) -> np.ndarray:  # horizontal case; vertical via transpose
         runs = _long_runs(ndimage.binary_closing(mask, structure=np.ones((1, 5), bool)), length)
         labels, _ = ndimage.label(runs)
         keep = [0] + [int(sl[0].stop - sl[0].start <= max_thickness) for sl in ndimage.find_objects(labels)]
@@ -137,7 +138,7 @@ def _rule_mask(ink: "np.ndarray", min_len: tuple[int, int], max_thickness: int) 
     return ndimage.binary_dilation(rules, structure=np.ones((3, 3), bool), iterations=2)
 
 
-def _despeckle(ink: "np.ndarray", max_area: int) -> "np.ndarray":
+def _despeckle(ink: np.ndarray, max_area: int) -> np.ndarray:
     """Drop specks of dust: connected blobs smaller than the smallest Thai mark (a tone mark, a dot)."""
     import numpy as np
     from scipy import ndimage
@@ -151,7 +152,7 @@ def _despeckle(ink: "np.ndarray", max_area: int) -> "np.ndarray":
     return keep[labels]
 
 
-def preprocess(image: "Image.Image", dpi: float | None = None) -> "Image.Image":
+def preprocess(image: Image.Image, dpi: float | None = None) -> Image.Image:
     """Grayscale → deskew → erase table rules → upscale to ~300 dpi → binarise → despeckle."""
     import numpy as np
     from PIL import Image, ImageFilter
@@ -206,7 +207,7 @@ def ocr_page(path: Path | str) -> str:
             dpi = float(dpi_info[0])
     except Exception:  # dpi is a hint only
         dpi = None
-    arr_min = image.getextrema()
+    arr_min = cast(tuple[int, int], image.getextrema())  # one band: (min, max)
     if arr_min[0] > 200 or arr_min[0] == arr_min[1]:
         raise UnreadablePage(path, "page is blank (no ink)")
     clean = preprocess(image, dpi)

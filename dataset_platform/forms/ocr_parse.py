@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
-from typing import Sequence
+from typing import cast
 
 from dataset_platform.forms.schema import BallotStatistics, FormExtraction, FormInfo, VoteResult, VoterStatistics
 from dataset_platform.forms.thai import (
@@ -49,8 +50,26 @@ TITLES = ("นางสาว", "นาง", "นาย", "ว่าที่")
 LABEL_MIN_SCORE = 0.78
 
 # Thai number words; the OCR often drops tone marks, so matching happens with marks stripped
-NUMBER_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า",
-                "สิบ", "ยี่", "เอ็ด", "ร้อย", "พัน", "หมื่น", "แสน", "ล้าน")  # fmt: skip
+NUMBER_WORDS = (
+    "ศูนย์",
+    "หนึ่ง",
+    "สอง",
+    "สาม",
+    "สี่",
+    "ห้า",
+    "หก",
+    "เจ็ด",
+    "แปด",
+    "เก้า",
+    "สิบ",
+    "ยี่",
+    "เอ็ด",
+    "ร้อย",
+    "พัน",
+    "หมื่น",
+    "แสน",
+    "ล้าน",
+)
 _MARKS = re.compile("[\u0e31\u0e47-\u0e4e]")  # ั and tone/diacritic marks (่ ้ ๊ ๋ ็ ์ ํ ...)
 _VOWEL_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
@@ -99,15 +118,29 @@ class _Vocabulary:
                 # one misread letter; in a two-letter word only before a place word (``ทาร้อย`` → ``ห้าร้อย``)
                 # or as the last word (``สิบทก`` → ``สิบหก``)
                 match = next(
-                    (w for w in self.forms if len(w) >= 2 and _one_letter_off(plain[i : i + len(w)], w)
-                     and (len(w) >= 3 or any(plain.startswith(v, i + 2) for v in self.places)
-                          or (tokens and i + 2 == len(plain)))),
+                    (
+                        w
+                        for w in self.forms
+                        if len(w) >= 2
+                        and _one_letter_off(plain[i : i + len(w)], w)
+                        and (
+                            len(w) >= 3
+                            or any(plain.startswith(v, i + 2) for v in self.places)
+                            or (tokens and i + 2 == len(plain))
+                        )
+                    ),
                     None,
-                )  # fmt: skip
+                )
             if match is None and fuzzy:
                 # a doubled or stray glyph (``สิสิบ``): skip at most two letters in the whole cell
-                skip = next((k for k in (1, 2) if tokens and skipped + k <= 2 and any(
-                    plain.startswith(w, i + k) for w in self.forms)), None)  # fmt: skip
+                skip = next(
+                    (
+                        k
+                        for k in (1, 2)
+                        if tokens and skipped + k <= 2 and any(plain.startswith(w, i + k) for w in self.forms)
+                    ),
+                    None,
+                )
                 if skip is not None:
                     skipped += skip
                     i += skip
@@ -207,7 +240,8 @@ def _province(value: str) -> str | None:
         return None
     from pythainlp.corpus import provinces
 
-    close = get_close_matches(name, sorted(provinces()), n=1, cutoff=0.6)
+    official = cast("frozenset[str]", provinces())  # details=False: the names (the stub unions both shapes)
+    close = get_close_matches(name, sorted(official), n=1, cutoff=0.6)
     return close[0] if close else name
 
 
@@ -368,20 +402,26 @@ def _vote_choices(row: CandidateRow) -> list[int]:
 
 def _choose_votes(rows: list[CandidateRow], good_ballots: int | None) -> list[int | None]:
     """Per row, the vote reading; when digits and words disagree, the combination whose sum is good_ballots."""
-    choices = [_vote_choices(r) or [None] for r in rows]
+    choices: list[list[int | None]] = [[*_vote_choices(r)] or [None] for r in rows]
     default = [c[0] for c in choices]
     ambiguous = [i for i, c in enumerate(choices) if len(c) > 1]
     if good_ballots is None or not ambiguous or len(ambiguous) > 10:
         return default
-    if None not in default and sum(default) == good_ballots:  # type: ignore[arg-type]
+    if _sums_to(default, good_ballots):
         return default
     for picks in itertools.product(*(choices[i] for i in ambiguous)):
         trial = list(default)
         for i, v in zip(ambiguous, picks):
             trial[i] = v
-        if None not in trial and sum(trial) == good_ballots:  # type: ignore[arg-type]
+        if _sums_to(trial, good_ballots):
             return trial
     return default
+
+
+def _sums_to(votes: list[int | None], total: int) -> bool:
+    """Every vote read and their sum is ``total``."""
+    known = [v for v in votes if v is not None]
+    return len(known) == len(votes) and sum(known) == total
 
 
 def _confused_readings(raw: str) -> list[int]:

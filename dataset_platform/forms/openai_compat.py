@@ -13,9 +13,10 @@ import base64
 import copy
 import functools
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from dataset_platform.forms import model_api
 from dataset_platform.forms.model_api import ModelAnswer, ModelCallError, RetryPolicy
@@ -33,14 +34,14 @@ DEFAULT_MAX_IMAGE_SIDE = 2048
 
 @dataclass(frozen=True)
 class OpenAIOptions:
-    base_url: Optional[str] = None
-    api_key: Optional[str] = None
+    base_url: str | None = None
+    api_key: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # USD per million (input, output) tokens by served-name prefix; empty = self-hosted, cost 0.
     prices_per_million: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     strict_schema: bool = True
     max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
-    max_tokens: Optional[int] = None
+    max_tokens: int | None = None
 
     def input_config(self) -> dict[str, Any]:
         """What changes the request besides model, prompt, temperature and pages (part of the cache key)."""

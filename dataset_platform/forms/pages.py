@@ -15,7 +15,7 @@ import hashlib
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from dataset_platform.forms import paths
 from dataset_platform.forms.paths import IMAGE_SUFFIXES
@@ -55,11 +55,11 @@ class PageInfo:
     name: str
     sha256: str
     size_bytes: int
-    width: Optional[int]
-    height: Optional[int]
+    width: int | None
+    height: int | None
     readable: bool
-    reason: Optional[str]
-    page_index: Optional[int] = None
+    reason: str | None
+    page_index: int | None = None
 
     @property
     def is_pdf_page(self) -> bool:
@@ -80,7 +80,7 @@ class PageRef:
 
     path: str
     name: str
-    page_index: Optional[int] = None
+    page_index: int | None = None
 
     readable = True  # not inspected: ``open_page`` reports what it cannot open
 
@@ -89,7 +89,7 @@ class PageRef:
         return self.page_index is not None
 
 
-def _pdf_page_count(path: Path) -> Optional[int]:
+def _pdf_page_count(path: Path) -> int | None:
     import pypdfium2 as pdfium
 
     with _PDFIUM_LOCK:
@@ -145,7 +145,7 @@ def _draft_scale(width: int, height: int) -> int:
     return 8
 
 
-def _size_limit_reason(width: int, height: int, image_format: Optional[str]) -> Optional[str]:
+def _size_limit_reason(width: int, height: int, image_format: str | None) -> str | None:
     pixels = width * height
     size = f"{width}×{height} px ({pixels / 1e6:.0f} MP)"
     if pixels > BOMB_PIXELS:
@@ -158,7 +158,7 @@ def _size_limit_reason(width: int, height: int, image_format: Optional[str]) -> 
     return None
 
 
-def _open_image(path: Path) -> "PILImage.Image":
+def _open_image(path: Path) -> PILImage.Image:
     """The decoded image (reduced for an oversized JPEG); raises ``ValueError`` over the size limits."""
     Image = _pil()
     img = Image.open(path)
@@ -177,7 +177,7 @@ def _open_image(path: Path) -> "PILImage.Image":
     return img
 
 
-def _inspect_image(path: Path, data: bytes) -> tuple[Optional[int], Optional[int], Optional[str]]:
+def _inspect_image(path: Path, data: bytes) -> tuple[int | None, int | None, str | None]:
     Image = _pil()
     from PIL import UnidentifiedImageError
 
@@ -209,7 +209,7 @@ def _render_scale(page: Any) -> float:
     return min(scale, MAX_RENDER_SIDE / longest)
 
 
-def _render(pdf: Any, index: int) -> "PILImage.Image":
+def _render(pdf: Any, index: int) -> PILImage.Image:
     """Page ``index`` of an open PdfDocument as an RGB image; the caller holds ``_PDFIUM_LOCK``."""
     page = pdf[index]
     try:
@@ -253,9 +253,18 @@ def _inspect_pdf(path: Path, data: bytes) -> list[PageInfo]:
                 except (pdfium.PdfiumError, OSError, ValueError) as exc:
                     digest = hashlib.sha256(data + f"#{index}".encode()).hexdigest()
                     pages.append(
-                        PageInfo(str(path.resolve()), name, digest, len(data), None, None, False,
-                                 f"page cannot be rendered: {exc}", index)
-                    )  # fmt: skip
+                        PageInfo(
+                            str(path.resolve()),
+                            name,
+                            digest,
+                            len(data),
+                            None,
+                            None,
+                            False,
+                            f"page cannot be rendered: {exc}",
+                            index,
+                        )
+                    )
                     continue
                 digest = hashlib.sha256(f"{image.width}x{image.height}:".encode() + image.tobytes()).hexdigest()
                 pages.append(
@@ -297,10 +306,10 @@ def inspect_pages(form_set_dir: Path) -> list[PageInfo]:
     return [page for path in list_pages(form_set_dir) for page in inspect_file(path)]
 
 
-def open_page(page: "PageInfo | PageRef") -> "PILImage.Image":
+def open_page(page: PageInfo | PageRef) -> PILImage.Image:
     """The page as an RGB image: image files decoded (oversized JPEGs at reduced scale), PDF pages rendered
     at ``RENDER_DPI``. Raises ``UnreadableFormSet`` naming the page when it cannot be read."""
-    if not page.readable:
+    if isinstance(page, PageInfo) and not page.readable:  # a PageRef is not inspected: always readable
         raise UnreadableFormSet(f"{page.name}: {page.reason}")
     try:
         if page.is_pdf_page:
@@ -347,7 +356,7 @@ def form_set_manifest(form_set_dir: Path) -> dict[str, Any]:
     }
 
 
-def unreadable_reason(pages: list[PageInfo]) -> Optional[str]:
+def unreadable_reason(pages: list[PageInfo]) -> str | None:
     if not pages:
         return "no page images or PDFs in the form set folder"
     bad = [f"{p.name}: {p.reason}" for p in pages if not p.readable]

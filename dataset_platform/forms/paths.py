@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from dataset_platform.common import settings
 
@@ -39,7 +39,7 @@ def ground_truth_dir() -> Path:
     return settings.platform_home() / "ground_truth"
 
 
-def form_set_dir(form_set_id: str, root: Optional[Path] = None) -> Path:
+def form_set_dir(form_set_id: str, root: Path | None = None) -> Path:
     return Path(root or forms_dir()) / form_set_id
 
 
@@ -75,7 +75,7 @@ def page_files(folder: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if is_page_file(p)), key=lambda p: natural_key(p.name))
 
 
-def form_set_ids(root: Optional[Path] = None) -> list[str]:
+def form_set_ids(root: Path | None = None) -> list[str]:
     """Every non-hidden sub-folder of the forms folder, sorted (the ``form_sets`` partition keys)."""
     root = Path(root or forms_dir())
     if not root.is_dir():

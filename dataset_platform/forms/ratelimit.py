@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 
 class RateLimiter:
     def __init__(
         self,
-        requests_per_minute: Optional[float],
+        requests_per_minute: float | None,
         burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,

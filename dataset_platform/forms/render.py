@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from random import Random  # the name ``random`` is a NoiseOptions classmethod inside that class
 from typing import TYPE_CHECKING, Literal
 
 from dataset_platform.forms.schema import FormExtraction
@@ -32,8 +33,13 @@ TITLE = "แบบ ส.ส. 5/18"
 SUBTITLE = "รายงานผลการนับคะแนนสมาชิกสภาผู้แทนราษฎรแบบแบ่งเขตเลือกตั้ง"
 TABLE_HEADERS = ("หมายเลข", "ชื่อตัว - ชื่อสกุล", "สังกัดพรรคการเมือง", "ได้คะแนน\n(ตัวเลข)", "ได้คะแนน\n(ตัวอักษร)")
 COLUMN_WIDTHS = (0.10, 0.27, 0.22, 0.14, 0.27)
-COMMITTEE_ROLES = ("ประธานกรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการประจำหน่วยเลือกตั้ง",
-                   "กรรมการประจำหน่วยเลือกตั้ง", "กรรมการและเลขานุการ")  # fmt: skip
+COMMITTEE_ROLES = (
+    "ประธานกรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการประจำหน่วยเลือกตั้ง",
+    "กรรมการและเลขานุการ",
+)
 A4_INCHES = (8.27, 11.69)
 PDF_DATE = time.strptime("2026-02-08 20:00", "%Y-%m-%d %H:%M")  # Pillow's PDF writer takes a struct_time
 
@@ -57,7 +63,7 @@ class NoiseOptions:
     keystone: float = 0.0  # page corners moved by up to this share of the width (a phone held at a slant)
 
     @classmethod
-    def random(cls, rng: random.Random) -> "NoiseOptions":
+    def random(cls, rng: Random) -> NoiseOptions:
         return cls(
             rotation_deg=rng.uniform(0.4, 1.5),
             blur_radius=rng.uniform(0.4, 0.9),
@@ -66,7 +72,7 @@ class NoiseOptions:
         )
 
     @classmethod
-    def phone(cls, rng: random.Random) -> "NoiseOptions":
+    def phone(cls, rng: Random) -> NoiseOptions:
         """A phone scanner app: shadow, vignetting, colour cast, a stamp, skew, JPEG, blur, speckle."""
         return cls(
             rotation_deg=rng.uniform(0.3, 1.8),
@@ -116,7 +122,7 @@ def resolve_font(font: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _font(font: str, size: int) -> "ImageFont.FreeTypeFont":
+def _font(font: str, size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.truetype(resolve_font(font), size, layout_engine=ImageFont.Layout.RAQM)
@@ -190,8 +196,12 @@ class _Page:
     def footer(self, page_no: int, pages: int, nums: _Numbers) -> None:
         text = f"หน้า {nums(page_no)}/{nums(pages)}"
         font = _font(self.options.typeface, max(14, self.options.font_size - 6))
-        self.draw.text((self.width - self.margin - self.text_width(text, font), self.height - self.margin), text,
-                       font=font, fill=60)  # fmt: skip
+        self.draw.text(
+            (self.width - self.margin - self.text_width(text, font), self.height - self.margin),
+            text,
+            font=font,
+            fill=60,
+        )
 
 
 def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _Page:
@@ -214,24 +224,32 @@ def _first_page(e: FormExtraction, options: RenderOptions, nums: _Numbers) -> _P
     p.y += p.line_height // 2
     stat_x = p.margin + p.width * 0.50
     sections = (
-        ("การใช้สิทธิเลือกตั้ง", "คน", (
-            ("จำนวนผู้มีสิทธิเลือกตั้ง", vs.eligible_voters),
-            ("จำนวนผู้มาแสดงตน", vs.voters_present),
-        )),
-        ("การใช้บัตรเลือกตั้ง", "บัตร", (
-            ("จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร", bs.ballots_allocated),
-            ("จำนวนบัตรเลือกตั้งที่ใช้", bs.ballots_used),
-            ("บัตรดี", bs.good_ballots),
-            ("บัตรเสีย", bs.bad_ballots),
-            ("บัตรไม่เลือกผู้สมัครผู้ใด", bs.no_vote_ballots),
-            ("จำนวนบัตรเลือกตั้งที่เหลือ", bs.ballots_remaining),
-        )),
-    )  # fmt: skip
+        (
+            "การใช้สิทธิเลือกตั้ง",
+            "คน",
+            (
+                ("จำนวนผู้มีสิทธิเลือกตั้ง", vs.eligible_voters),
+                ("จำนวนผู้มาแสดงตน", vs.voters_present),
+            ),
+        ),
+        (
+            "การใช้บัตรเลือกตั้ง",
+            "บัตร",
+            (
+                ("จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร", bs.ballots_allocated),
+                ("จำนวนบัตรเลือกตั้งที่ใช้", bs.ballots_used),
+                ("บัตรดี", bs.good_ballots),
+                ("บัตรเสีย", bs.bad_ballots),
+                ("บัตรไม่เลือกผู้สมัครผู้ใด", bs.no_vote_ballots),
+                ("จำนวนบัตรเลือกตั้งที่เหลือ", bs.ballots_remaining),
+            ),
+        ),
+    )
     for s, (heading, unit, rows) in enumerate(sections, 1):
         p.draw.text((p.margin, p.y), f"{nums(s)}. {heading}", font=p.font, fill=0)
         p.y += p.line_height
-        for r, (label, value) in enumerate(rows, 1):
-            p.field_line(f"{nums(s)}.{nums(r)} {label}", nums(value), unit, indent=options.font_size, value_x=stat_x)
+        for r, (label, count) in enumerate(rows, 1):
+            p.field_line(f"{nums(s)}.{nums(r)} {label}", nums(count), unit, indent=options.font_size, value_x=stat_x)
     return p
 
 
@@ -298,7 +316,7 @@ def _signature_page(e: FormExtraction, options: RenderOptions, rng: random.Rando
     return p
 
 
-def _stamp(image: "Image.Image", rng: random.Random) -> "Image.Image":
+def _stamp(image: Image.Image, rng: random.Random) -> Image.Image:
     """A round office stamp in red or blue ink, pressed at a slant somewhere in the lower half."""
     import math
 
@@ -326,7 +344,7 @@ def _stamp(image: "Image.Image", rng: random.Random) -> "Image.Image":
     return image
 
 
-def _phone_effects(image: "Image.Image", noise: NoiseOptions, gen) -> "Image.Image":
+def _phone_effects(image: Image.Image, noise: NoiseOptions, gen) -> Image.Image:
     """Soft shadow + vignetting, colour cast and a coloured top band; gains are computed on a small grid
     and scaled up, since they vary slowly (full-resolution float maths costs seconds per page)."""
     import numpy as np
@@ -353,7 +371,7 @@ def _phone_effects(image: "Image.Image", noise: NoiseOptions, gen) -> "Image.Ima
     return image
 
 
-def _keystone(image: "Image.Image", amount: float, rng: random.Random, background) -> "Image.Image":
+def _keystone(image: Image.Image, amount: float, rng: random.Random, background) -> Image.Image:
     """Perspective of a photographed page: each corner moves inwards by a random share of the width."""
     import numpy as np
     from PIL import Image
@@ -367,11 +385,12 @@ def _keystone(image: "Image.Image", amount: float, rng: random.Random, backgroun
         rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
         rhs += [u, v]
     coeffs = np.linalg.solve(np.asarray(rows, float), np.asarray(rhs, float))
-    return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), resample=Image.Resampling.BILINEAR,
-                           fillcolor=background)
+    return image.transform(
+        (w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), resample=Image.Resampling.BILINEAR, fillcolor=background
+    )
 
 
-def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random) -> "Image.Image":
+def add_scan_noise(image: Image.Image, noise: NoiseOptions, rng: random.Random) -> Image.Image:
     """Rotate slightly, blur, and sprinkle dust/drop-outs; on RGB pages also the phone-scanner effects.
 
     Grayscale (printed-style) pages stay grayscale; JPEG artefacts are added when saving.
@@ -384,8 +403,9 @@ def add_scan_noise(image: "Image.Image", noise: NoiseOptions, rng: random.Random
     if rgb and noise.stamp:
         image = _stamp(image.copy(), rng)
     background = (248, 248, 246) if rgb else 255
-    image = image.rotate(angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC,
-                         fillcolor=background)
+    image = image.rotate(
+        angle, resample=Image.Resampling.BILINEAR if rgb else Image.Resampling.BICUBIC, fillcolor=background
+    )
     if noise.keystone > 0:
         image = _keystone(image, noise.keystone, rng, background)
     if noise.blur_radius > 0:
@@ -421,7 +441,7 @@ def render_with_layout(extraction: FormExtraction, options: RenderOptions = Rend
     return images, drawn
 
 
-def _printed_pages(extraction: FormExtraction, options: RenderOptions, rng: random.Random) -> list["Image.Image"]:
+def _printed_pages(extraction: FormExtraction, options: RenderOptions, rng: random.Random) -> list[Image.Image]:
     nums = _Numbers(options, rng)
     candidates = sorted(extraction.vote_results, key=lambda c: c.candidate_number)
     per_page = max(1, options.rows_per_page)
@@ -436,7 +456,7 @@ def _printed_pages(extraction: FormExtraction, options: RenderOptions, rng: rand
     return [p.image for p in pages]
 
 
-def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOptions()) -> list["Image.Image"]:
+def render_pages(extraction: FormExtraction, options: RenderOptions = RenderOptions()) -> list[Image.Image]:
     return render_with_layout(extraction, options)[0]
 
 
@@ -446,7 +466,7 @@ def _file_format(options: RenderOptions) -> str:
     return "jpg" if options.noise is not None and options.noise.jpeg_quality is not None else "png"
 
 
-def encode_pages(images: list["Image.Image"], options: RenderOptions) -> list[tuple[str, bytes]]:
+def encode_pages(images: list[Image.Image], options: RenderOptions) -> list[tuple[str, bytes]]:
     """(file name, bytes) of the form set's files: ``page_NN.png|jpg`` or ``scan.pdf`` / ``scan_K.pdf``."""
     fmt = _file_format(options)
     dpi = (options.dpi, options.dpi)
@@ -461,8 +481,16 @@ def encode_pages(images: list["Image.Image"], options: RenderOptions) -> list[tu
             # pages are embedded as JPEG (DCT), as a phone scanner app writes them
             first, *rest = [im.convert("RGB") for im in group]
             # a fixed creation date keeps the bytes (and so the content-hash cache key) the same per seed
-            first.save(buf, format="PDF", save_all=True, append_images=rest, resolution=float(options.dpi),
-                       quality=quality, creationDate=PDF_DATE, modDate=PDF_DATE)
+            first.save(
+                buf,
+                format="PDF",
+                save_all=True,
+                append_images=rest,
+                resolution=float(options.dpi),
+                quality=quality,
+                creationDate=PDF_DATE,
+                modDate=PDF_DATE,
+            )
             files.append((f"scan_{k}.pdf" if len(groups) > 1 else "scan.pdf", buf.getvalue()))
         return files
     for i, image in enumerate(images, 1):

@@ -8,7 +8,6 @@ The form kind lives in ``form_info.form_type``; the helpers below say what each 
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from pydantic import BaseModel, Field
 
@@ -23,40 +22,40 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 class FormInfo(BaseModel):
-    form_type: Optional[str] = Field(
+    form_type: str | None = Field(
         default=None,
         description="The printed form title as one of: " + ", ".join(repr(k) for k in FORM_KINDS),
     )
-    province: Optional[str] = Field(default=None, description="จังหวัด")
-    district: Optional[str] = Field(default=None, description="เขต/อำเภอ")
-    sub_district: Optional[str] = Field(default=None, description="แขวง/ตำบล")
-    constituency_number: Optional[int] = Field(default=None, description="เขตเลือกตั้งที่")
-    polling_station_number: Optional[int] = Field(default=None, description="หน่วยเลือกตั้งที่")
-    election_date: Optional[str] = Field(
+    province: str | None = Field(default=None, description="จังหวัด")
+    district: str | None = Field(default=None, description="เขต/อำเภอ")
+    sub_district: str | None = Field(default=None, description="แขวง/ตำบล")
+    constituency_number: int | None = Field(default=None, description="เขตเลือกตั้งที่")
+    polling_station_number: int | None = Field(default=None, description="หน่วยเลือกตั้งที่")
+    election_date: str | None = Field(
         default=None, description="วันที่เลือกตั้ง as ISO date YYYY-MM-DD (Gregorian; Buddhist era minus 543)"
     )
 
 
 class VoterStatistics(BaseModel):
-    eligible_voters: Optional[int] = Field(default=None, description="จำนวนผู้มีสิทธิเลือกตั้ง")
-    voters_present: Optional[int] = Field(default=None, description="จำนวนผู้มาแสดงตน")
+    eligible_voters: int | None = Field(default=None, description="จำนวนผู้มีสิทธิเลือกตั้ง")
+    voters_present: int | None = Field(default=None, description="จำนวนผู้มาแสดงตน")
 
 
 class BallotStatistics(BaseModel):
-    ballots_allocated: Optional[int] = Field(default=None, description="จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร")
-    ballots_used: Optional[int] = Field(default=None, description="จำนวนบัตรเลือกตั้งที่ใช้")
-    good_ballots: Optional[int] = Field(default=None, description="บัตรดี")
-    bad_ballots: Optional[int] = Field(default=None, description="บัตรเสีย")
-    no_vote_ballots: Optional[int] = Field(default=None, description="บัตรไม่เลือกผู้สมัครผู้ใด")
-    ballots_remaining: Optional[int] = Field(default=None, description="จำนวนบัตรเลือกตั้งที่เหลือ")
+    ballots_allocated: int | None = Field(default=None, description="จำนวนบัตรเลือกตั้งที่ได้รับจัดสรร")
+    ballots_used: int | None = Field(default=None, description="จำนวนบัตรเลือกตั้งที่ใช้")
+    good_ballots: int | None = Field(default=None, description="บัตรดี")
+    bad_ballots: int | None = Field(default=None, description="บัตรเสีย")
+    no_vote_ballots: int | None = Field(default=None, description="บัตรไม่เลือกผู้สมัครผู้ใด")
+    ballots_remaining: int | None = Field(default=None, description="จำนวนบัตรเลือกตั้งที่เหลือ")
 
 
 class VoteResult(BaseModel):
     candidate_number: int = Field(description="หมายเลข; on a party-list (บช) form the party's printed list number")
-    candidate_name: Optional[str] = Field(default=None, description="ชื่อตัว - ชื่อสกุล; null on party-list (บช) forms")
-    party_name: Optional[str] = Field(default=None, description="สังกัดพรรคการเมือง")
-    vote_count: Optional[int] = Field(default=None, description="ได้คะแนน (ตัวเลข)")
-    vote_count_text: Optional[str] = Field(default=None, description="ได้คะแนน (ตัวอักษร), Thai number words")
+    candidate_name: str | None = Field(default=None, description="ชื่อตัว - ชื่อสกุล; null on party-list (บช) forms")
+    party_name: str | None = Field(default=None, description="สังกัดพรรคการเมือง")
+    vote_count: int | None = Field(default=None, description="ได้คะแนน (ตัวเลข)")
+    vote_count_text: str | None = Field(default=None, description="ได้คะแนน (ตัวอักษร), Thai number words")
 
 
 class FormExtraction(BaseModel):
@@ -80,7 +79,7 @@ ADVANCE_VOTE_FIELDS = {
 }
 
 
-def kind_number(form_type: Optional[str]) -> Optional[str]:
+def kind_number(form_type: str | None) -> str | None:
     """``"5/18"``, ``"5/16"`` or ``"5/17"`` from a form_type in Thai or Arabic digits; None if it names none."""
     if not form_type:
         return None
@@ -88,16 +87,16 @@ def kind_number(form_type: Optional[str]) -> Optional[str]:
     return f"5/{match.group(1)}" if match else None
 
 
-def is_advance_vote_batch(form_type: Optional[str]) -> bool:
+def is_advance_vote_batch(form_type: str | None) -> bool:
     """5/16 and 5/17 (and their party-list forms): a batch of advance votes, no allocated/remaining ballots."""
     return kind_number(form_type) in ("5/16", "5/17")
 
 
-def is_party_list(form_type: Optional[str]) -> bool:
+def is_party_list(form_type: str | None) -> bool:
     return bool(form_type) and "บช" in str(form_type)
 
 
-def canonical_form_type(form_type: Optional[str]) -> Optional[str]:
+def canonical_form_type(form_type: str | None) -> str | None:
     """The ``FORM_KINDS`` value a form_type names (``ส.ส. ๕/๑๖ (บช)`` → ``ส.ส. 5/16 (บช)``); None if none."""
     number = kind_number(form_type)
     if number is None:
@@ -105,7 +104,7 @@ def canonical_form_type(form_type: Optional[str]) -> Optional[str]:
     return f"ส.ส. {number}" + (" (บช)" if is_party_list(form_type) else "")
 
 
-def present_fields(form_type: Optional[str]) -> dict[str, tuple[str, ...]]:
+def present_fields(form_type: str | None) -> dict[str, tuple[str, ...]]:
     """Section → the header fields the form's kind carries (all of them for 5/18 and unknown kinds)."""
     if is_advance_vote_batch(form_type):
         return dict(ADVANCE_VOTE_FIELDS)
@@ -122,14 +121,18 @@ def kind_problems(extraction: FormExtraction) -> dict[str, str]:
     form_type = extraction.form_info.form_type
     kind = canonical_form_type(form_type)
     if kind is None:
-        problems["form_info.form_type"] = "required: one of " + ", ".join(FORM_KINDS) if not form_type else (
-            "not a known form kind: one of " + ", ".join(FORM_KINDS)
+        problems["form_info.form_type"] = (
+            "required: one of " + ", ".join(FORM_KINDS)
+            if not form_type
+            else ("not a known form kind: one of " + ", ".join(FORM_KINDS))
         )
         return problems
     present = present_fields(form_type)
     for section, fields in (
-        ("form_info", FORM_INFO_FIELDS), ("voter_statistics", VOTER_FIELDS), ("ballot_statistics", BALLOT_FIELDS),
-    ):  # fmt: skip
+        ("form_info", FORM_INFO_FIELDS),
+        ("voter_statistics", VOTER_FIELDS),
+        ("ballot_statistics", BALLOT_FIELDS),
+    ):
         values = getattr(extraction, section)
         for name in fields:
             value = getattr(values, name)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _TO_ARABIC = str.maketrans(THAI_DIGITS, "0123456789")
@@ -15,9 +14,19 @@ _WS = re.compile(r"\s+")
 _NUMBER = re.compile(r"[0-9][0-9,\.\s]*")
 
 THAI_MONTHS = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
-)  # fmt: skip
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
 BUDDHIST_ERA_OFFSET = 543
 
 
@@ -35,7 +44,7 @@ def fix_ocr_thai(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def normalize_text(value: Optional[str]) -> Optional[str]:
+def normalize_text(value: str | None) -> str | None:
     """NFC, Thai digits → Arabic, whitespace collapsed, stripped (the evaluators' string rule)."""
     if value is None:
         return None
@@ -43,7 +52,7 @@ def normalize_text(value: Optional[str]) -> Optional[str]:
     return _WS.sub(" ", text).strip()
 
 
-def parse_number(text: Optional[str]) -> Optional[int]:
+def parse_number(text: str | None) -> int | None:
     """First integer in ``text``: Arabic or Thai digits, thousands separators allowed; None if none."""
     if text is None:
         return None
@@ -54,7 +63,7 @@ def parse_number(text: Optional[str]) -> Optional[int]:
     return int(digits) if digits else None
 
 
-def thai_words_to_int(text: Optional[str]) -> Optional[int]:
+def thai_words_to_int(text: str | None) -> int | None:
     """Thai number words (``สองร้อยสิบเอ็ด``) → 211; None if the words are not a number."""
     if text is None:
         return None
@@ -77,7 +86,7 @@ def int_to_thai_words(value: int) -> str:
     return num_to_thaiword(int(value))
 
 
-def parse_thai_date(text: Optional[str]) -> Optional[str]:
+def parse_thai_date(text: str | None) -> str | None:
     """``14 พฤษภาคม 2566`` (Buddhist era, any digits) → ``2023-05-14``; None if unparseable."""
     if not text:
         return None

@@ -8,7 +8,7 @@ number words of the same row expose the last kind.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -68,7 +68,7 @@ def _coerce_numbers(data: Any) -> Any:
     return data
 
 
-def parse_extraction(text: Optional[str], finish_reason: Optional[str] = None) -> FormExtraction:
+def parse_extraction(text: str | None, finish_reason: str | None = None) -> FormExtraction:
     """The answer text as a FormExtraction, or ``InvalidResponse`` with a one-line reason."""
     # Gemini says STOP, OpenAI-compatible servers say stop; anything else (length, MAX_TOKENS) explains a cut answer.
     suffix = f" (finish_reason={finish_reason})" if finish_reason and finish_reason.upper() != "STOP" else ""

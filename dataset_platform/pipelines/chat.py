@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any
 
 FORMATS = ("openai", "sharegpt", "alpaca", "chatml", "vicuna")
 ROLES = ("system", "user", "assistant", "tool")
@@ -24,29 +25,45 @@ VICUNA_ROLES = {"user": "USER", "assistant": "ASSISTANT"}
 
 # LLaMA-Factory dataset_info defaults (data/README.md).
 SHAREGPT_TAGS = {
-    "role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
-    "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system",
+    "role_tag": "from",
+    "content_tag": "value",
+    "user_tag": "human",
+    "assistant_tag": "gpt",
+    "observation_tag": "observation",
+    "function_tag": "function_call",
+    "system_tag": "system",
 }
 OPENAI_TAGS = {
-    "role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
-    "observation_tag": "tool", "function_tag": "function_call", "system_tag": "system",
+    "role_tag": "role",
+    "content_tag": "content",
+    "user_tag": "user",
+    "assistant_tag": "assistant",
+    "observation_tag": "tool",
+    "function_tag": "function_call",
+    "system_tag": "system",
 }
 SHAREGPT_COLUMNS = {"messages": "conversations", "system": "system", "tools": "tools", "images": "images"}
 OPENAI_COLUMNS = {"messages": "messages", "system": "system", "tools": "tools", "images": "images"}
-ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output", "system": "system",
-                  "history": "history", "images": "images"}
+ALPACA_COLUMNS = {
+    "prompt": "instruction",
+    "query": "input",
+    "response": "output",
+    "system": "system",
+    "history": "history",
+    "images": "images",
+}
 
 
 class ChatFormatError(ValueError):
     """A row that cannot be read or written in the requested format."""
 
 
-def _columns(fmt: str, columns: Optional[Mapping[str, str]]) -> dict[str, str]:
+def _columns(fmt: str, columns: Mapping[str, str] | None) -> dict[str, str]:
     base = ALPACA_COLUMNS if fmt == "alpaca" else SHAREGPT_COLUMNS if fmt == "sharegpt" else OPENAI_COLUMNS
     return {**base, **(columns or {})}
 
 
-def _tags(fmt: str, tags: Optional[Mapping[str, str]]) -> dict[str, str]:
+def _tags(fmt: str, tags: Mapping[str, str] | None) -> dict[str, str]:
     return {**(SHAREGPT_TAGS if fmt == "sharegpt" else OPENAI_TAGS), **(tags or {})}
 
 
@@ -69,8 +86,13 @@ def _read_turns(row, fmt, columns, tags) -> dict[str, Any]:
     turns = row.get(cols["messages"])
     if not isinstance(turns, list):
         raise ChatFormatError(f"missing list field {cols['messages']!r}")
-    role_of = {tg["user_tag"]: "user", tg["assistant_tag"]: "assistant", tg["system_tag"]: "system",
-               tg["observation_tag"]: "tool", tg["function_tag"]: "assistant"}
+    role_of = {
+        tg["user_tag"]: "user",
+        tg["assistant_tag"]: "assistant",
+        tg["system_tag"]: "system",
+        tg["observation_tag"]: "tool",
+        tg["function_tag"]: "assistant",
+    }
     messages = []
     system = row.get(cols["system"])
     if system not in (None, ""):
@@ -177,21 +199,29 @@ def _messages(row: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def write_openai(row, columns=None, tags=None) -> dict[str, Any]:
     cols, tg = _columns("openai", columns), _tags("openai", tags)
-    tag_of = {"user": tg["user_tag"], "assistant": tg["assistant_tag"], "system": tg["system_tag"],
-              "tool": tg["observation_tag"]}
+    tag_of = {
+        "user": tg["user_tag"],
+        "assistant": tg["assistant_tag"],
+        "system": tg["system_tag"],
+        "tool": tg["observation_tag"],
+    }
     messages = [{tg["role_tag"]: tag_of[m["role"]], tg["content_tag"]: m["content"]} for m in _messages(row)]
     return {**_rest(row, ["messages"]), cols["messages"]: messages}
 
 
 def write_sharegpt(row, columns=None, tags=None) -> dict[str, Any]:
     cols, tg = _columns("sharegpt", columns), _tags("sharegpt", tags)
-    tag_of = {"user": tg["user_tag"], "assistant": tg["assistant_tag"], "system": tg["system_tag"],
-              "tool": tg["observation_tag"]}
+    tag_of = {
+        "user": tg["user_tag"],
+        "assistant": tg["assistant_tag"],
+        "system": tg["system_tag"],
+        "tool": tg["observation_tag"],
+    }
     turns = [{tg["role_tag"]: tag_of[m["role"]], tg["content_tag"]: m["content"]} for m in _messages(row)]
     return {**_rest(row, ["messages"]), cols["messages"]: turns}
 
 
-def _pairs(messages: list[dict[str, str]], fmt: str) -> tuple[Optional[str], list[tuple[str, str]]]:
+def _pairs(messages: list[dict[str, str]], fmt: str) -> tuple[str | None, list[tuple[str, str]]]:
     system = None
     if messages and messages[0]["role"] == "system":
         system, messages = messages[0]["content"], messages[1:]
@@ -232,11 +262,17 @@ def write_vicuna(row, columns=None, tags=None) -> dict[str, Any]:
 
 
 READERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "openai": read_openai, "sharegpt": read_sharegpt, "alpaca": read_alpaca, "chatml": read_chatml,
+    "openai": read_openai,
+    "sharegpt": read_sharegpt,
+    "alpaca": read_alpaca,
+    "chatml": read_chatml,
     "vicuna": read_vicuna,
 }
 WRITERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "openai": write_openai, "sharegpt": write_sharegpt, "alpaca": write_alpaca, "chatml": write_chatml,
+    "openai": write_openai,
+    "sharegpt": write_sharegpt,
+    "alpaca": write_alpaca,
+    "chatml": write_chatml,
     "vicuna": write_vicuna,
 }
 
@@ -286,7 +322,7 @@ class ChatValidation:
         return not self.problems
 
 
-def validate_messages(messages: list[Mapping[str, Any]], *, max_tokens: Optional[int] = None) -> ChatValidation:
+def validate_messages(messages: list[Mapping[str, Any]], *, max_tokens: int | None = None) -> ChatValidation:
     """Optional system first, then user/assistant alternating from user and ending on assistant; no empty turn."""
     report = ChatValidation(turns=len(messages))
     expected = "user"

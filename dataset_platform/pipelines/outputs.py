@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import pyarrow as pa
 
@@ -42,8 +43,13 @@ def _chat_rows(rows: list[dict], fmt: str) -> list[dict]:
 def dataset_info_entry(file_name: str, fmt: str, has_images: bool) -> dict[str, Any]:
     """The LLaMA-Factory ``dataset_info.json`` entry for a file in ``fmt``."""
     if fmt == "alpaca":
-        cols = {"prompt": "instruction", "query": "input", "response": "output", "system": "system",
-                "history": "history"}
+        cols = {
+            "prompt": "instruction",
+            "query": "input",
+            "response": "output",
+            "system": "system",
+            "history": "history",
+        }
         entry: dict[str, Any] = {"file_name": file_name, "columns": cols}
     elif fmt in ("sharegpt", "openai"):
         cols = dict(chatfmt.SHAREGPT_COLUMNS if fmt == "sharegpt" else chatfmt.OPENAI_COLUMNS)
@@ -66,8 +72,13 @@ def axolotl_snippet(path: Path, fmt: str) -> str:
     elif fmt in ("sharegpt", "openai"):
         role, content = ("from", "value") if fmt == "sharegpt" else ("role", "content")
         field_messages = "conversations" if fmt == "sharegpt" else "messages"
-        lines += ["    type: chat_template", f"    field_messages: {field_messages}",
-                  "    message_property_mappings:", f"      role: {role}", f"      content: {content}"]
+        lines += [
+            "    type: chat_template",
+            f"    field_messages: {field_messages}",
+            "    message_property_mappings:",
+            f"      role: {role}",
+            f"      content: {content}",
+        ]
         if fmt == "sharegpt":
             lines += ["    roles:", "      user: [human]", "      assistant: [gpt]", "      system: [system]"]
     else:
@@ -78,8 +89,11 @@ def axolotl_snippet(path: Path, fmt: str) -> str:
 def export(spec: PipelineSpec, out: ExportOutput, out_id: str, upstream: Path) -> dict[str, Any]:
     from dataset_platform.common import settings
 
-    target = spec.resolve_path(out.path) if out.path else (
-        settings.exports_dir() / "pipelines" / spec.name / f"{spec.name}_{out_id}.{out.format}")
+    target = (
+        spec.resolve_path(out.path)
+        if out.path
+        else (settings.exports_dir() / "pipelines" / spec.name / f"{spec.name}_{out_id}.{out.format}")
+    )
     table = read_table(upstream)
     meta: dict[str, Any] = {"path": str(target), "format": out.format}
     if out.chat_format:
@@ -91,17 +105,27 @@ def export(spec: PipelineSpec, out: ExportOutput, out_id: str, upstream: Path) -
     elif out.format == "csv":
         import pyarrow.csv as pcsv
 
-        flat = pa.table({n: (c if not pa.types.is_nested(c.type) else
-                             pa.array([json.dumps(_jsonable(v), ensure_ascii=False) for v in c.to_pylist()]))
-                         for n, c in zip(table.column_names, table.columns)})
+        flat = pa.table(
+            {
+                n: (
+                    c
+                    if not pa.types.is_nested(c.type)
+                    else pa.array([json.dumps(_jsonable(v), ensure_ascii=False) for v in c.to_pylist()])
+                )
+                for n, c in zip(table.column_names, table.columns)
+            }
+        )
         tmp = target.with_name(f".{target.name}.tmp")
         target.parent.mkdir(parents=True, exist_ok=True)
         pcsv.write_csv(flat, tmp)
         tmp.replace(target)
     else:
         rows = [_jsonable(r) for r in table.to_pylist()]
-        text = (json.dumps(rows, ensure_ascii=False, indent=1) + "\n" if out.format == "json"
-                else "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        text = (
+            json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+            if out.format == "json"
+            else "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        )
         atomic.write_text(target, text)
     meta["rows"] = table.num_rows
     if out.chat_format:
@@ -129,13 +153,24 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def publish_hub(spec: PipelineSpec, out: HubOutput, upstream: Path, hub: Any, run_id: Optional[str] = None,
-                now: Optional[dt.datetime] = None) -> dict[str, Any]:
+def publish_hub(
+    spec: PipelineSpec,
+    out: HubOutput,
+    upstream: Path,
+    hub: Any,
+    run_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """A new immutable version ``v{YYYYMMDD}_{HHMMSS}`` unless the rows equal the latest version's."""
     from contextlib import nullcontext
 
     from dataset_platform.retraining.publishing import (
-        CARD_FILE, METADATA_FILE, PUBLISHED, UNCHANGED, LocalHub, next_version_tag,
+        CARD_FILE,
+        METADATA_FILE,
+        PUBLISHED,
+        UNCHANGED,
+        LocalHub,
+        next_version_tag,
     )
 
     publisher = hub.publisher("", out.repo)
@@ -146,20 +181,37 @@ def publish_hub(spec: PipelineSpec, out: HubOutput, upstream: Path, hub: Any, ru
         latest = publisher.latest_metadata()
         if latest and latest.get("content_hash") == digest:
             tag = latest["version_tag"]
-            return {"status": UNCHANGED, "repo": out.repo, "version": tag, "uri": publisher.version_uri(tag),
-                    "content_hash": digest, "rows": rows}
-        created = now or dt.datetime.now(dt.timezone.utc)
+            return {
+                "status": UNCHANGED,
+                "repo": out.repo,
+                "version": tag,
+                "uri": publisher.version_uri(tag),
+                "content_hash": digest,
+                "rows": rows,
+            }
+        created = now or dt.datetime.now(dt.UTC)
         tag = next_version_tag(created, latest["version_tag"] if latest else None)
-        metadata = {"dataset_name": out.repo, "version_tag": tag, "pipeline": spec.name, "num_samples": rows,
-                    "splits": {"train": rows}, "content_hash": digest, "dagster_run_id": run_id,
-                    "created_at": created.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
-        card = ("---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n"
-                "    path: data/train-*.parquet\n"
-                f"---\n# {out.repo}\n\nVersion {tag} of the `{spec.name}` declared pipeline: {rows} rows, "
-                f"content hash `{digest[:12]}`.\n")
-        files = {"data/train-00000-of-00001.parquet": Path(upstream).read_bytes(),
-                 METADATA_FILE: (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode(),
-                 CARD_FILE: card.encode()}
+        metadata = {
+            "dataset_name": out.repo,
+            "version_tag": tag,
+            "pipeline": spec.name,
+            "num_samples": rows,
+            "splits": {"train": rows},
+            "content_hash": digest,
+            "dagster_run_id": run_id,
+            "created_at": created.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        }
+        card = (
+            "---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n"
+            "    path: data/train-*.parquet\n"
+            f"---\n# {out.repo}\n\nVersion {tag} of the `{spec.name}` declared pipeline: {rows} rows, "
+            f"content hash `{digest[:12]}`.\n"
+        )
+        files = {
+            "data/train-00000-of-00001.parquet": Path(upstream).read_bytes(),
+            METADATA_FILE: (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode(),
+            CARD_FILE: card.encode(),
+        }
         uri = publisher.write_version(tag, files, f"Publish {spec.name} {tag} ({rows} rows, content {digest[:12]})")
     return {"status": PUBLISHED, "repo": out.repo, "version": tag, "uri": uri, "content_hash": digest, "rows": rows}
 
@@ -174,14 +226,22 @@ def push_datadog(out: DatadogOutput, upstream: Path, datadog: Any) -> dict[str, 
         }
         for r in rows
     ]
-    result = datadog.push_dataset(out.dataset, f"declared pipeline dataset {out.dataset}", records,
-                                  key=lambda rec: str((rec.get("metadata") or {}).get("key")))
-    return {k: v for k, v in result.items() if k in ("mode", "action", "version", "url", "num_records", "inserted",
-                                                      "updated", "deleted")}
+    result = datadog.push_dataset(
+        out.dataset,
+        f"declared pipeline dataset {out.dataset}",
+        records,
+        key=lambda rec: str((rec.get("metadata") or {}).get("key")),
+    )
+    return {
+        k: v
+        for k, v in result.items()
+        if k in ("mode", "action", "version", "url", "num_records", "inserted", "updated", "deleted")
+    }
 
 
-def run_output(spec: PipelineSpec, out: Any, out_id: str, upstream: Path, resources: Mapping[str, Any],
-               run_id: Optional[str] = None) -> dict[str, Any]:
+def run_output(
+    spec: PipelineSpec, out: Any, out_id: str, upstream: Path, resources: Mapping[str, Any], run_id: str | None = None
+) -> dict[str, Any]:
     if out.type == "export":
         return export(spec, out, out_id, upstream)
     if out.type == "hub":

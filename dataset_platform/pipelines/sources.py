@@ -11,16 +11,25 @@ import os
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pyarrow as pa
 
 from dataset_platform.pipelines.spec import FilesSource, HubSource, PipelineSpec, RestSource, SqlSource
 from dataset_platform.pipelines.tables import duck, duck_copy, write_table
 
-_FORMATS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".xlsx": "excel",
+    ".xls": "excel",
+}
 
 
 def _sql_str(value: str) -> str:
@@ -130,7 +139,7 @@ def read_hub(source: HubSource, out: Path, hub: Any) -> tuple[int, dict[str, Any
 # --- REST --------------------------------------------------------------------------------------------
 
 
-def _dig(obj: Any, path: Optional[str]) -> Any:
+def _dig(obj: Any, path: str | None) -> Any:
     for part in (path or "").split("."):
         if part:
             obj = obj.get(part) if isinstance(obj, dict) else None
@@ -153,8 +162,9 @@ def get_json(client: Any, url: str, source: RestSource, sleep: Callable[[float],
                 response.raise_for_status()
                 return response.json()
             delay = float(response.headers.get("retry-after") or source.backoff_s * 2**attempt)
-            error: Exception = httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
-                                                     response=response)
+            error: Exception = httpx.HTTPStatusError(
+                f"HTTP {response.status_code}", request=response.request, response=response
+            )
         except httpx.TransportError as exc:
             error, delay = exc, source.backoff_s * 2**attempt
         if attempt == source.retries:
@@ -165,7 +175,8 @@ def get_json(client: Any, url: str, source: RestSource, sleep: Callable[[float],
 
 def _file_pages(source: RestSource) -> list[Any]:
     """file:// fallback: the same page shape from local JSON files; 'next' is a path relative to the page."""
-    pages, url = [], source.url
+    pages: list[Any] = []
+    url: str | None = source.url
     while url and len(pages) < source.max_pages:
         path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
         page = json.loads(path.read_text("utf-8"))
@@ -184,7 +195,7 @@ def fetch_rest(source: RestSource, sleep: Callable[[float], None] = time.sleep) 
 
         pages = []
         with httpx.Client(timeout=source.timeout_s, headers=_headers(source.headers), follow_redirects=True) as client:
-            url: Optional[str] = source.url
+            url: str | None = source.url
             page_no = 1
             while url and len(pages) < source.max_pages:
                 page = get_json(client, url, source, sleep)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
@@ -26,24 +26,24 @@ class _Spec(BaseModel):
 class FilesSource(_Spec):
     type: Literal["files"]
     path: str = Field(description="file path or glob; '{home}/...' or relative to the pipeline folder")
-    format: Optional[Literal["csv", "json", "jsonl", "parquet", "excel"]] = None
+    format: Literal["csv", "json", "jsonl", "parquet", "excel"] | None = None
     pick: Literal["all", "latest"] = Field("all", description="'latest': only the last match in sorted order")
-    sheet: Optional[str] = None
+    sheet: str | None = None
 
 
 class SqlSource(_Spec):
     type: Literal["sql"]
     query: str
-    url: Optional[str] = Field(None, description="SQLAlchemy URL; unset = the review database resource")
+    url: str | None = Field(None, description="SQLAlchemy URL; unset = the review database resource")
 
 
 class HubSource(_Spec):
     type: Literal["hub"]
-    repo: Optional[str] = Field(None, description="a dataset repo published by the platform's hub resource")
-    version: Optional[str] = Field(None, description="version tag; unset = latest")
-    path: Optional[str] = Field(None, description="anything datasets.load_dataset takes (instead of repo)")
-    name: Optional[str] = None
-    split: Optional[str] = None
+    repo: str | None = Field(None, description="a dataset repo published by the platform's hub resource")
+    version: str | None = Field(None, description="version tag; unset = latest")
+    path: str | None = Field(None, description="anything datasets.load_dataset takes (instead of repo)")
+    name: str | None = None
+    split: str | None = None
     class_label_names: list[str] = Field(default_factory=list, description="int label columns to add <col>_name for")
 
     @model_validator(mode="after")
@@ -56,10 +56,10 @@ class HubSource(_Spec):
 class RestSource(_Spec):
     type: Literal["rest"]
     url: str = Field(description="http(s) endpoint, or a file:// URL / path of a JSON page of the same shape")
-    url_env: Optional[str] = Field(None, description="environment variable that, when set, replaces 'url'")
+    url_env: str | None = Field(None, description="environment variable that, when set, replaces 'url'")
     items: str = Field("data", description="dotted path of the record list in each page")
-    next: Optional[str] = Field("next", description="dotted path of the next page URL (null/absent = last page)")
-    page_param: Optional[str] = Field(None, description="instead of next: a page-number query parameter")
+    next: str | None = Field("next", description="dotted path of the next page URL (null/absent = last page)")
+    page_param: str | None = Field(None, description="instead of next: a page-number query parameter")
     max_pages: int = Field(1000, ge=1)
     timeout_s: float = Field(30.0, gt=0)
     retries: int = Field(4, ge=0)
@@ -67,7 +67,7 @@ class RestSource(_Spec):
     headers: dict[str, str] = Field(default_factory=dict, description="values '${VAR}' are read from the environment")
 
 
-Source = Annotated[Union[FilesSource, SqlSource, HubSource, RestSource], Field(discriminator="type")]
+Source = Annotated[FilesSource | SqlSource | HubSource | RestSource, Field(discriminator="type")]
 
 
 # --- steps -----------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ Source = Annotated[Union[FilesSource, SqlSource, HubSource, RestSource], Field(d
 
 class _Step(_Spec):
     id: str = Field(pattern=ID_RE)
-    description: Optional[str] = None
+    description: str | None = None
 
 
 class FilterStep(_Step):
@@ -116,9 +116,9 @@ class DedupeStep(_Step):
 
 class PiiStep(_Step):
     kind: Literal["pii"]
-    columns: Optional[list[str]] = Field(None, description="unset = every text column")
+    columns: list[str] | None = Field(None, description="unset = every text column")
     action: Literal["mask", "remove", "flag"] = "mask"
-    kinds: Optional[list[str]] = None
+    kinds: list[str] | None = None
 
 
 class LlmStep(_Step):
@@ -128,7 +128,7 @@ class LlmStep(_Step):
     prompt: str = Field(description="template; {column} is replaced by the row's value")
     output: str = Field(pattern=ID_RE, description="column that receives the answer")
     labels: list[str] = Field(default_factory=list, description="classify: the allowed labels")
-    json_schema: Optional[dict[str, Any]] = Field(None, alias="schema")
+    json_schema: dict[str, Any] | None = Field(None, alias="schema")
     batch_size: int = Field(16, ge=1)
     max_concurrency: int = Field(4, ge=1)
     retries: int = Field(3, ge=0)
@@ -145,14 +145,14 @@ class LlmStep(_Step):
 class ChatInput(_Spec):
     """How one source's rows become canonical conversations."""
 
-    source: Optional[Source] = Field(None, description="merge input; unset on the step itself = previous step")
+    source: Source | None = Field(None, description="merge input; unset on the step itself = previous step")
     from_: Literal["openai", "sharegpt", "alpaca", "chatml", "vicuna", "template"] = Field("template", alias="from")
     columns: dict[str, str] = Field(default_factory=dict, description="LLaMA-Factory 'columns' mapping")
     tags: dict[str, str] = Field(default_factory=dict, description="LLaMA-Factory 'tags' mapping")
-    system: Optional[str] = None
-    prompt: Optional[str] = Field(None, description="template: the user turn, {column} placeholders")
-    response: Optional[str] = Field(None, description="template: the assistant turn")
-    images: Optional[str] = Field(None, description="template: column holding the list of image paths")
+    system: str | None = None
+    prompt: str | None = Field(None, description="template: the user turn, {column} placeholders")
+    response: str | None = Field(None, description="template: the assistant turn")
+    images: str | None = Field(None, description="template: column holding the list of image paths")
     keep: list[str] = Field(default_factory=list, description="template: columns kept beside messages")
 
     @model_validator(mode="after")
@@ -165,17 +165,17 @@ class ChatInput(_Spec):
 class ChatStep(ChatInput, _Step):
     kind: Literal["chat"]
     merge: list[ChatInput] = Field(default_factory=list)
-    max_tokens: Optional[int] = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1)
     on_invalid: Literal["drop", "keep"] = "drop"
 
 
 class Rule(_Spec):
     name: str
-    column: Optional[str] = None
-    range: Optional[tuple[Optional[float], Optional[float]]] = None
-    regex: Optional[str] = None
-    enum: Optional[list[Any]] = None
-    expr: Optional[str] = Field(None, description="cross-field rule: SQL boolean expression that must hold")
+    column: str | None = None
+    range: tuple[float | None, float | None] | None = None
+    regex: str | None = None
+    enum: list[Any] | None = None
+    expr: str | None = Field(None, description="cross-field rule: SQL boolean expression that must hold")
     severity: Literal["critical", "high", "medium", "low"] = "medium"
 
     @model_validator(mode="after")
@@ -199,7 +199,7 @@ class QualityStep(_Step):
 
 
 Step = Annotated[
-    Union[FilterStep, SelectStep, JoinStep, SqlStep, CleanStep, DedupeStep, PiiStep, LlmStep, ChatStep, QualityStep],
+    FilterStep | SelectStep | JoinStep | SqlStep | CleanStep | DedupeStep | PiiStep | LlmStep | ChatStep | QualityStep,
     Field(discriminator="kind"),
 ]
 STEP_KINDS = ("filter", "select", "join", "sql", "clean", "dedupe", "pii", "llm", "chat", "quality")
@@ -210,34 +210,34 @@ STEP_KINDS = ("filter", "select", "join", "sql", "clean", "dedupe", "pii", "llm"
 
 class ExportOutput(_Spec):
     type: Literal["export"]
-    id: Optional[str] = Field(None, pattern=ID_RE)
+    id: str | None = Field(None, pattern=ID_RE)
     format: Literal["json", "jsonl", "csv", "parquet"]
-    chat_format: Optional[Literal["openai", "sharegpt", "alpaca", "chatml", "vicuna"]] = None
-    path: Optional[str] = Field(None, description="default {home}/exports/pipelines/<name>/<id>.<format>")
+    chat_format: Literal["openai", "sharegpt", "alpaca", "chatml", "vicuna"] | None = None
+    path: str | None = Field(None, description="default {home}/exports/pipelines/<name>/<id>.<format>")
 
 
 class HubOutput(_Spec):
     type: Literal["hub"]
-    id: Optional[str] = Field(None, pattern=ID_RE)
+    id: str | None = Field(None, pattern=ID_RE)
     repo: str
 
 
 class DatadogOutput(_Spec):
     type: Literal["datadog"]
-    id: Optional[str] = Field(None, pattern=ID_RE)
+    id: str | None = Field(None, pattern=ID_RE)
     dataset: str
     input_columns: list[str] = Field(min_length=1)
-    expected_output: Optional[str] = None
+    expected_output: str | None = None
     key: str
 
 
-Output = Annotated[Union[ExportOutput, HubOutput, DatadogOutput], Field(discriminator="type")]
+Output = Annotated[ExportOutput | HubOutput | DatadogOutput, Field(discriminator="type")]
 
 
 class PipelineSpec(_Spec):
     name: str = Field(pattern=ID_RE)
     folder: Path
-    description: Optional[str] = None
+    description: str | None = None
     deps: list[str] = Field(default_factory=list, description="upstream asset keys (lineage and run order)")
     source: Source
     steps: list[Step] = Field(default_factory=list)
@@ -252,8 +252,11 @@ class PipelineSpec(_Spec):
         return self
 
     def output_ids(self) -> list[str]:
-        return [o.id or (f"export_{o.format}" + (f"_{o.chat_format}" if o.chat_format else "") if o.type == "export"
-                         else o.type) for o in self.outputs]
+        return [
+            o.id
+            or (f"export_{o.format}" + (f"_{o.chat_format}" if o.chat_format else "") if o.type == "export" else o.type)
+            for o in self.outputs
+        ]
 
     def resolve_path(self, path: str) -> Path:
         from dataset_platform.common import settings
@@ -300,8 +303,9 @@ def parse_pipeline(name: str, folder: Path, attributes: dict[str, Any], file: Pa
     for i, raw in enumerate(steps):
         label = f"step #{i + 1}" + (f" '{raw.get('id')}'" if isinstance(raw, dict) and raw.get("id") else "")
         if isinstance(raw, dict) and raw.get("kind") not in STEP_KINDS:
-            problems.append(f"{file}: {label}: field 'kind': unknown step kind {raw.get('kind')!r}; "
-                            f"known: {', '.join(STEP_KINDS)}")
+            problems.append(
+                f"{file}: {label}: field 'kind': unknown step kind {raw.get('kind')!r}; known: {', '.join(STEP_KINDS)}"
+            )
             continue
         try:
             _STEP.validate_python(raw)

@@ -11,16 +11,26 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import pyarrow as pa
 
 from dataset_platform.pipelines import chat as chatfmt
 from dataset_platform.pipelines.spec import (
-    ChatInput, ChatStep, CleanStep, DedupeStep, FilterStep, JoinStep, PiiStep, PipelineSpec, QualityStep,
-    SelectStep, SqlStep,
+    ChatInput,
+    ChatStep,
+    CleanStep,
+    DedupeStep,
+    FilterStep,
+    JoinStep,
+    PiiStep,
+    PipelineSpec,
+    QualityStep,
+    SelectStep,
+    SqlStep,
 )
 from dataset_platform.pipelines.tables import duck, duck_copy, read_table, scan, write_table
 
@@ -38,7 +48,7 @@ def _ident(name: str) -> str:
 # --- relational (DuckDB) -------------------------------------------------------------------------------
 
 
-def relational_query(step, upstream: Path, other: Optional[Path] = None) -> str:
+def relational_query(step, upstream: Path, other: Path | None = None) -> str:
     src = scan(upstream)
     if isinstance(step, FilterStep):
         return f"SELECT * FROM {src} WHERE {step.where}"
@@ -48,12 +58,13 @@ def relational_query(step, upstream: Path, other: Optional[Path] = None) -> str:
         )
         return f"SELECT {cols} FROM {src}"
     if isinstance(step, JoinStep):
+        assert other is not None  # a join step reads its right-hand input
         using = ", ".join(_ident(c) for c in step.keys)
         return f"SELECT * FROM {src} AS l {step.how.upper()} JOIN {scan(other)} AS r USING ({using})"
     raise TypeError(type(step).__name__)
 
 
-def run_relational(step, upstream: Path, out: Path, other: Optional[Path] = None) -> StepOutcome:
+def run_relational(step, upstream: Path, out: Path, other: Path | None = None) -> StepOutcome:
     with duck() as con:
         if isinstance(step, SqlStep):
             con.execute(f"CREATE VIEW input AS SELECT * FROM {scan(upstream)}")
@@ -130,8 +141,13 @@ def run_pii(step: PiiStep, upstream: Path, out: Path) -> StepOutcome:
         table = table.filter(keep)
     elif step.action == "flag":
         table = table.append_column("pii_kinds", pa.array([sorted(k) for k in row_kinds], pa.list_(pa.string())))
-    meta = {"pii_found": counts, "rows_with_pii": sum(bool(k) for k in row_kinds), "action": step.action,
-            "rows_removed": removed, "columns_scanned": columns}
+    meta = {
+        "pii_found": counts,
+        "rows_with_pii": sum(bool(k) for k in row_kinds),
+        "action": step.action,
+        "rows_removed": removed,
+        "columns_scanned": columns,
+    }
     return StepOutcome(write_table(table, out), meta)
 
 
@@ -140,13 +156,18 @@ def run_dedupe(step: DedupeStep, upstream: Path, out: Path) -> StepOutcome:
 
     table = read_table(upstream)
     _check_columns(table, step.columns, step.id)
-    texts = [" ".join("" if v is None else str(v) for v in row) for row in zip(*(table.column(c).to_pylist()
-             for c in step.columns))]
+    texts = [
+        " ".join("" if v is None else str(v) for v in row)
+        for row in zip(*(table.column(c).to_pylist() for c in step.columns))
+    ]
     exact, near = duplicate_rows(texts, near=step.near, threshold=step.threshold)
     drop = set(exact) | set(near)
     keep = pa.array([i not in drop for i in range(table.num_rows)])
-    meta = {"exact_duplicates": len(exact), "near_duplicates": len(near),
-            "examples": [texts[i][:80] for i in sorted(drop)[:5]]}
+    meta = {
+        "exact_duplicates": len(exact),
+        "near_duplicates": len(near),
+        "examples": [texts[i][:80] for i in sorted(drop)[:5]],
+    }
     return StepOutcome(write_table(table.filter(keep), out), meta)
 
 
@@ -209,8 +230,10 @@ def canonical_rows(spec: ChatInput, rows: list[dict[str, Any]], origin: str) -> 
         try:
             if spec.from_ == "template":
                 messages = [{"role": "system", "content": spec.system}] if spec.system else []
-                messages += [{"role": "user", "content": render_template(spec.prompt or "", row, library)},
-                             {"role": "assistant", "content": render_template(spec.response or "", row, library)}]
+                messages += [
+                    {"role": "user", "content": render_template(spec.prompt or "", row, library)},
+                    {"role": "assistant", "content": render_template(spec.response or "", row, library)},
+                ]
                 out: dict[str, Any] = {k: row.get(k) for k in spec.keep}
                 out["messages"] = messages
                 if spec.images:
@@ -238,11 +261,13 @@ def run_chat(step: ChatStep, upstream: Path, out: Path, read_merge: Callable[[An
         more, more_bad = canonical_rows(extra, read_table(read_merge(extra.source, i)).to_pylist(), f"merge_{i + 1}")
         rows += more
         bad += more_bad
-    kept, invalid, problems, tokens = [], 0, {}, []
+    kept, invalid, tokens = [], 0, []
+    problems: dict[str, int] = {}
     for row in rows:
         report = chatfmt.validate_messages(row["messages"], max_tokens=step.max_tokens)
-        row.update(num_turns=report.turns, tokens_estimate=report.tokens, chat_valid=report.ok,
-                   chat_problems=report.problems)
+        row.update(
+            num_turns=report.turns, tokens_estimate=report.tokens, chat_valid=report.ok, chat_problems=report.problems
+        )
         for p in report.problems:
             key = re.sub(r"\[\d+\]", "[i]", re.sub(r"~\d+", "~n", p))
             problems[key] = problems.get(key, 0) + 1
@@ -255,9 +280,16 @@ def run_chat(step: ChatStep, upstream: Path, out: Path, read_merge: Callable[[An
     if not kept:
         raise ValueError(f"step {step.id!r}: no valid conversation ({len(bad)} unreadable, {invalid} invalid)")
     table = pa.Table.from_pylist(kept)
-    meta = {"conversations": len(kept), "unreadable_rows": len(bad), "invalid_conversations": invalid,
-            "problems": problems, "bad_row_examples": bad[:5], "tokens_estimate_total": sum(tokens),
-            "tokens_estimate_max": max(tokens), "by_origin": _counts(r["origin"] for r in kept)}
+    meta = {
+        "conversations": len(kept),
+        "unreadable_rows": len(bad),
+        "invalid_conversations": invalid,
+        "problems": problems,
+        "bad_row_examples": bad[:5],
+        "tokens_estimate_total": sum(tokens),
+        "tokens_estimate_max": max(tokens),
+        "by_origin": _counts(r["origin"] for r in kept),
+    }
     return StepOutcome(write_table(table, out), meta)
 
 
@@ -279,8 +311,12 @@ def run_quality(step: QualityStep, upstream: Path, out: Path, report_path: Path)
     atomic.write_json(report_path, {**report.to_dict(), "min_quality_score": step.min_quality_score})
     shutil.copyfile(upstream, out.with_suffix(".tmp"))
     out.with_suffix(".tmp").replace(out)  # rows pass through unchanged: the check gates what comes after
-    meta = {"quality_score": report.score, "min_quality_score": step.min_quality_score,
-            "findings_md": report.findings_markdown(), "report_path": str(report_path)}
+    meta = {
+        "quality_score": report.score,
+        "min_quality_score": step.min_quality_score,
+        "findings_md": report.findings_markdown(),
+        "report_path": str(report_path),
+    }
     return StepOutcome(report.rows, meta)
 
 

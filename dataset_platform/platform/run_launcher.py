@@ -11,19 +11,18 @@ DefaultRunLauncher.
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
 
-def worker_pid(instance: dg.DagsterInstance, run_id: str) -> Optional[int]:
+def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         event = record.dagster_event
         if event and (event.message or record.user_message or "").startswith("Started process for run"):
             pid = event.engine_event_data.metadata.get("pid") if event.engine_event_data else None
             if pid is not None:
-                return int(pid.value)
+                return int(str(pid.value))  # recorded as text metadata
     return None
 
 

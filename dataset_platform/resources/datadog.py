@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -24,8 +25,8 @@ _SESSION_LOCK = threading.Lock()
 
 
 class DatadogLLMObs(dg.ConfigurableResource):
-    api_key: Optional[str] = Field(default=None, description="DD_API_KEY")
-    app_key: Optional[str] = Field(default=None, description="DD_APP_KEY")
+    api_key: str | None = Field(default=None, description="DD_API_KEY")
+    app_key: str | None = Field(default=None, description="DD_APP_KEY")
     site: str = Field(default="datadoghq.com", description="DD_SITE")
     ml_app: str = Field(default="vote-extraction", description="LLMObs ml_app")
     project_name: str = Field(default="vote-extraction", description="LLMObs project holding datasets and experiments")
@@ -44,7 +45,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
     # --- ddtrace session -----------------------------------------------------------------------
 
     @contextmanager
-    def session(self, ml_app: Optional[str] = None, project_name: Optional[str] = None) -> Iterator[Any]:
+    def session(self, ml_app: str | None = None, project_name: str | None = None) -> Iterator[Any]:
         """``LLMObs`` enabled (agentless) for the block, flushed and disabled after it."""
         if not self.enabled:
             raise RuntimeError("Datadog is not configured: DD_API_KEY and DD_APP_KEY are both required")
@@ -76,7 +77,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
         description: str,
         records: Sequence[Mapping[str, Any]],
         key: Callable[[Mapping[str, Any]], str],
-        project_name: Optional[str] = None,
+        project_name: str | None = None,
     ) -> dict[str, Any]:
         """Create the dataset, or bring it in line with ``records`` (matched by ``key``): insert, update, delete.
 
@@ -103,7 +104,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
             return self._remote_result(dataset, action, inserted=inserted, updated=updated, deleted=deleted)
 
     def pull_dataset(
-        self, name: str, version: Optional[int] = None, project_name: Optional[str] = None
+        self, name: str, version: int | None = None, project_name: str | None = None
     ) -> tuple[int, list[dict[str, Any]]]:
         """(version, records with input_data/expected_output/metadata) from Datadog or the local store."""
         if not self.enabled:
@@ -157,10 +158,12 @@ class DatadogLLMObs(dg.ConfigurableResource):
             "num_records": count,
         }
 
-    def _pull_local(self, name: str, version: Optional[int]) -> tuple[int, list[dict[str, Any]]]:
+    def _pull_local(self, name: str, version: int | None) -> tuple[int, list[dict[str, Any]]]:
         versions = self._local_versions(name)
         if not versions:
-            raise FileNotFoundError(f"no local dataset {name!r} under {self._dataset_dir(name)}; materialise datadog_dataset")
+            raise FileNotFoundError(
+                f"no local dataset {name!r} under {self._dataset_dir(name)}; materialise datadog_dataset"
+            )
         chosen = version or versions[-1]
         if chosen not in versions:
             raise FileNotFoundError(f"dataset {name!r} has no version {chosen}; versions: {versions}")
@@ -183,10 +186,10 @@ class DatadogLLMObs(dg.ConfigurableResource):
         jobs: int,
         raise_errors: bool,
         description: str = "",
-        tags: Optional[Mapping[str, str]] = None,
-        dataset_version: Optional[int] = None,
-        project_name: Optional[str] = None,
-        ml_app: Optional[str] = None,
+        tags: Mapping[str, str] | None = None,
+        dataset_version: int | None = None,
+        project_name: str | None = None,
+        ml_app: str | None = None,
     ) -> dict[str, Any]:
         """``LLMObs.experiment(...).run(jobs, sample_size, raise_errors)`` over the records in ``record_keys``.
 
@@ -239,7 +242,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
             }
 
 
-def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, str]:
+def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, Any]:
     """ddtrace ≥ 4.x renamed ``ml_app`` to ``agent_service`` (deprecated, not removed); use what this version takes."""
     import inspect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -14,11 +14,11 @@ from dataset_platform.common import settings
 
 
 class DatasetHub(dg.ConfigurableResource):
-    hf_token: Optional[str] = Field(default=None, description="HF_TOKEN; unset = local hub")
+    hf_token: str | None = Field(default=None, description="HF_TOKEN; unset = local hub")
     department_repo: str = Field(default="local/department-dataset", description="DEPARTMENT_DATASET")
     urgency_repo: str = Field(default="local/urgency-dataset", description="URGENCY_DATASET")
     private: bool = Field(default=True, description="Create missing Hub repos as private.")
-    endpoint: Optional[str] = Field(default=None, description="HF_ENDPOINT; unset = https://huggingface.co")
+    endpoint: str | None = Field(default=None, description="HF_ENDPOINT; unset = https://huggingface.co")
     drift_timeout_s: float = Field(
         default=20.0, gt=0, description="How long quality_reports waits for the latest version (label drift)."
     )
@@ -43,7 +43,8 @@ class DatasetHub(dg.ConfigurableResource):
         if self._api is None:
             from huggingface_hub import HfApi
 
-            self._api = HfApi(token=self.hf_token, **({"endpoint": self.endpoint} if self.endpoint else {}))
+            endpoint: dict[str, Any] = {"endpoint": self.endpoint} if self.endpoint else {}
+            self._api = HfApi(token=self.hf_token, **endpoint)
         return self._api
 
     def publisher(self, label: str, repo_id: str | None = None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from pydantic import Field
@@ -25,17 +25,17 @@ _RETRY = RetryPolicy()  # the field defaults below; the policy is documented on 
 
 
 class ExtractionModels(dg.ConfigurableResource):
-    gemini_api_key: Optional[str] = Field(default=None, description="GEMINI_API_KEY / GOOGLE_API_KEY")
-    gemini_base_url: Optional[str] = Field(default=None, description="GEMINI_BASE_URL (gateway, proxy, test server)")
-    openai_base_url: Optional[str] = Field(
+    gemini_api_key: str | None = Field(default=None, description="GEMINI_API_KEY / GOOGLE_API_KEY")
+    gemini_base_url: str | None = Field(default=None, description="GEMINI_BASE_URL (gateway, proxy, test server)")
+    openai_base_url: str | None = Field(
         default=None, description="OPENAI_BASE_URL of an OpenAI-compatible server (vLLM, SGLang, Ollama, llama.cpp)"
     )
-    openai_api_key: Optional[str] = Field(default=None, description="OPENAI_API_KEY (any string for local servers)")
+    openai_api_key: str | None = Field(default=None, description="OPENAI_API_KEY (any string for local servers)")
     openai_prices_per_million: dict[str, list[float]] = Field(
         default_factory=dict,
         description="USD per million [input, output] tokens by served-name prefix; unset = self-hosted, cost 0",
     )
-    requests_per_minute: Optional[float] = Field(
+    requests_per_minute: float | None = Field(
         default=1000, description="Model requests started per minute across this run's threads; None = unlimited"
     )
     max_concurrency: int = Field(default=8, ge=1, description="Form sets extracted at once within one run")
@@ -65,7 +65,7 @@ class ExtractionModels(dg.ConfigurableResource):
         """Gemini when it can be called, else the offline handwriting reader."""
         return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "offline"
 
-    def availability(self, model: str) -> Optional[str]:
+    def availability(self, model: str) -> str | None:
         """None when ``model`` can run here, else why not."""
         if model == "tesseract":
             return (
@@ -88,11 +88,11 @@ class ExtractionModels(dg.ConfigurableResource):
     def extract(
         self,
         form_set_dirs: list[Path],
-        config: "ModelConfig",
+        config: ModelConfig,
         *,
-        max_concurrency: Optional[int] = None,
-        on_progress: Optional["ProgressCallback"] = None,
-    ) -> list["ExtractionRecord"]:
+        max_concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[ExtractionRecord]:
         """One record per folder (cached, retried); an unavailable model yields failed records, never raises."""
         from dataset_platform.forms.gemini import GeminiOptions
         from dataset_platform.forms.openai_compat import OpenAIOptions

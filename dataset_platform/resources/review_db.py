@@ -7,8 +7,8 @@ never a driver traceback; ``failures()`` turns that into a Dagster Failure for a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 import dagster as dg
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from dataset_platform.common import db, settings
 
 
 class ReviewDatabase(dg.ConfigurableResource):
-    url: Optional[str] = Field(
+    url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the review database; unset = sqlite file under DATASET_PLATFORM_HOME.",
     )
@@ -26,7 +26,7 @@ class ReviewDatabase(dg.ConfigurableResource):
         default=[2.0, 4.0, 8.0], description="Seconds to wait before each reconnect while the database is down."
     )
 
-    _engine: Optional[sa.Engine] = PrivateAttr(default=None)
+    _engine: sa.Engine | None = PrivateAttr(default=None)
     _schema_ready: bool = PrivateAttr(default=False)
 
     def _raw_engine(self) -> sa.Engine:

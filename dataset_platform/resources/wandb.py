@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Literal, cast
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from dataset_platform.common import settings
+
+WandbMode = Literal["online", "offline", "disabled", "shared"]
 
 
 class WandbUnavailable(RuntimeError):
@@ -17,9 +20,9 @@ class WandbUnavailable(RuntimeError):
 
 
 class WandbResource(dg.ConfigurableResource):
-    api_key: Optional[str] = Field(default=None, description="WANDB_API_KEY; unset = offline mode.")
+    api_key: str | None = Field(default=None, description="WANDB_API_KEY; unset = offline mode.")
     project: str = Field(default="dataset-platform", description="WANDB_PROJECT_NAME")
-    mode: Optional[str] = Field(default=None, description="WANDB_MODE: online | offline | disabled.")
+    mode: str | None = Field(default=None, description="WANDB_MODE: online | offline | disabled.")
     init_timeout_s: float = Field(
         default=15.0,
         gt=0,
@@ -27,15 +30,15 @@ class WandbResource(dg.ConfigurableResource):
     )
 
     # W&B is reporting, not the product: after one failed start, later runs of this process skip it at once.
-    _unavailable: Optional[str] = PrivateAttr(default=None)
+    _unavailable: str | None = PrivateAttr(default=None)
 
-    def effective_mode(self) -> str:
+    def effective_mode(self) -> WandbMode:
         if self.mode:
-            return self.mode
+            return cast(WandbMode, self.mode)  # WANDB_MODE as configured; wandb.init rejects an unknown one
         return "online" if self.api_key else "offline"
 
     @contextmanager
-    def run(self, name: str, job_type: str, config: dict[str, Any], tags: Optional[list[str]] = None) -> Iterator[Any]:
+    def run(self, name: str, job_type: str, config: dict[str, Any], tags: list[str] | None = None) -> Iterator[Any]:
         """A W&B run that is always finished, even when the block raises."""
         import wandb  # heavy: only when a run is actually logged
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -32,9 +32,13 @@ def missing_values(df: pd.DataFrame, blank: pd.Series) -> Finding:
     missing = df.isna().any(axis=1) | blank
     n = int(missing.sum())
     return Finding(
-        check="missing_values", severity="high", passed=not n, count=n,
+        check="missing_values",
+        severity="high",
+        passed=not n,
+        count=n,
         examples=examples(df.loc[missing].head(5).to_dict("records")),
-        detail="rows with a null value or an empty text", affected_share=_share(n, len(df)),
+        detail="rows with a null value or an empty text",
+        affected_share=_share(n, len(df)),
     )
 
 
@@ -43,8 +47,13 @@ def invalid_labels(labels: pd.Series, names: Sequence[str]) -> Finding:
     invalid = ~(labels.isin(range(len(names))) if numeric else labels.isin(names))
     n = int(invalid.sum())
     return Finding(
-        check="invalid_labels", severity="critical", passed=not n, count=n, examples=examples(labels[invalid].unique()),
-        detail=f"labels outside {list(names)}", affected_share=_share(n, len(labels)),
+        check="invalid_labels",
+        severity="critical",
+        passed=not n,
+        count=n,
+        examples=examples(labels[invalid].unique()),
+        detail=f"labels outside {list(names)}",
+        affected_share=_share(n, len(labels)),
     )
 
 
@@ -52,8 +61,13 @@ def exact_duplicates(texts: pd.Series, n_rows: int) -> Finding:
     dup = texts.duplicated(keep="first")
     n = int(dup.sum())
     return Finding(
-        check="exact_duplicates", severity="high", passed=not n, count=n, examples=examples(texts[dup].unique()),
-        detail="rows whose text repeats an earlier row", affected_share=_share(n, n_rows),
+        check="exact_duplicates",
+        severity="high",
+        passed=not n,
+        count=n,
+        examples=examples(texts[dup].unique()),
+        detail="rows whose text repeats an earlier row",
+        affected_share=_share(n, n_rows),
     )
 
 
@@ -63,7 +77,11 @@ def near_duplicates(texts: pd.Series, n_rows: int) -> Finding:
     near = keys.duplicated(keep="first") & ~texts.duplicated(keep="first") & (keys != "")
     n = int(near.sum())
     return Finding(
-        check="near_duplicates", severity="medium", passed=not n, count=n, examples=examples(texts[near].unique()),
+        check="near_duplicates",
+        severity="medium",
+        passed=not n,
+        count=n,
+        examples=examples(texts[near].unique()),
         detail="same text after case folding and dropping punctuation/spacing (marks kept)",
         affected_share=_share(n, n_rows),
     )
@@ -73,8 +91,13 @@ def leakage(df: pd.DataFrame, text_col: str, blank: pd.Series) -> Finding:
     per_text = df.loc[~blank].groupby(df.loc[~blank, text_col].astype(str))["_split"].nunique()
     leaked = per_text[per_text > 1]
     return Finding(
-        check="leakage", severity="critical", passed=leaked.empty, count=int(len(leaked)),
-        examples=examples(leaked.index), detail="texts present in more than one split", affected_share=_share(int(len(leaked)), len(df)),
+        check="leakage",
+        severity="critical",
+        passed=leaked.empty,
+        count=int(len(leaked)),
+        examples=examples(leaked.index),
+        detail="texts present in more than one split",
+        affected_share=_share(int(len(leaked)), len(df)),
     )
 
 
@@ -92,7 +115,11 @@ def gold_leakage(texts: pd.Series, gold_texts: pd.Series) -> Finding:
         for i in leaked.nonzero()[0][:5]
     ]
     return Finding(
-        check="gold_leakage", severity="critical", passed=not n, count=n, examples=examples(shown),
+        check="gold_leakage",
+        severity="critical",
+        passed=not n,
+        count=n,
+        examples=examples(shown),
         detail=f"split texts equal to or near copies (Jaccard ≥ {near_copies.NEAR_THRESHOLD}) of the {len(gold_texts)} "
         "gold texts",
         affected_share=_share(n, len(texts)),
@@ -121,16 +148,26 @@ def near_copies_across_splits(splits: dict[str, pd.DataFrame], text_col: str) ->
         for i in matches.found.nonzero()[0][:3]:
             shown.append(f"{name}: {_short(texts[i])} ≈ train: {_short(train[matches.index[i]])}")
     return Finding(
-        check="near_copies_across_splits", severity="medium", passed=not found, count=found, examples=examples(shown),
-        detail=detail, affected_share=_share(found, total),
+        check="near_copies_across_splits",
+        severity="medium",
+        passed=not found,
+        count=found,
+        examples=examples(shown),
+        detail=detail,
+        affected_share=_share(found, total),
     )
 
 
 def label_distribution(distribution: dict[str, dict[str, int]], names: Sequence[str]) -> Finding:
     absent = [f"{split}: {c}" for split, counts in distribution.items() for c in names if counts.get(c, 0) == 0]
     return Finding(
-        check="label_distribution", severity="medium", passed=not absent, count=len(absent), examples=examples(absent),
-        detail="classes missing from a split", affected_share=len(absent) / max(1, len(names) * len(distribution)),
+        check="label_distribution",
+        severity="medium",
+        passed=not absent,
+        count=len(absent),
+        examples=examples(absent),
+        detail="classes missing from a split",
+        affected_share=len(absent) / max(1, len(names) * len(distribution)),
     )
 
 
@@ -145,8 +182,12 @@ def _tvd(current: dict[str, int], reference: dict[str, int]) -> tuple[float, lis
 def label_drift(current: dict[str, int], previous: dict[str, int]) -> Finding:
     tvd, lines = _tvd(current, previous)
     return Finding(
-        check="label_drift", severity="medium", passed=tvd <= DRIFT_THRESHOLD, count=int(tvd > DRIFT_THRESHOLD),
-        examples=lines[:5], affected_share=tvd,
+        check="label_drift",
+        severity="medium",
+        passed=tvd <= DRIFT_THRESHOLD,
+        count=int(tvd > DRIFT_THRESHOLD),
+        examples=lines[:5],
+        affected_share=tvd,
         detail=f"total variation distance {tvd:.3f} vs latest published version (threshold {DRIFT_THRESHOLD})",
     )
 
@@ -155,8 +196,12 @@ def label_mix(current: dict[str, int], reference: dict[str, int], reference_name
     """The version's label mix vs the complaints it should represent (gold: true labels; else predictions)."""
     tvd, lines = _tvd(current, reference)
     return Finding(
-        check="label_mix_vs_population", severity="medium", passed=tvd <= MIX_THRESHOLD, count=int(tvd > MIX_THRESHOLD),
-        examples=lines[:5], affected_share=tvd,
+        check="label_mix_vs_population",
+        severity="medium",
+        passed=tvd <= MIX_THRESHOLD,
+        count=int(tvd > MIX_THRESHOLD),
+        examples=lines[:5],
+        affected_share=tvd,
         detail=f"total variation distance {tvd:.3f} between the version and the {reference_name} "
         f"(threshold {MIX_THRESHOLD}; an error-driven pull over-represents the classes the model gets wrong)",
     )
@@ -171,8 +216,13 @@ def length_outliers(texts: pd.Series, n_rows: int) -> Finding | None:
     outlier = (lengths < 3) | (lengths > upper)
     n = int(outlier.sum())
     return Finding(
-        check="length_outliers", severity="low", passed=not n, count=n, examples=examples(texts[outlier].str[:60]),
-        detail=f"length < 3 or > {upper:.0f} characters (Q3 + 3·IQR)", affected_share=_share(n, n_rows),
+        check="length_outliers",
+        severity="low",
+        passed=not n,
+        count=n,
+        examples=examples(texts[outlier].str[:60]),
+        detail=f"length < 3 or > {upper:.0f} characters (Q3 + 3·IQR)",
+        affected_share=_share(n, n_rows),
     )
 
 
@@ -207,7 +257,10 @@ def encoding(texts: pd.Series, n_rows: int) -> Finding:
     anomalies = encoding_anomalies(texts)
     n = int(anomalies.index.nunique())
     return Finding(
-        check="encoding_anomalies", severity="low", passed=anomalies.empty, count=n,
+        check="encoding_anomalies",
+        severity="low",
+        passed=anomalies.empty,
+        count=n,
         examples=examples(f"{kind}: {texts[i]!r}" for i, kind in anomalies.items()),
         detail="replacement chars, control chars, stray zero-width chars (joiners in Indic/Arabic script are text), "
         "mojibake, non-NFC, stray whitespace",
@@ -222,8 +275,13 @@ def pii_left(texts: pd.Series, n_rows: int, policy: str | None = None) -> Findin
     if policy:
         detail += f" — after PII policy {policy!r}"
     return Finding(
-        check="pii", severity="critical", passed=not scan.rows, count=scan.n_matches, examples=scan.examples(),
-        detail=detail, affected_share=_share(len(scan.rows), n_rows),
+        check="pii",
+        severity="critical",
+        passed=not scan.rows,
+        count=scan.n_matches,
+        examples=scan.examples(),
+        detail=detail,
+        affected_share=_share(len(scan.rows), n_rows),
     )
 
 

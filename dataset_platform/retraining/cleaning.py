@@ -189,7 +189,7 @@ def clean_records(
     grievance, has_pii, scan = apply_pii_policy(clean_texts(table.column("text")), pii_policy)
     stats.pii_records, stats.pii_kinds = int(has_pii.sum()), scan.kinds
     raw_labels = table.column("label").combine_chunks()
-    names = pa.array(sorted(mapping, key=mapping.get), raw_labels.type)
+    names = pa.array(sorted(mapping, key=mapping.__getitem__), raw_labels.type)
     label_ids = pc.fill_null(pc.index_in(raw_labels, value_set=names), -1).to_numpy().astype(np.int64)
     unknown = label_ids < 0
     if unknown.any():
@@ -256,7 +256,7 @@ def clean_gold(gold: pa.Table, label: str) -> pd.DataFrame:
     and always PII-masked (gold is evaluation data: dropping rows would change what every model is scored on)."""
     mapping = LABEL_MAPPINGS[label]
     texts, _, _ = apply_pii_policy(clean_texts(gold.column("text")), "mask")
-    names = pa.array(sorted(mapping, key=mapping.get), pa.large_string())
+    names = pa.array(sorted(mapping, key=mapping.__getitem__), pa.large_string())
     ids = pc.fill_null(pc.index_in(gold.column("label").cast(pa.large_string()), value_set=names), -1).to_numpy()
     ok = (ids >= 0) & (pc.binary_length(texts).to_numpy(zero_copy_only=False) > 0)
     return pd.DataFrame(

@@ -21,9 +21,10 @@ import hashlib
 import io
 import json
 import pickle
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,11 @@ def resample_indices(n: int, n_boot: int = N_BOOT, seed: int = SEED) -> np.ndarr
 
 
 def classification_scores(
-    y_true: Sequence[int], y_pred: Sequence[int], names: Sequence[str], n_boot: int = N_BOOT, seed: int = SEED
+    y_true: Sequence[int] | np.ndarray,
+    y_pred: Sequence[int] | np.ndarray,
+    names: Sequence[str],
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
 ) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-class recall with percentile bootstrap 95% CIs, and the confusion matrix."""
     y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
@@ -96,11 +101,11 @@ def classification_scores(
     empty = np.array([np.nan])
     return {
         "n": n,
-        "accuracy": _interval(point["accuracy"][0], boot["accuracy"] if n else empty),
-        "macro_f1": _interval(point["macro_f1"][0], boot["macro_f1"] if n else empty),
+        "accuracy": _interval(point["accuracy"][0], boot["accuracy"] if boot is not None else empty),
+        "macro_f1": _interval(point["macro_f1"][0], boot["macro_f1"] if boot is not None else empty),
         "recall": {
             name: {
-                **_interval(point["recall"][0, c], boot["recall"][:, c] if n else empty),
+                **_interval(point["recall"][0, c], boot["recall"][:, c] if boot is not None else empty),
                 "support": int(full[0, c].sum()),
             }
             for c, name in enumerate(names)
@@ -127,7 +132,7 @@ def paired_accuracy_difference(
 # --- reference classifier ------------------------------------------------------------------------------
 
 
-def train_reference(texts: Sequence[str], labels: Sequence[int], seed: int = SEED):
+def train_reference(texts: Sequence[str], labels: Sequence[int] | np.ndarray, seed: int = SEED):
     """TF-IDF char_wb 2–5-grams + multinomial logistic regression; deterministic for the same rows.
 
     Char n-grams inside word boundaries work for Devanagari, Thai (no spaces) and romanised text alike and
@@ -141,8 +146,9 @@ def train_reference(texts: Sequence[str], labels: Sequence[int], seed: int = SEE
     if len(np.unique(labels)) < 2:
         raise ValueError(f"the reference model needs at least two classes in train, found {len(np.unique(labels))}")
     model = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=300_000,
-                        dtype=np.float32),
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=300_000, dtype=np.float32
+        ),
         LogisticRegression(max_iter=2000, C=10.0, random_state=seed),
     )
     with single_threaded_blas():
@@ -271,14 +277,22 @@ def decide(y_true, candidate_pred, baseline_pred, baseline: str, n_boot: int = N
     base = float(np.mean(np.asarray(baseline_pred) == np.asarray(y_true))) if n else None
     if n < MIN_GOLD:
         return Gate(True, False, baseline, cand, base, {}, f"not judged: {n} gold rows < {MIN_GOLD} (label more gold)")
+    assert cand is not None and base is not None  # n >= MIN_GOLD > 0
     diff = paired_accuracy_difference(y_true, candidate_pred, baseline_pred, n_boot, seed)
     worse = diff["ci_high"] is not None and diff["ci_high"] < 0
     scores = (
         f"candidate reference model {cand:.3f} vs {baseline} {base:.3f} on {n} gold rows "
         f"(difference {diff['value']:+.3f}, paired bootstrap 95% CI [{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}])"
     )
-    return Gate(not worse, True, baseline, round(cand, 4), round(base, 4), diff,
-                f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}")
+    return Gate(
+        not worse,
+        True,
+        baseline,
+        round(cand, 4),
+        round(base, 4),
+        diff,
+        f"worse on gold: {scores}" if worse else f"not worse on gold: {scores}",
+    )
 
 
 def evaluate(

@@ -129,7 +129,7 @@ def run_quality(label: str, previous: dict | None = None, compared_with: str | N
         new_reviews=new_reviews_since(label, (previous or {}).get("reviewed_through", "1970-01-01T00:00:00"))
         if published
         else None,
-        unchanged=published and previous.get("content_hash") == split_report["content_hash"],
+        unchanged=published and (previous or {}).get("content_hash") == split_report["content_hash"],
     )
     report.context.update(
         {

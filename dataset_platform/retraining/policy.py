@@ -32,5 +32,5 @@ class LabelPolicy:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "LabelPolicy":
+    def from_dict(cls, data: dict | None) -> LabelPolicy:
         return cls(**{k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__})

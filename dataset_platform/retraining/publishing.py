@@ -12,10 +12,11 @@ import datetime as dt
 import fcntl
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -35,15 +36,15 @@ SKIPPED = "skipped_insufficient_data"
 
 
 def version_tag(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is not None:
-        now = now.astimezone(dt.timezone.utc)
+        now = now.astimezone(dt.UTC)
     return now.strftime("v%Y%m%d_%H%M%S")
 
 
 def next_version_tag(now: dt.datetime | None, latest: str | None) -> str:
     """A tag later than ``latest`` (two versions within one second must not collide)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     tag = version_tag(now)
     while latest is not None and tag <= latest:
         now += dt.timedelta(seconds=1)
@@ -108,7 +109,7 @@ def build_metadata(
         "version_tag": tag,
         "label_column": label,
         "label_mapping": dict(LABEL_MAPPINGS[label]),
-        "created_at": created_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": created_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
         "num_samples": int(len(everything)),
         "splits": {split: int(len(df)) for split, df in splits.items()},
         "content_hash": content_hash,
@@ -157,7 +158,7 @@ def build_card(metadata: dict) -> str:
     rows = "\n".join(f"| {i} | {n} | {metadata['label_counts'].get(n, 0)} |" for i, n in enumerate(names))
     sizes = ", ".join(f"{s}: {n}" for s, n in metadata["splits"].items())
     body = f"""
-# {metadata['dataset_name']} — {label} classifier retraining data, {metadata['version_tag']}
+# {metadata["dataset_name"]} — {label} classifier retraining data, {metadata["version_tag"]}
 
 Reviewed misclassifications of the production grievance classifier plus a sample of correctly
 classified grievances (human-confirmed ones first), optionally mixed with a base training dataset
@@ -165,10 +166,10 @@ classified grievances (human-confirmed ones first), optionally mixed with a base
 gold set are held out of every split.
 
 - **Label column:** `{label}` (ClassLabel, ids follow the mapping order)
-- **Splits:** {sizes} ({metadata['num_samples']} records)
-- **Sources:** {', '.join(f'{k}: {v}' for k, v in metadata['source_counts'].items())}
-- **Content hash:** `{metadata['content_hash']}`
-- **Created:** {metadata['created_at']} (Dagster run `{metadata.get('dagster_run_id')}`)
+- **Splits:** {sizes} ({metadata["num_samples"]} records)
+- **Sources:** {", ".join(f"{k}: {v}" for k, v in metadata["source_counts"].items())}
+- **Content hash:** `{metadata["content_hash"]}`
+- **Created:** {metadata["created_at"]} (Dagster run `{metadata.get("dagster_run_id")}`)
 
 | id | {label} | records |
 |---|---|---|
@@ -210,11 +211,15 @@ def publish_version(
     if latest and latest.get("content_hash") == digest:
         repaired = publisher.ensure_tagged(latest)
         result.status = PUBLISHED if repaired else UNCHANGED
-        result.version_tag, result.uri, result.metadata = latest_tag, publisher.version_uri(latest_tag), latest
+        result.version_tag, result.uri, result.metadata = (
+            latest_tag,
+            publisher.version_uri(latest["version_tag"]),
+            latest,
+        )
         result.detail = "tag created for a version whose tag was missing" if repaired else "same content hash as latest"
         return result
 
-    created = now or dt.datetime.now(dt.timezone.utc)
+    created = now or dt.datetime.now(dt.UTC)
     tag = next_version_tag(created, latest_tag)
     metadata = build_metadata(
         repo_id=publisher.repo_id,
@@ -222,13 +227,16 @@ def publish_version(
         label=label,
         splits=splits,
         content_hash=digest,
-        created_at=created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc),
+        created_at=created if created.tzinfo else created.replace(tzinfo=dt.UTC),
         run_id=run_id,
         code_version=code_version,
         extra=extra_metadata,
     )
     data_dir = Path(splits_dir) / "data"
-    files = {f"data/{splitting.split_filename(s)}": (data_dir / splitting.split_filename(s)).read_bytes() for s in splitting.SPLITS}
+    files = {
+        f"data/{splitting.split_filename(s)}": (data_dir / splitting.split_filename(s)).read_bytes()
+        for s in splitting.SPLITS
+    }
     files[METADATA_FILE] = (json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
     files[CARD_FILE] = build_card(metadata).encode()
     message = f"Publish {label} dataset {tag} ({total} records, content {digest[:12]})"
@@ -353,7 +361,9 @@ class HubPublisher:
         if self._head is None:
             self._refresh()
         stale = [f for f in self._files if f.startswith("data/") and f not in files]
-        operations = [CommitOperationDelete(path_in_repo=f) for f in stale]
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
+            CommitOperationDelete(path_in_repo=f) for f in stale
+        ]
         operations += [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in sorted(files.items())]
         commit = self.api.create_commit(
             self.repo_id,

@@ -104,7 +104,10 @@ class PullStats:
     def source_counts(self) -> dict[str, int]:
         pool = self.n_correct - self.n_confirmed
         return {
-            "misclassified": self.n_misclassified, "confirmed": self.n_confirmed, "correct": pool, "base": self.n_base
+            "misclassified": self.n_misclassified,
+            "confirmed": self.n_confirmed,
+            "correct": pool,
+            "base": self.n_base,
         }
 
     def to_dict(self) -> dict:
@@ -437,7 +440,9 @@ def _fetch_correct_sample(
     batch_size = PG_ID_BATCH if dialect.startswith("postgresql") else ID_BATCH
     parts = []
     for start in range(0, len(chosen), batch_size):
-        query = correct_rows_query(label, chosen[start : start + batch_size].tolist(), dialect).order_by(complaints.c.id)
+        query = correct_rows_query(label, chosen[start : start + batch_size].tolist(), dialect).order_by(
+            complaints.c.id
+        )
         for raw in _batches(conn, query, _ROWS_RAW, chunk_size, dialect):
             parts.append(_with_source(rows.accept(raw, "correct", hold_out_gold=False), "correct"))
     return parts

@@ -10,9 +10,9 @@ checks and ``published_versions`` read that decision through ``read_decision``; 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -107,8 +107,12 @@ def _combine_schema(splits: dict[str, pd.DataFrame], schema) -> Finding:
     if not failed:
         return results[0]
     return Finding(
-        check="schema", severity="high", passed=False, count=sum(r.count for r in failed),
-        examples=[e for r in failed for e in r.examples][:5], detail=failed[0].detail,
+        check="schema",
+        severity="high",
+        passed=False,
+        count=sum(r.count for r in failed),
+        examples=[e for r in failed for e in r.examples][:5],
+        detail=failed[0].detail,
         affected_share=max(r.affected_share for r in failed),
     )
 
@@ -158,7 +162,10 @@ def evaluate_gate(
     back by the new-review minimum: publishing reports it as unchanged.
     """
     decision = GateDecision(
-        status=READY, records=sum(class_counts.values()), class_counts=dict(class_counts), new_reviews=new_reviews,
+        status=READY,
+        records=sum(class_counts.values()),
+        class_counts=dict(class_counts),
+        new_reviews=new_reviews,
         policy=policy.to_dict(),
     )
     failed = blocking_failures(report)

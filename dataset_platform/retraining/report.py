@@ -59,7 +59,7 @@ class QualityReport:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "QualityReport":
+    def from_dict(cls, data: dict) -> QualityReport:
         known = {"rows", "score", "findings", "label_distribution"}
         return cls(
             rows=data["rows"],

@@ -17,7 +17,7 @@ from dataset_platform.common.db import gold_labels, misclassified_complaints
 _CHUNK = 10_000
 
 
-def _digest(conn: sa.Connection, query: sa.Select, h: "hashlib._Hash") -> int:
+def _digest(conn: sa.Connection, query: sa.Select, h: hashlib._Hash) -> int:
     """Feed every row of ``query`` (in its order) to ``h``; returns the row count."""
     n = 0
     for row in conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(query):

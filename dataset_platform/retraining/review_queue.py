@@ -16,16 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from dataset_platform.common import atomic, db, settings
-from dataset_platform.common.labels import LABELS, LABEL_MAPPINGS
+from dataset_platform.common.labels import LABEL_MAPPINGS, LABELS
 from dataset_platform.retraining.cleaning import clean_text
 from dataset_platform.retraining.evaluation import SEED, single_threaded_blas
 
@@ -159,7 +159,7 @@ def build_ranking(engine: sa.Engine, max_candidates: int = MAX_CANDIDATES, folds
         training_rows=int(len(frame)),
         human_labels=int(frame["reviewed"].sum()) if len(frame) else 0,
         folds=folds,
-        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 2),
     )
     atomic.write_text(queue_dir() / "ranking.json", json.dumps(stats.to_dict(), indent=1))
@@ -228,9 +228,13 @@ def next_gold(engine: sa.Engine, rng: random.Random, exclude: Sequence[int] = ()
                 continue
             if conn.execute(sa.select(c.c.id).where(c.c.id == cid, not_gold)).first() is not None:
                 return cid
-        remaining = conn.execute(
-            sa.select(c.c.id).where(not_gold, c.c.id.not_in(list(skip)) if skip else sa.true()).limit(1000)
-        ).scalars().all()
+        remaining = (
+            conn.execute(
+                sa.select(c.c.id).where(not_gold, c.c.id.not_in(list(skip)) if skip else sa.true()).limit(1000)
+            )
+            .scalars()
+            .all()
+        )
     return rng.choice(remaining) if remaining else None
 
 

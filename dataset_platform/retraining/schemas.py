@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -53,6 +53,11 @@ def schema_finding(df: pd.DataFrame, schema, check: str = "schema") -> Finding:
         cases = err.failure_cases
         examples = [f"{r.column}: {r.check} ({md_cell(r.failure_case)})" for r in cases.head(MAX_EXAMPLES).itertuples()]
         return Finding(
-            check=check, severity="high", passed=False, count=len(cases), examples=examples,
-            detail=f"pandera schema {schema.name!r}", affected_share=min(1.0, len(cases) / max(1, len(df))),
+            check=check,
+            severity="high",
+            passed=False,
+            count=len(cases),
+            examples=examples,
+            detail=f"pandera schema {schema.name!r}",
+            affected_share=min(1.0, len(cases) / max(1, len(df))),
         )

@@ -34,75 +34,176 @@ LANG_WEIGHTS = (0.4, 0.3, 0.3)
 # (ne, romanised, en, production's confusion target or None, P(urgency = NORMAL, URGENT, HIGHLY URGENT))
 SUBTOPICS: dict[int, list[tuple[str, str, str, int | None, tuple[float, float, float]]]] = {
     0: [
-        ("फोहोर उठाउने गाडी आएन", "phohor uthaune gadi aayena", "the garbage truck did not come", None, (.6, .3, .1)),
-        ("सडकमा छाडा कुकुरले टोक्यो", "sadak ma chhada kukur le tokyo", "stray dogs bit a child", 3, (.3, .4, .3)),
-        ("घरको नक्सा पास गर्न धेरै ढिलो भयो", "ghar ko naksa pass garna dherai dhilo bhayo",
-         "the building permit is delayed for months", None, (.8, .2, .0)),
-        ("राति ठूलो आवाजमा गीत बजाउँछन्", "rati thulo aawaj ma geet bajauchhan",
-         "loud music every night", 3, (.7, .3, .0)),
-        ("वडा कार्यालयले सिफारिस दिएन", "wada karyalaya le sifaris diyena",
-         "the ward office refused a recommendation letter",
-         None, (.8, .2, .0)),
-        ("बजारको नालीबाट दुर्गन्ध आयो", "bazar ko nali bata durgandha aayo", "the market drain smells terrible", 2,
-         (.6, .35, .05)),
+        ("फोहोर उठाउने गाडी आएन", "phohor uthaune gadi aayena", "the garbage truck did not come", None, (0.6, 0.3, 0.1)),
+        ("सडकमा छाडा कुकुरले टोक्यो", "sadak ma chhada kukur le tokyo", "stray dogs bit a child", 3, (0.3, 0.4, 0.3)),
+        (
+            "घरको नक्सा पास गर्न धेरै ढिलो भयो",
+            "ghar ko naksa pass garna dherai dhilo bhayo",
+            "the building permit is delayed for months",
+            None,
+            (0.8, 0.2, 0.0),
+        ),
+        (
+            "राति ठूलो आवाजमा गीत बजाउँछन्",
+            "rati thulo aawaj ma geet bajauchhan",
+            "loud music every night",
+            3,
+            (0.7, 0.3, 0.0),
+        ),
+        (
+            "वडा कार्यालयले सिफारिस दिएन",
+            "wada karyalaya le sifaris diyena",
+            "the ward office refused a recommendation letter",
+            None,
+            (0.8, 0.2, 0.0),
+        ),
+        (
+            "बजारको नालीबाट दुर्गन्ध आयो",
+            "bazar ko nali bata durgandha aayo",
+            "the market drain smells terrible",
+            2,
+            (0.6, 0.35, 0.05),
+        ),
     ],
     1: [
-        ("विद्यालयमा गणित शिक्षक छैनन्", "school ma ganit sikshak chhainan", "the school has no maths teacher", None,
-         (.7, .3, .0)),
-        ("अस्पतालमा लाइन धेरै लामो छ", "aspatal ma line dherai lamo chha", "the hospital queue takes all day", None,
-         (.5, .4, .1)),
-        ("वृद्ध भत्ता आएको छैन", "briddha bhatta aayeko chhaina",
-         "the elderly allowance was not paid", 0, (.5, .4, .1)),
-        ("स्वास्थ्य चौकीमा औषधि सकियो", "swasthya chauki ma aausadhi sakiyo",
-         "the health post ran out of medicine", None,
-         (.3, .5, .2)),
-        ("बिरामीलाई लिन एम्बुलेन्स आएन", "birami lai lina ambulance aayena", "no ambulance came for the patient", 3,
-         (.1, .3, .6)),
-        ("विद्यालयको भवन चर्किएको छ", "school ko bhawan charkiyeko chha", "the school building has big cracks", 2,
-         (.3, .4, .3)),
+        (
+            "विद्यालयमा गणित शिक्षक छैनन्",
+            "school ma ganit sikshak chhainan",
+            "the school has no maths teacher",
+            None,
+            (0.7, 0.3, 0.0),
+        ),
+        (
+            "अस्पतालमा लाइन धेरै लामो छ",
+            "aspatal ma line dherai lamo chha",
+            "the hospital queue takes all day",
+            None,
+            (0.5, 0.4, 0.1),
+        ),
+        ("वृद्ध भत्ता आएको छैन", "briddha bhatta aayeko chhaina", "the elderly allowance was not paid", 0, (0.5, 0.4, 0.1)),
+        (
+            "स्वास्थ्य चौकीमा औषधि सकियो",
+            "swasthya chauki ma aausadhi sakiyo",
+            "the health post ran out of medicine",
+            None,
+            (0.3, 0.5, 0.2),
+        ),
+        (
+            "बिरामीलाई लिन एम्बुलेन्स आएन",
+            "birami lai lina ambulance aayena",
+            "no ambulance came for the patient",
+            3,
+            (0.1, 0.3, 0.6),
+        ),
+        (
+            "विद्यालयको भवन चर्किएको छ",
+            "school ko bhawan charkiyeko chha",
+            "the school building has big cracks",
+            2,
+            (0.3, 0.4, 0.3),
+        ),
     ],
     2: [
-        ("सडकमा ठूला खाल्डा छन्", "sadak ma thula khalda chhan", "the road is full of potholes", None, (.6, .3, .1)),
-        ("धारामा पानी आउँदैन", "dhara ma pani audaina", "there is no tap water", None, (.4, .4, .2)),
-        ("टोलभरि बिजुली गयो", "tole bhari bijuli gayo", "the power is out in the whole area", None, (.4, .4, .2)),
-        ("सडक बत्ती बिग्रियो", "sadak batti bigriyo", "the street light is broken", 0, (.7, .3, .0)),
-        ("ढल थुनिएको छ", "dhal thuniyeko chha", "the sewer drain is blocked", 0, (.5, .4, .1)),
-        ("सामुदायिक वनमा रुख काटियो", "samudayik ban ma rukh katiyo",
-         "trees are being cut illegally in the community forest",
-         3, (.5, .4, .1)),
+        ("सडकमा ठूला खाल्डा छन्", "sadak ma thula khalda chhan", "the road is full of potholes", None, (0.6, 0.3, 0.1)),
+        ("धारामा पानी आउँदैन", "dhara ma pani audaina", "there is no tap water", None, (0.4, 0.4, 0.2)),
+        ("टोलभरि बिजुली गयो", "tole bhari bijuli gayo", "the power is out in the whole area", None, (0.4, 0.4, 0.2)),
+        ("सडक बत्ती बिग्रियो", "sadak batti bigriyo", "the street light is broken", 0, (0.7, 0.3, 0.0)),
+        ("ढल थुनिएको छ", "dhal thuniyeko chha", "the sewer drain is blocked", 0, (0.5, 0.4, 0.1)),
+        (
+            "सामुदायिक वनमा रुख काटियो",
+            "samudayik ban ma rukh katiyo",
+            "trees are being cut illegally in the community forest",
+            3,
+            (0.5, 0.4, 0.1),
+        ),
     ],
     3: [
-        ("मोटरसाइकल चोरी भयो", "motorcycle chori bhayo", "a motorcycle was stolen", None, (.4, .5, .1)),
-        ("गल्लीमा लागूऔषध बेच्दैछन्", "galli ma lagu aushadh bechdai chhan", "drugs are being sold in the alley", None,
-         (.3, .5, .2)),
-        ("केटाहरू सडकमा झगडा गर्दैछन्", "keta haru sadak ma jhagada gardai chhan",
-         "young men are fighting in the street",
-         None, (.2, .4, .4)),
-        ("जुवा खेल्ने अड्डा छ", "juwa khelne adda chha", "there is an illegal gambling den", 0, (.6, .4, .0)),
-        ("घरेलु हिंसा भइरहेको छ", "gharelu hinsa bhairaheko chha", "a woman is beaten by her husband every night", 1,
-         (.1, .4, .5)),
-        ("विद्यालय नजिक तीव्र गतिमा गाडी चलाउँछन्", "school najik tibra gati ma gadi chalauchhan",
-         "drivers speed recklessly near the school", 2, (.4, .4, .2)),
+        ("मोटरसाइकल चोरी भयो", "motorcycle chori bhayo", "a motorcycle was stolen", None, (0.4, 0.5, 0.1)),
+        (
+            "गल्लीमा लागूऔषध बेच्दैछन्",
+            "galli ma lagu aushadh bechdai chhan",
+            "drugs are being sold in the alley",
+            None,
+            (0.3, 0.5, 0.2),
+        ),
+        (
+            "केटाहरू सडकमा झगडा गर्दैछन्",
+            "keta haru sadak ma jhagada gardai chhan",
+            "young men are fighting in the street",
+            None,
+            (0.2, 0.4, 0.4),
+        ),
+        ("जुवा खेल्ने अड्डा छ", "juwa khelne adda chha", "there is an illegal gambling den", 0, (0.6, 0.4, 0.0)),
+        (
+            "घरेलु हिंसा भइरहेको छ",
+            "gharelu hinsa bhairaheko chha",
+            "a woman is beaten by her husband every night",
+            1,
+            (0.1, 0.4, 0.5),
+        ),
+        (
+            "विद्यालय नजिक तीव्र गतिमा गाडी चलाउँछन्",
+            "school najik tibra gati ma gadi chalauchhan",
+            "drivers speed recklessly near the school",
+            2,
+            (0.4, 0.4, 0.2),
+        ),
     ],
 }
 CUES = {
-    0: {"ne": ["कृपया हेरिदिनुहोला", "समय मिलेमा मिलाइदिनुहोला", "जानकारीका लागि"],
+    0: {
+        "ne": ["कृपया हेरिदिनुहोला", "समय मिलेमा मिलाइदिनुहोला", "जानकारीका लागि"],
         "rom": ["kripaya herdinu hola", "samay milda milaunu hola", "jankari ko lagi"],
-        "en": ["please look into it", "please fix it when possible", "just letting you know"]},
-    1: {"ne": ["छिटो गरिदिनुहोस्", "तुरुन्त हेरिदिनुहोस्", "धेरै दुःख भयो"],
+        "en": ["please look into it", "please fix it when possible", "just letting you know"],
+    },
+    1: {
+        "ne": ["छिटो गरिदिनुहोस्", "तुरुन्त हेरिदिनुहोस्", "धेरै दुःख भयो"],
         "rom": ["chhito garidinu hola", "turunta herdinu", "dherai dukkha bhayo"],
-        "en": ["please act quickly", "this needs urgent attention", "we are really suffering"]},
-    2: {"ne": ["ज्यान जोखिममा छ", "मान्छे घाइते भए, अहिले नै आउनुहोस्", "आपतकालीन अवस्था"],
+        "en": ["please act quickly", "this needs urgent attention", "we are really suffering"],
+    },
+    2: {
+        "ne": ["ज्यान जोखिममा छ", "मान्छे घाइते भए, अहिले नै आउनुहोस्", "आपतकालीन अवस्था"],
         "rom": ["jyan jokhim ma chha", "manche ghaite bhaye, ahile nai aaunus", "aapatkalin awastha"],
-        "en": ["EMERGENCY, lives are at risk", "someone is injured, come now", "help immediately please"]},
+        "en": ["EMERGENCY, lives are at risk", "someone is injured, come now", "help immediately please"],
+    },
 }
 PLACES = {
-    "ne": ["काठमाडौं वडा ५ मा", "पोखरा लेकसाइडमा", "भक्तपुर दरबार अगाडि", "ललितपुरको टोलमा", "विराटनगर बजारमा",
-           "चितवनको गाउँमा", "बुटवलमा", "धरानमा", "जनकपुरमा", "हेटौंडामा"],
-    "rom": ["Kalanki ma", "Baneshwor chowk ma", "ward 5 ma", "Pokhara lakeside ma", "Bhaktapur durbar agadi",
-            "Lalitpur ko tole ma", "Biratnagar bazar ma", "Chitwan ko gaun ma", "Butwal ma", "Dharan ma"],
-    "en": ["in ward 5", "near the central market", "in our village", "behind the bus park", "next to the school",
-           "in the riverside settlement", "on the main road", "near the district office", "in Lalitpur", "in Pokhara"],
+    "ne": [
+        "काठमाडौं वडा ५ मा",
+        "पोखरा लेकसाइडमा",
+        "भक्तपुर दरबार अगाडि",
+        "ललितपुरको टोलमा",
+        "विराटनगर बजारमा",
+        "चितवनको गाउँमा",
+        "बुटवलमा",
+        "धरानमा",
+        "जनकपुरमा",
+        "हेटौंडामा",
+    ],
+    "rom": [
+        "Kalanki ma",
+        "Baneshwor chowk ma",
+        "ward 5 ma",
+        "Pokhara lakeside ma",
+        "Bhaktapur durbar agadi",
+        "Lalitpur ko tole ma",
+        "Biratnagar bazar ma",
+        "Chitwan ko gaun ma",
+        "Butwal ma",
+        "Dharan ma",
+    ],
+    "en": [
+        "in ward 5",
+        "near the central market",
+        "in our village",
+        "behind the bus park",
+        "next to the school",
+        "in the riverside settlement",
+        "on the main road",
+        "near the district office",
+        "in Lalitpur",
+        "in Pokhara",
+    ],
 }
 DURATIONS = {
     "ne": ["३ दिनदेखि", "हिजोदेखि", "एक महिना भयो", "हरेक रात", "दुई हप्ता भयो", "", ""],
@@ -219,11 +320,19 @@ def _draw(rng: random.Random, n: int, first_id: int, weeks: int) -> list[dict]:
         cue = rng.random() < 0.7
         pred_dept, pred_urg = _production(rng, written_as, topic, urgency, lang, cue)
         week = 1 + i * weeks // max(n, 1)
-        rows.append({
-            "id": first_id + i, "message": message(rng, written_as, topic, urgency, lang, cue),
-            "true_department": dept, "true_urgency": urgency, "pred_department": pred_dept, "pred_urgency": pred_urg,
-            "lang": lang, "week": week, "created_at": T0 + dt.timedelta(days=7 * (week - 1), minutes=i % 10_000),
-        })
+        rows.append(
+            {
+                "id": first_id + i,
+                "message": message(rng, written_as, topic, urgency, lang, cue),
+                "true_department": dept,
+                "true_urgency": urgency,
+                "pred_department": pred_dept,
+                "pred_urgency": pred_urg,
+                "lang": lang,
+                "week": week,
+                "created_at": T0 + dt.timedelta(days=7 * (week - 1), minutes=i % 10_000),
+            }
+        )
     return rows
 
 
@@ -245,8 +354,15 @@ def simulate(
     complaints = pd.DataFrame(_draw(rng, n, 1, weeks))
     gold_ids = set(rng.sample(list(complaints["id"]), min(gold_n, n)))
     gold = pd.DataFrame(
-        [{"complaint_id": int(r.id), "department": _noisy_label(rng, r.true_department, 4),
-          "urgency": _noisy_label(rng, r.true_urgency, 3)} for r in complaints.itertuples() if r.id in gold_ids],
+        [
+            {
+                "complaint_id": int(r.id),
+                "department": _noisy_label(rng, r.true_department, 4),
+                "urgency": _noisy_label(rng, r.true_urgency, 3),
+            }
+            for r in complaints.itertuples()
+            if r.id in gold_ids
+        ],
         columns=["complaint_id", "department", "urgency"],
     )
     reviews = []
@@ -255,13 +371,16 @@ def simulate(
             continue
         wrong = r.pred_department != r.true_department or r.pred_urgency != r.true_urgency
         if wrong or rng.random() < confirm_rate:
-            reviews.append({
-                "complaint_id": int(r.id), "predicted_department": r.pred_department,
-                "predicted_urgency": r.pred_urgency,
-                "correct_department": _noisy_label(rng, r.true_department, 4),
-                "correct_urgency": _noisy_label(rng, r.true_urgency, 3),
-                "reviewed_at": r.created_at + dt.timedelta(days=3),
-            })
+            reviews.append(
+                {
+                    "complaint_id": int(r.id),
+                    "predicted_department": r.pred_department,
+                    "predicted_urgency": r.pred_urgency,
+                    "correct_department": _noisy_label(rng, r.true_department, 4),
+                    "correct_urgency": _noisy_label(rng, r.true_urgency, 3),
+                    "reviewed_at": r.created_at + dt.timedelta(days=3),
+                }
+            )
     base = pd.DataFrame(_draw(random.Random(seed + 1), base_n, 10_000_000, 1))
     return World(complaints, pd.DataFrame(reviews), gold, base)
 
@@ -274,19 +393,37 @@ def seed_database(engine: sa.Engine, world: World, *, with_gold: bool = True) ->
     db.ensure_schema(engine)
     c = world.complaints
     complaints = [
-        {"id": int(r.id), "message": r.message, "department": DEPARTMENTS[r.pred_department],
-         "urgency": URGENCIES[r.pred_urgency], "created_at": r.created_at} for r in c.itertuples()
+        {
+            "id": int(r.id),
+            "message": r.message,
+            "department": DEPARTMENTS[r.pred_department],
+            "urgency": URGENCIES[r.pred_urgency],
+            "created_at": r.created_at,
+        }
+        for r in c.itertuples()
     ]
     reviews = [
-        {"complaint_id": int(r.complaint_id), "model_predicted_department": DEPARTMENTS[r.predicted_department],
-         "model_predicted_urgency": URGENCIES[r.predicted_urgency],
-         "correct_department": DEPARTMENTS[r.correct_department],
-         "correct_urgency": URGENCIES[r.correct_urgency], "reviewed": True, "reviewed_at": r.reviewed_at,
-         "reviewer": "simulation"} for r in world.reviews.itertuples()
+        {
+            "complaint_id": int(r.complaint_id),
+            "model_predicted_department": DEPARTMENTS[r.predicted_department],
+            "model_predicted_urgency": URGENCIES[r.predicted_urgency],
+            "correct_department": DEPARTMENTS[r.correct_department],
+            "correct_urgency": URGENCIES[r.correct_urgency],
+            "reviewed": True,
+            "reviewed_at": r.reviewed_at,
+            "reviewer": "simulation",
+        }
+        for r in world.reviews.itertuples()
     ]
     gold = [
-        {"complaint_id": int(r.complaint_id), "department": DEPARTMENTS[r.department], "urgency": URGENCIES[r.urgency],
-         "reviewer": "simulation", "labelled_at": T0 + dt.timedelta(days=60)} for r in world.gold.itertuples()
+        {
+            "complaint_id": int(r.complaint_id),
+            "department": DEPARTMENTS[r.department],
+            "urgency": URGENCIES[r.urgency],
+            "reviewer": "simulation",
+            "labelled_at": T0 + dt.timedelta(days=60),
+        }
+        for r in world.gold.itertuples()
     ]
     with engine.begin() as conn:
         for start in range(0, len(complaints), 5_000):
@@ -298,7 +435,13 @@ def seed_database(engine: sa.Engine, world: World, *, with_gold: bool = True) ->
 
 
 def recipe_records(
-    world: World, label: str, *, through_week: int, confirmations: bool, base: bool, correct_ratio: float = 0.5,
+    world: World,
+    label: str,
+    *,
+    through_week: int,
+    confirmations: bool,
+    base: bool,
+    correct_ratio: float = 0.5,
     seed: int = 42,
 ) -> pd.DataFrame:
     """The records a pull of DESIGN's retraining semantics yields from the reviews up to ``through_week``.
@@ -314,15 +457,19 @@ def recipe_records(
     text = dict(zip(c["id"], c["message"]))
     mis = reviews[reviews[f"predicted_{label}"] != reviews[f"correct_{label}"]]
     conf = reviews[reviews[f"predicted_{label}"] == reviews[f"correct_{label}"]]
-    rows = [(int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "misclassified")
-            for r in mis.itertuples()]
+    rows = [
+        (int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "misclassified")
+        for r in mis.itertuples()
+    ]
     n_correct = int(len(mis) * correct_ratio)
     chosen: list[tuple] = []
     if confirmations:
         conf = conf.sort_values("complaint_id")
         take = conf.sample(n=min(n_correct, len(conf)), random_state=seed) if len(conf) else conf
-        chosen = [(int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "confirmed")
-                  for r in take.itertuples()]
+        chosen = [
+            (int(r.complaint_id), text[r.complaint_id], names[getattr(r, f"correct_{label}")], "confirmed")
+            for r in take.itertuples()
+        ]
     reviewed = set(reviews["complaint_id"])
     pool = c[~c["id"].isin(reviewed) & ~c["id"].isin(gold_ids)].sort_values("id")
     rest = n_correct - len(chosen)

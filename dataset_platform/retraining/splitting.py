@@ -100,7 +100,9 @@ def to_parquet_bytes(df: pd.DataFrame, label: str) -> bytes:
     table = pa.Table.from_pandas(df[list(COLUMNS)], schema=split_schema(label), preserve_index=False)
     table = table.replace_schema_metadata(split_schema(label).metadata)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", compression_level=3, row_group_size=100_000, write_statistics=True)
+    pq.write_table(
+        table, buffer, compression="zstd", compression_level=3, row_group_size=100_000, write_statistics=True
+    )
     return buffer.getvalue()
 
 
@@ -170,6 +172,11 @@ def write_gold(gold: pd.DataFrame, directory: Path, label: str) -> Path:
 def read_gold(directory: Path) -> pd.DataFrame:
     path = Path(directory) / GOLD_FILE
     if not path.exists():
-        return pd.DataFrame({"complaint_id": pd.Series(dtype="int64"), "grievance": pd.Series(dtype=object),
-                             "label": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "complaint_id": pd.Series(dtype="int64"),
+                "grievance": pd.Series(dtype=object),
+                "label": pd.Series(dtype="int64"),
+            }
+        )
     return pq.read_table(path).to_pandas()

@@ -9,8 +9,8 @@ UTF-8 cannot fail the query: the caller decides what to do with that row (see ``
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -53,7 +53,9 @@ def _copy_batches(conn: sa.Connection, query: sa.Select, schema: pa.Schema) -> I
     from psycopg import pq
 
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    pgconn = conn.connection.driver_connection.pgconn
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection has its psycopg connection
+    pgconn = driver.pgconn
     pgconn.send_query(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)".encode())
     result = pgconn.get_result()
     if result is None or result.status != pq.ExecStatus.COPY_OUT:

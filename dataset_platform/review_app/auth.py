@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import getpass
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 VIEWER, REVIEWER, ADMIN = "viewer", "reviewer", "admin"
 ROLE_ORDER = (VIEWER, REVIEWER, ADMIN)
@@ -57,7 +58,7 @@ class RolePolicy:
     group_roles: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None) -> "RolePolicy":
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> RolePolicy:
         settings = dict(settings or {})
         group_roles = dict(settings.get("group_roles") or {})
         bad = {g: r for g, r in group_roles.items() if r not in ROLE_ORDER}

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dataset_platform.forms import paths
 from dataset_platform.forms.consistency import RULES, check_rules
@@ -95,7 +96,11 @@ class QueueItem:
 
     @property
     def rank(self) -> tuple:
-        return (STATUSES.index(self.status), self.consistency if self.consistency is not None else -1.0, self.form_set_id)
+        return (
+            STATUSES.index(self.status),
+            self.consistency if self.consistency is not None else -1.0,
+            self.form_set_id,
+        )
 
 
 def queue_item(
@@ -108,9 +113,19 @@ def queue_item(
         score, broken, total = _consistency(review.extraction)
         info = review.extraction.get("form_info") or {}
         return QueueItem(
-            form_set_id, "reviewed", info.get("province"), info.get("district"), score, broken, model, None,
-            review.reviewer, review.reviewed_at, num_pages, rules_total=total,
-        )  # fmt: skip
+            form_set_id,
+            "reviewed",
+            info.get("province"),
+            info.get("district"),
+            score,
+            broken,
+            model,
+            None,
+            review.reviewer,
+            review.reviewed_at,
+            num_pages,
+            rules_total=total,
+        )
     if extraction is None:
         return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
     score, broken, total = _consistency(extraction)
@@ -118,9 +133,18 @@ def queue_item(
     uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
     status = "uncertain" if uncertain else "inconsistent" if broken else "unreviewed"
     return QueueItem(
-        form_set_id, status, info.get("province"), info.get("district"), score, broken, model, None,
-        num_pages=num_pages, uncertain_fields=uncertain, rules_total=total,
-    )  # fmt: skip
+        form_set_id,
+        status,
+        info.get("province"),
+        info.get("district"),
+        score,
+        broken,
+        model,
+        None,
+        num_pages=num_pages,
+        uncertain_fields=uncertain,
+        rules_total=total,
+    )
 
 
 # The app rebuilds the queue on every keystroke: re-read and re-check a form set only when its
@@ -170,7 +194,9 @@ def build_queue(latest: Mapping[str, ExtractionReview]) -> list[QueueItem]:
     return sorted(items, key=lambda i: i.rank)
 
 
-def filter_queue(items: Iterable[QueueItem], statuses: Iterable[str] | None = None, district: str | None = None) -> list[QueueItem]:
+def filter_queue(
+    items: Iterable[QueueItem], statuses: Iterable[str] | None = None, district: str | None = None
+) -> list[QueueItem]:
     wanted = set(statuses) if statuses else set(STATUSES)
     return [i for i in items if i.status in wanted and (district is None or i.district == district)]
 

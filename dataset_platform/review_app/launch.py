@@ -38,14 +38,24 @@ def streamlit_command(
     host: str = "127.0.0.1", port: int = 8501, *, secrets: Path | None = None, base_url_path: str = ""
 ) -> list[str]:
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", host,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "viewer",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+    ]
     if secrets is not None:
         cmd += ["--secrets.files", str(secrets)]
     if base_url_path:

@@ -37,8 +37,6 @@ def tag_time(tag: str | None) -> dt.datetime | None:
         return None
 
 
-
-
 def latest_ground_truth_version() -> str | None:
     folder = ground_truth_dir()
     try:

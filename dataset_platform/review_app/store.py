@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -95,7 +96,8 @@ def save_extraction_review(
 def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview]:
     """Every complete, valid review of one form set, newest first (the first one is the one that counts);
     rows the ground truth skips (not JSON, empty, partial) are left out here too."""
-    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+    from dataset_platform.forms.ground_truth import check_review
+    from dataset_platform.forms.ground_truth import latest_reviews as review_rows
 
     history = []
     for row in review_rows(engine, form_set_id).get(form_set_id, []):
@@ -103,6 +105,7 @@ def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview
         if problem:
             log.warning("%s", problem)
             continue
+        assert extraction is not None  # check_review returns an extraction or a problem
         history.append(ExtractionReview(row.id, row.form_set_id, extraction, row.reviewer, row.reviewed_at))
     return history
 
@@ -110,13 +113,15 @@ def review_history(engine: sa.Engine, form_set_id: str) -> list[ExtractionReview
 def latest_reviews(engine: sa.Engine) -> dict[str, ExtractionReview]:
     """form_set_id → its latest review that counts (by reviewed_at, then id: two saves in one clock tick keep
     their order), as the ground truth picks it: rows that are not complete, valid extractions are skipped."""
-    from dataset_platform.forms.ground_truth import check_review, latest_reviews as review_rows
+    from dataset_platform.forms.ground_truth import check_review
+    from dataset_platform.forms.ground_truth import latest_reviews as review_rows
 
     latest: dict[str, ExtractionReview] = {}
     for form_set_id, rows in review_rows(engine).items():
         for row in rows:
             extraction, problem = check_review(row)
             if problem is None:
+                assert extraction is not None  # check_review returns an extraction or a problem
                 latest[form_set_id] = ExtractionReview(row.id, form_set_id, extraction, row.reviewer, row.reviewed_at)
                 break
     return latest
@@ -201,8 +206,8 @@ def _label_value(label: str, value: Any) -> str:
 def save_grievance_review(
     engine: sa.Engine,
     complaint_id: int,
-    correct_department: str,
-    correct_urgency: str,
+    correct_department: str | None,  # validated here: None or unknown raises ReviewValidationError
+    correct_urgency: str | None,
     reviewer: str,
     *,
     allow_rereview: bool = False,
@@ -226,6 +231,7 @@ def save_grievance_review(
         errors["complaint_id"] = "must be an integer id"
     if errors:
         raise ReviewValidationError(errors)
+    assert correct_department is not None and correct_urgency is not None  # validated above
 
     c, m = db.complaints, db.misclassified_complaints
     reviewed_at = now or utcnow()
@@ -315,8 +321,8 @@ class GoldLabel:
 def save_gold_label(
     engine: sa.Engine,
     complaint_id: int,
-    department: str,
-    urgency: str,
+    department: str | None,  # validated here: None or unknown raises ReviewValidationError
+    urgency: str | None,
     reviewer: str,
     *,
     now: dt.datetime | None = None,
@@ -339,6 +345,7 @@ def save_gold_label(
         errors["complaint_id"] = "must be an integer id"
     if errors:
         raise ReviewValidationError(errors)
+    assert department is not None and urgency is not None  # validated above
     c, g = db.complaints, db.gold_labels
     labelled_at = now or utcnow()
     taken = ReviewValidationError({"complaint_id": f"complaint {complaint_id} is already in the gold set"})
@@ -350,7 +357,10 @@ def save_gold_label(
                 raise taken
             conn.execute(
                 sa.insert(g).values(
-                    complaint_id=complaint_id, department=department, urgency=urgency, reviewer=reviewer,
+                    complaint_id=complaint_id,
+                    department=department,
+                    urgency=urgency,
+                    reviewer=reviewer,
                     labelled_at=labelled_at,
                 )
             )

@@ -12,6 +12,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from dataset_platform.common import db, settings
 from dataset_platform.review_app import auth, status, store
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -91,7 +92,9 @@ def reviewer_for_save(role: str = auth.REVIEWER) -> str | None:
     """The identity a save records, or None (with the reason shown) when this session may not save."""
     who = identity()
     if who is None or not who.can(role):
-        st.error(f"Not saved: saving here needs the {role} role" + (f" ({who.reviewer} is {who.role})." if who else "."))
+        st.error(
+            f"Not saved: saving here needs the {role} role" + (f" ({who.reviewer} is {who.role})." if who else ".")
+        )
         return None
     return who.reviewer
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dataset_platform.forms.schema import (
     BALLOT_FIELDS,
@@ -21,8 +22,8 @@ from dataset_platform.forms.schema import (
     canonical_form_type,
     kind_problems,
 )
-from dataset_platform.forms.validation import is_dash
 from dataset_platform.forms.thai import fix_ocr_thai, parse_thai_date, thai_digits_to_arabic
+from dataset_platform.forms.validation import is_dash
 
 MAX_TEXT_CHARS = 300
 MAX_COUNT = 10_000_000  # far above any polling station; catches pasted junk and digit runs
@@ -189,7 +190,11 @@ def normalise_extraction(raw: Mapping[str, Any] | None) -> tuple[dict[str, Any],
         candidate: dict[str, Any] = {}
         for name in ("candidate_number", *CANDIDATE_FIELDS):
             try:
-                candidate[name] = parse_count(row.get(name)) if name in ("candidate_number", "vote_count") else clean_text(row.get(name))
+                candidate[name] = (
+                    parse_count(row.get(name))
+                    if name in ("candidate_number", "vote_count")
+                    else clean_text(row.get(name))
+                )
                 if name == "vote_count_text" and is_dash(candidate[name]):
                     candidate[name] = None  # a "-" row: vote_count 0, no words (DESIGN)
             except ValueError as exc:

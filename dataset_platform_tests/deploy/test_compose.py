@@ -45,8 +45,12 @@ def _compose_config(env: dict[str, str], tmp_path: Path) -> subprocess.Completed
     empty_env_file.touch()
     return subprocess.run(
         [*compose, "--env-file", str(empty_env_file), "-f", str(REPO / "docker-compose.yml"), "config"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_docker_compose_config_accepts_the_file(tmp_path):

@@ -29,8 +29,12 @@ def test_definitions_validate_in_the_repo_root_without_environment(tmp_path):
         shutil.copy(REPO / name, root / name)
     result = subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate"],
-        cwd=root, env=_clean_env(tmp_path), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=root,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Validation successful" in output

@@ -11,10 +11,24 @@ import sys
 
 # The SDKs that cost seconds to import; each must be imported inside the function that uses it.
 HEAVY_MODULES = (
-    "google.genai", "openai", "ddtrace", "datasets", "huggingface_hub", "wandb", "sklearn", "matplotlib",
-    "pythainlp", "pytesseract", "streamlit", "torch", "pypdfium2", "duckdb", "polars", "openpyxl",
+    "google.genai",
+    "openai",
+    "ddtrace",
+    "datasets",
+    "huggingface_hub",
+    "wandb",
+    "sklearn",
+    "matplotlib",
+    "pythainlp",
+    "pytesseract",
+    "streamlit",
+    "torch",
+    "pypdfium2",
+    "duckdb",
+    "polars",
+    "openpyxl",
     "sentence_transformers",
-)  # fmt: skip
+)
 
 PROBE = """
 import json, sys

@@ -78,7 +78,15 @@ def front_door(tmp_path_factory):
     with provider:
         start(
             "webserver",
-            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port), "-m", "dataset_platform.definitions"],
+            [
+                str(BIN / "dagster-webserver"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(web_port),
+                "-m",
+                "dataset_platform.definitions",
+            ],
         )
         start("review", streamlit_command("127.0.0.1", review_port, base_url_path="review"))
         start(
@@ -123,7 +131,9 @@ def sign_in(public: str, username: str, password: str) -> httpx.Client:
     assert response.status_code == 302 and "/authorize" in response.headers["location"]
     login = client.get(response.headers["location"])
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', login.text))
-    answer = client.post(urljoin(login.url.__str__(), "/authorize"), data={**fields, "username": username, "password": password})
+    answer = client.post(
+        urljoin(login.url.__str__(), "/authorize"), data={**fields, "username": username, "password": password}
+    )
     assert answer.status_code == 302, answer.text
     response = client.get(answer.headers["location"])  # the proxy's /oidc/callback exchanges the code
     while response.status_code in (302, 303) and response.headers["location"].startswith(public):

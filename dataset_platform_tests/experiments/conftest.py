@@ -36,10 +36,15 @@ def _ground_truth_records(forms_dir: Path, truths: dict[str, dict]) -> list[dict
                 "id": fid,
                 "input": {"form_set_name": fid, "image_paths": pages, "num_pages": len(pages)},
                 "expected_output": truth,
-                "metadata": {"status": "human-reviewed", "model": "tesseract", "reviewer": "tester",
-                             "reviewed_at": "2026-01-05T10:00:00+00:00", "error": None},
+                "metadata": {
+                    "status": "human-reviewed",
+                    "model": "tesseract",
+                    "reviewer": "tester",
+                    "reviewed_at": "2026-01-05T10:00:00+00:00",
+                    "error": None,
+                },
             }
-        )  # fmt: skip
+        )
     return records
 
 
@@ -103,7 +108,9 @@ def ocr_cache(demo_forms, tmp_path_factory) -> Path:
     previous = os.environ.get("DATASET_PLATFORM_HOME")
     os.environ["DATASET_PLATFORM_HOME"] = str(home)
     try:
-        records = ExtractionModels().extract(sorted(root / fid for fid in truths), ModelConfig(model="tesseract"), max_concurrency=2)
+        records = ExtractionModels().extract(
+            sorted(root / fid for fid in truths), ModelConfig(model="tesseract"), max_concurrency=2
+        )
         assert all(r.error is None for r in records), [r.error for r in records]
         return settings.cache_dir()
     finally:

@@ -43,16 +43,26 @@ def _assert_no_secret(metadata) -> None:
 
 def test_export_shapes():
     records = [
-        {"id": "b", "input": {"form_set_name": "b", "image_paths": ["/x/b/page_01.png"], "num_pages": 1},
-         "expected_output": None, "metadata": {"status": "unavailable", "error": "not extracted yet"}},
-        {"id": "a", "input": {"form_set_name": "a", "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"]},
-         "expected_output": {"form_info": {"province": "ภูเก็ต"}}, "metadata": {"status": "human-reviewed"}},
-    ]  # fmt: skip
+        {
+            "id": "b",
+            "input": {"form_set_name": "b", "image_paths": ["/x/b/page_01.png"], "num_pages": 1},
+            "expected_output": None,
+            "metadata": {"status": "unavailable", "error": "not extracted yet"},
+        },
+        {
+            "id": "a",
+            "input": {"form_set_name": "a", "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"]},
+            "expected_output": {"form_info": {"province": "ภูเก็ต"}},
+            "metadata": {"status": "human-reviewed"},
+        },
+    ]
     export = dx.build_export(records, version="v20260101_000000")
     assert [r["id"] for r in export["records"]] == ["a", "b"]
     assert export["records"][0]["input"] == {
-        "form_set_name": "a", "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"], "num_pages": 2,
-    }  # fmt: skip
+        "form_set_name": "a",
+        "image_paths": ["/x/a/page_01.png", "/x/a/page_02.png"],
+        "num_pages": 2,
+    }
     assert export["status_counts"] == {"human-reviewed": 1, "unavailable": 1}
     assert {"name", "description", "version", "records"} <= set(export)
     dd = dx.to_ddtrace_records(export)
@@ -67,15 +77,20 @@ def test_export_shapes():
 
 
 def _gt_record(form_set_id: str, status: str, form_type: str) -> dict:
-    return {"id": form_set_id, "input": {"form_set_name": form_set_id, "image_paths": [], "num_pages": 1},
-            "expected_output": {"form_info": {"form_type": form_type}}, "metadata": {"status": status}}  # fmt: skip
+    return {
+        "id": form_set_id,
+        "input": {"form_set_name": form_set_id, "image_paths": [], "num_pages": 1},
+        "expected_output": {"form_info": {"form_type": form_type}},
+        "metadata": {"status": status},
+    }
 
 
 def test_needs_review_records_are_left_out_unless_included():
     records = [
-        _gt_record("a", "human-reviewed", "ส.ส. ๕/๑๖ (บช)"), _gt_record("b", "needs-review", "ส.ส. 5/18"),
+        _gt_record("a", "human-reviewed", "ส.ส. ๕/๑๖ (บช)"),
+        _gt_record("b", "needs-review", "ส.ส. 5/18"),
         _gt_record("c", "llm-generated", "ส.ส. 5/17"),
-    ]  # fmt: skip
+    ]
     export = dx.build_export(records, version="v20260101_000000")
     assert export["status_counts"] == {"human-reviewed": 1, "llm-generated": 1, "needs-review": 1}
     dd = dx.to_ddtrace_records(export)
@@ -125,8 +140,10 @@ def test_datadog_dataset_push_create_then_update(tiny_ground_truth, dd_server):
     assert stored[0]["expected_output"] == truths[first_id]
     assert stored[0]["metadata"]["status"] == "human-reviewed"
     # every request carried the keys as headers, never in the URL
-    assert all(r.headers["dd-api-key"] == API_KEY and r.headers["dd-application-key"] == APP_KEY
-               for r in dd_server.state.requests)  # fmt: skip
+    assert all(
+        r.headers["dd-api-key"] == API_KEY and r.headers["dd-application-key"] == APP_KEY
+        for r in dd_server.state.requests
+    )
     assert all(API_KEY not in r.path for r in dd_server.state.requests)
     _assert_no_secret(meta)
 
@@ -148,9 +165,17 @@ def test_experiment_pushed_to_datadog(tiny_ground_truth, dd_server, models, gemi
     version, truths = tiny_ground_truth
     gemini.fail_next(1, status=400)  # one form set fails (400 is not retried) → an errored row in Datadog
     resources = {"models": models, "datadog": _resource(), "wandb": WandbResource()}
-    run_config = {"ops": {"experiment_results": {"config": {
-        "model_configs": [{"model": "gemini-2.5-flash"}], "jobs": 1, "project_name": "vote-tests",
-    }}}}  # fmt: skip
+    run_config = {
+        "ops": {
+            "experiment_results": {
+                "config": {
+                    "model_configs": [{"model": "gemini-2.5-flash"}],
+                    "jobs": 1,
+                    "project_name": "vote-tests",
+                }
+            }
+        }
+    }
     result = dg.materialize([datadog_dataset, experiment_results], resources=resources, run_config=run_config)
     assert result.success
 

@@ -46,9 +46,14 @@ def test_evaluate_prints_one_json_object(tmp_path, capsys):
     assert by_id["b"]["field_accuracy"] == pytest.approx(19 / 23)
     assert by_id["b"]["vote_accuracy"] == 0.5
     assert by_id["c"] == {
-        "id": "c", "field_accuracy": 0.0, "ballot_accuracy": 0.0, "vote_accuracy": 0.0, "exact_match": False,
-        "consistency": 0.0, "error": "HTTP 500 after 4 attempts",
-    }  # fmt: skip
+        "id": "c",
+        "field_accuracy": 0.0,
+        "ballot_accuracy": 0.0,
+        "vote_accuracy": 0.0,
+        "exact_match": False,
+        "consistency": 0.0,
+        "error": "HTTP 500 after 4 attempts",
+    }
     assert by_id["d"]["error"] == "no prediction for this id"
     summary = result["summary"]
     assert summary["overall_accuracy"] == pytest.approx((1 + 19 / 23) / 4)

@@ -31,12 +31,22 @@ def _expected() -> dict:
             "ballots_remaining": 220,
         },
         "vote_results": [
-            {"candidate_number": 1, "candidate_name": "นายสมชาย ใจดี", "party_name": "พรรคก", "vote_count": 369,
-             "vote_count_text": "สามร้อยหกสิบเก้า"},
-            {"candidate_number": 2, "candidate_name": "นางสาวสมหญิง รักไทย", "party_name": "พรรคข", "vote_count": 211,
-             "vote_count_text": "สองร้อยสิบเอ็ด"},
+            {
+                "candidate_number": 1,
+                "candidate_name": "นายสมชาย ใจดี",
+                "party_name": "พรรคก",
+                "vote_count": 369,
+                "vote_count_text": "สามร้อยหกสิบเก้า",
+            },
+            {
+                "candidate_number": 2,
+                "candidate_name": "นางสาวสมหญิง รักไทย",
+                "party_name": "พรรคข",
+                "vote_count": 211,
+                "vote_count_text": "สองร้อยสิบเอ็ด",
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 def _score(pred, exp=None):
@@ -181,9 +191,15 @@ def test_summary_over_mixed_records():
     outputs = [
         {"extraction": _expected(), "input_tokens": 100, "output_tokens": 50, "latency_s": 1.0, "cost_usd": 0.01},
         {"extraction": half, "input_tokens": 200, "output_tokens": 20, "latency_s": 3.0, "cost_usd": 0.02},
-        {"extraction": None, "error": "timeout", "input_tokens": 0, "output_tokens": 0, "latency_s": 5.0,
-         "cost_usd": 0.0},
-    ]  # fmt: skip
+        {
+            "extraction": None,
+            "error": "timeout",
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "latency_s": 5.0,
+            "cost_usd": 0.0,
+        },
+    ]
     expected = [_expected()] * 3
     per_record = [ev.evaluate_record({}, o, e) for o, e in zip(outputs, expected)]
     results = {name: [r[name] for r in per_record] for name in ev.RECORD_EVALUATOR_NAMES}

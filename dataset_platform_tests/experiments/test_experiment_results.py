@@ -94,7 +94,9 @@ def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, 
     # datadog_dataset ran locally: export file + local store, no push
     dd_meta = _metadata(result, "datadog_dataset")
     assert dd_meta["destination"].value.startswith("local-only")
-    export = json.loads((settings.exports_dir() / "datadog" / f"vote-extraction-ground-truth_{version}.json").read_text())
+    export = json.loads(
+        (settings.exports_dir() / "datadog" / f"vote-extraction-ground-truth_{version}.json").read_text()
+    )
     assert export["version"] == version and len(export["records"]) == len(truths)
 
     [check] = result.get_asset_check_evaluations()
@@ -137,7 +139,12 @@ def test_regression_check_warns_below_previous_ci(tiny_ground_truth, models, gem
     import shutil
 
     shutil.rmtree(settings.cache_dir())
-    gemini.responder = lambda request: {"form_info": {}, "voter_statistics": {}, "ballot_statistics": {}, "vote_results": []}
+    gemini.responder = lambda request: {
+        "form_info": {},
+        "voter_statistics": {},
+        "ballot_statistics": {},
+        "vote_results": [],
+    }
     second = _materialize(models, [{"model": "gemini-2.5-flash"}])
     assert second.success
     [check] = second.get_asset_check_evaluations()

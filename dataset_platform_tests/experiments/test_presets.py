@@ -9,9 +9,9 @@ import dagster as dg
 import pytest
 
 from dataset_platform.defs import experiments as experiments_defs
+from dataset_platform.defs.experiments.jobs import experiment_jobs
 from dataset_platform.defs.experiments.schedules import weekly_experiments_schedule
 from dataset_platform.experiments import history
-from dataset_platform.defs.experiments.jobs import experiment_jobs
 from dataset_platform.experiments.config import (
     DEFAULT_MODEL_CONFIGS,
     ExperimentConfigError,
@@ -34,10 +34,17 @@ def test_presets_are_registered_with_their_config():
     defs = _defs(ExtractionModels())
     expected = {
         "experiment_quick_test": (["gemini-2.5-flash-t0.0"], 2),
-        "experiment_temperature_sweep": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-t0.5", "gemini-2.5-flash-t1.0"], None),
-        "experiment_cost_optimization": (["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"], None),
+        "experiment_temperature_sweep": (
+            ["gemini-2.5-flash-t0.0", "gemini-2.5-flash-t0.5", "gemini-2.5-flash-t1.0"],
+            None,
+        ),
+        "experiment_cost_optimization": (
+            ["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"],
+            None,
+        ),
         "experiment_weekly": (
-            ["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "offline-t0.0", "tesseract-t0.0"], None
+            ["gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "offline-t0.0", "tesseract-t0.0"],
+            None,
         ),
     }
     for name, (configs, sample_size) in expected.items():
@@ -89,7 +96,7 @@ def test_cost_optimization_preset_offline(tiny_ground_truth, warm_ocr_cache):
 def test_weekly_schedule_requests_the_default_configs():
     assert weekly_experiments_schedule.cron_schedule == "0 8 * * 1"
     assert weekly_experiments_schedule.execution_timezone == "UTC"
-    monday = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+    monday = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     context = dg.build_schedule_context(scheduled_execution_time=monday)
     request = weekly_experiments_schedule(context)
     assert isinstance(request, dg.RunRequest)
@@ -117,11 +124,20 @@ def test_invalid_config_is_rejected_clearly(config, message):
 
 
 def test_invalid_run_config_fails_the_step_with_every_problem(tiny_ground_truth):
-    run_config = {"ops": {"experiment_results": {"config": {
-        "model_configs": [{"model": "gpt-4o"}, {"model": "gemini-2.5-flash", "temperature": 3.0}], "jobs": 0,
-    }}}}  # fmt: skip
-    result = _defs(ExtractionModels()).resolve_job_def("experiment_weekly").execute_in_process(
-        run_config=run_config, raise_on_error=False
+    run_config = {
+        "ops": {
+            "experiment_results": {
+                "config": {
+                    "model_configs": [{"model": "gpt-4o"}, {"model": "gemini-2.5-flash", "temperature": 3.0}],
+                    "jobs": 0,
+                }
+            }
+        }
+    }
+    result = (
+        _defs(ExtractionModels())
+        .resolve_job_def("experiment_weekly")
+        .execute_in_process(run_config=run_config, raise_on_error=False)
     )
     assert not result.success
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]

@@ -13,20 +13,47 @@ from dataset_platform.forms.openai_compat import OpenAIOptions
 
 SAMPLE_EXTRACTION: dict[str, Any] = {
     "form_info": {
-        "form_type": "ส.ส. 5/18", "province": "เชียงใหม่", "district": "เมืองเชียงใหม่", "sub_district": "ศรีภูมิ",
-        "constituency_number": 1, "polling_station_number": 7, "election_date": "2023-05-14",
+        "form_type": "ส.ส. 5/18",
+        "province": "เชียงใหม่",
+        "district": "เมืองเชียงใหม่",
+        "sub_district": "ศรีภูมิ",
+        "constituency_number": 1,
+        "polling_station_number": 7,
+        "election_date": "2023-05-14",
     },
     "voter_statistics": {"eligible_voters": 620, "voters_present": 400},
     "ballot_statistics": {
-        "ballots_allocated": 500, "ballots_used": 400, "good_ballots": 380,
-        "bad_ballots": 12, "no_vote_ballots": 8, "ballots_remaining": 100,
+        "ballots_allocated": 500,
+        "ballots_used": 400,
+        "good_ballots": 380,
+        "bad_ballots": 12,
+        "no_vote_ballots": 8,
+        "ballots_remaining": 100,
     },
     "vote_results": [
-        {"candidate_number": 1, "candidate_name": "สมชาย ใจดี", "party_name": "พรรคหนึ่ง", "vote_count": 200, "vote_count_text": "สองร้อย"},
-        {"candidate_number": 2, "candidate_name": "สมหญิง รักไทย", "party_name": "พรรคสอง", "vote_count": 150, "vote_count_text": "หนึ่งร้อยห้าสิบ"},
-        {"candidate_number": 3, "candidate_name": "ประยูร มั่นคง", "party_name": "พรรคสาม", "vote_count": 30, "vote_count_text": "สามสิบ"},
+        {
+            "candidate_number": 1,
+            "candidate_name": "สมชาย ใจดี",
+            "party_name": "พรรคหนึ่ง",
+            "vote_count": 200,
+            "vote_count_text": "สองร้อย",
+        },
+        {
+            "candidate_number": 2,
+            "candidate_name": "สมหญิง รักไทย",
+            "party_name": "พรรคสอง",
+            "vote_count": 150,
+            "vote_count_text": "หนึ่งร้อยห้าสิบ",
+        },
+        {
+            "candidate_number": 3,
+            "candidate_name": "ประยูร มั่นคง",
+            "party_name": "พรรคสาม",
+            "vote_count": 30,
+            "vote_count_text": "สามสิบ",
+        },
     ],
-}  # fmt: skip
+}
 
 
 def sample_extraction(**ballot_overrides: Any) -> dict[str, Any]:
@@ -78,17 +105,48 @@ OPENAI_TEST_KEY = "sk-test-secret-4f1c"
 def advance_vote_batch(form_type: str = "ส.ส. 5/16") -> dict[str, Any]:
     """A complete 5/16 or 5/17 batch: province, constituency and the four batch counts; one "-" row."""
     return {
-        "form_info": {"form_type": form_type, "province": "ลำพูน", "district": None, "sub_district": None,
-                      "constituency_number": 2, "polling_station_number": None, "election_date": None},
+        "form_info": {
+            "form_type": form_type,
+            "province": "ลำพูน",
+            "district": None,
+            "sub_district": None,
+            "constituency_number": 2,
+            "polling_station_number": None,
+            "election_date": None,
+        },
         "voter_statistics": {"eligible_voters": None, "voters_present": None},
-        "ballot_statistics": {"ballots_allocated": None, "ballots_used": 120, "good_ballots": 110,
-                              "bad_ballots": 6, "no_vote_ballots": 4, "ballots_remaining": None},
+        "ballot_statistics": {
+            "ballots_allocated": None,
+            "ballots_used": 120,
+            "good_ballots": 110,
+            "bad_ballots": 6,
+            "no_vote_ballots": 4,
+            "ballots_remaining": None,
+        },
         "vote_results": [
-            {"candidate_number": 1, "candidate_name": "นายหนึ่ง ใจดี", "party_name": "พรรคหนึ่ง", "vote_count": 60, "vote_count_text": "หกสิบ"},
-            {"candidate_number": 2, "candidate_name": "นางสอง รักดี", "party_name": "พรรคสอง", "vote_count": 50, "vote_count_text": "ห้าสิบ"},
-            {"candidate_number": 3, "candidate_name": "นายสาม มาดี", "party_name": "พรรคสาม", "vote_count": 0, "vote_count_text": None},
+            {
+                "candidate_number": 1,
+                "candidate_name": "นายหนึ่ง ใจดี",
+                "party_name": "พรรคหนึ่ง",
+                "vote_count": 60,
+                "vote_count_text": "หกสิบ",
+            },
+            {
+                "candidate_number": 2,
+                "candidate_name": "นางสอง รักดี",
+                "party_name": "พรรคสอง",
+                "vote_count": 50,
+                "vote_count_text": "ห้าสิบ",
+            },
+            {
+                "candidate_number": 3,
+                "candidate_name": "นายสาม มาดี",
+                "party_name": "พรรคสาม",
+                "vote_count": 0,
+                "vote_count_text": None,
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 def party_list(base: dict[str, Any], form_type: str) -> dict[str, Any]:

@@ -6,8 +6,14 @@ from dataset_platform.forms.consistency import broken_candidates, check_rules, c
 
 
 def _form(**ballots):
-    base = dict(ballots_allocated=500, ballots_used=400, good_ballots=380, bad_ballots=15, no_vote_ballots=5,
-                ballots_remaining=100)  # fmt: skip
+    base = dict(
+        ballots_allocated=500,
+        ballots_used=400,
+        good_ballots=380,
+        bad_ballots=15,
+        no_vote_ballots=5,
+        ballots_remaining=100,
+    )
     base.update(ballots)
     return {
         "ballot_statistics": base,

@@ -28,12 +28,20 @@ def test_every_kind_is_complete_consistent_and_scores_perfectly_against_itself(k
     assert kind_problems(FormExtraction.model_validate(extraction)) == {}
     assert consistency_score(extraction) == 1.0
     assert ev.evaluate_record({}, extraction, extraction) == {
-        "field_accuracy": 1.0, "ballot_accuracy": 1.0, "vote_accuracy": 1.0, "exact_match": True, "consistency": 1.0,
-    }  # fmt: skip
-    assert validate_extraction(extraction).model_dump(mode="json")["form_info"]["form_type"] == canonical_form_type(kind)
+        "field_accuracy": 1.0,
+        "ballot_accuracy": 1.0,
+        "vote_accuracy": 1.0,
+        "exact_match": True,
+        "consistency": 1.0,
+    }
+    assert validate_extraction(extraction).model_dump(mode="json")["form_info"]["form_type"] == canonical_form_type(
+        kind
+    )
 
 
-@pytest.mark.parametrize("form_type", ["ส.ส. 5/16", "ส.ส. ๕/๑๖", "ส.ส. 5/17", "ส.ส. ๕/๑๗", "ส.ส. 5/17 (บช)", "แบบ ส.ส.5/16"])
+@pytest.mark.parametrize(
+    "form_type", ["ส.ส. 5/16", "ส.ส. ๕/๑๖", "ส.ส. 5/17", "ส.ส. ๕/๑๗", "ส.ส. 5/17 (บช)", "แบบ ส.ส.5/16"]
+)
 def test_allocation_rule_does_not_apply_to_advance_vote_batches(form_type):
     batch = advance_vote_batch(form_type)
     assert applicable_rules(batch) == ("ballot_sum", "vote_sum", "words_match_digits")
@@ -83,7 +91,10 @@ def test_reviewer_dash_and_thai_form_type_are_normalised():
         (lambda e: e["form_info"].update(form_type=None), ("form_info.form_type", "required")),
         (lambda e: e["form_info"].update(form_type="ส.ส. 6/1"), ("form_info.form_type", "not a known form kind")),
         (lambda e: e["form_info"].update(district="เมือง"), ("form_info.district", "not on a ส.ส. 5/16 form")),
-        (lambda e: e["ballot_statistics"].update(ballots_allocated=130), ("ballot_statistics.ballots_allocated", "not on")),
+        (
+            lambda e: e["ballot_statistics"].update(ballots_allocated=130),
+            ("ballot_statistics.ballots_allocated", "not on"),
+        ),
         (lambda e: e["ballot_statistics"].update(good_ballots=None), ("ballot_statistics.good_ballots", "required")),
         (lambda e: e.update(vote_results=[]), ("vote_results", "at least one candidate row")),
         (lambda e: e["vote_results"][0].update(vote_count=None), ("vote_results[0].vote_count", "required")),
@@ -109,7 +120,9 @@ def test_party_list_rows_have_no_candidate_name_and_polling_station_forms_need_e
     assert kind_problems(FormExtraction.model_validate(station)) == {
         "voter_statistics.voters_present": "required on a ส.ส. 5/18 form"
     }
-    assert kind_problems(FormExtraction()) == {"form_info.form_type": kind_problems(FormExtraction())["form_info.form_type"]}
+    assert kind_problems(FormExtraction()) == {
+        "form_info.form_type": kind_problems(FormExtraction())["form_info.form_type"]
+    }
 
 
 def test_evaluators_on_a_batch_and_a_party_list_form():

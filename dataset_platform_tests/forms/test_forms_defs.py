@@ -1,4 +1,4 @@
-"""Dagster glue of the forms group: sensor, multi-partition extraction run, checks, ground truth asset; Gemini is the local test server."""
+"""Dagster glue of the forms group: sensor, multi-partition extraction run, checks, ground truth; local Gemini."""
 
 from __future__ import annotations
 
@@ -128,10 +128,12 @@ def test_ground_truth_asset(db_url, platform_home):
     with engine.begin() as conn:
         conn.execute(
             sa.insert(db.extraction_reviews).values(
-                form_set_id="b", corrected_extraction=sample_extraction(bad_ballots=13), reviewer="r1",
+                form_set_id="b",
+                corrected_extraction=sample_extraction(bad_ballots=13),
+                reviewer="r1",
                 reviewed_at=datetime(2024, 1, 1),
             )
-        )  # fmt: skip
+        )
     result = dg.materialize([ground_truth_dataset], resources={"review_db": ReviewDatabase(url=db_url)})
     meta = _metadata(result, "ground_truth_dataset")
     assert (meta["count_human_reviewed"], meta["count_llm_generated"], meta["count_unavailable"]) == (1, 1, 0)
@@ -183,10 +185,16 @@ def test_ground_truth_asset_skips_bad_review_rows_and_counts_needs_review(db_url
     with engine.begin() as conn:
         conn.execute(
             sa.insert(db.extraction_reviews),
-            [{"form_set_id": "a", "corrected_extraction": {}, "reviewer": "r1", "reviewed_at": datetime(2024, 1, 1)},
-             {"form_set_id": "b", "corrected_extraction": {"form_info": {}}, "reviewer": "r2",
-              "reviewed_at": datetime(2024, 1, 1)}],
-        )  # fmt: skip
+            [
+                {"form_set_id": "a", "corrected_extraction": {}, "reviewer": "r1", "reviewed_at": datetime(2024, 1, 1)},
+                {
+                    "form_set_id": "b",
+                    "corrected_extraction": {"form_info": {}},
+                    "reviewer": "r2",
+                    "reviewed_at": datetime(2024, 1, 1),
+                },
+            ],
+        )
     result = dg.materialize([ground_truth_dataset], resources={"review_db": ReviewDatabase(url=db_url)})
     meta = _metadata(result, "ground_truth_dataset")
     assert (meta["count_llm_generated"], meta["count_needs_review"], meta["count_human_reviewed"]) == (1, 1, 0)

@@ -303,8 +303,19 @@ def test_record_round_trip(gemini_server, tmp_path):
     [record] = run(gemini_server, [make_form_set(tmp_path, "a")])
     data = json.loads(json.dumps(record.to_dict()))
     assert ExtractionRecord.from_dict({**data, "extra": 1}) == record
-    assert set(data) >= {"form_set_id", "model", "config_name", "prompt_version", "extraction", "error", "input_tokens",
-                         "output_tokens", "latency_s", "cost_usd", "cache_hit"}  # fmt: skip
+    assert set(data) >= {
+        "form_set_id",
+        "model",
+        "config_name",
+        "prompt_version",
+        "extraction",
+        "error",
+        "input_tokens",
+        "output_tokens",
+        "latency_s",
+        "cost_usd",
+        "cache_hit",
+    }
 
 
 def test_model_config_names():

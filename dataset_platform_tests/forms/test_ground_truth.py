@@ -54,9 +54,16 @@ def test_latest_review_wins_over_model_output(db_url, platform_home):
     assert [r.reviewer for r in reviews["a"]] == ["somchai", "malee"]  # newest first
     a = records["a"]
     assert a["expected_output"]["ballot_statistics"]["ballots_used"] == 2
-    assert a["metadata"] == {"status": "human-reviewed", "model": "gemini-2.5-flash", "reviewer": "somchai",
-                             "reviewed_at": "2024-03-02T09:00:00", "error": None, "uncertain_fields": [],
-                             "broken_rules": [], "skipped_reviews": []}  # fmt: skip
+    assert a["metadata"] == {
+        "status": "human-reviewed",
+        "model": "gemini-2.5-flash",
+        "reviewer": "somchai",
+        "reviewed_at": "2024-03-02T09:00:00",
+        "error": None,
+        "uncertain_fields": [],
+        "broken_rules": [],
+        "skipped_reviews": [],
+    }
     assert a["input"]["form_set_name"] == "a" and a["input"]["num_pages"] == 3
     assert a["input"]["image_paths"] == [str(forms / "a" / f"page_0{i}.png") for i in (1, 2, 3)]
     # an invalid review never replaces the extraction; this one breaks a rule (ballots_used 99), so it needs review
@@ -70,8 +77,11 @@ def test_latest_review_wins_over_model_output(db_url, platform_home):
     )
     assert records["d"]["metadata"]["error"] == "not extracted yet"
     assert status_counts(records.values()) == {
-        "human-reviewed": 1, "llm-generated": 0, "needs-review": 1, "unavailable": 2,
-    }  # fmt: skip
+        "human-reviewed": 1,
+        "llm-generated": 0,
+        "needs-review": 1,
+        "unavailable": 2,
+    }
 
 
 def test_versions_are_immutable_and_latest_is_tracked(platform_home):
@@ -160,8 +170,13 @@ def test_needs_review_unless_clean(platform_home):
     }
     records = {r["id"]: r for r in build_records([], extractions, {})}
     status = {k: r["metadata"]["status"] for k, r in records.items()}
-    assert status == {"clean": "llm-generated", "batch": "llm-generated", "uncertain": "needs-review",
-                      "broken": "needs-review", "malformed": "needs-review"}  # fmt: skip
+    assert status == {
+        "clean": "llm-generated",
+        "batch": "llm-generated",
+        "uncertain": "needs-review",
+        "broken": "needs-review",
+        "malformed": "needs-review",
+    }
     assert records["uncertain"]["metadata"]["uncertain_fields"] == ["vote_results[2].vote_count"]
     assert records["broken"]["metadata"]["broken_rules"] == ["ballot_sum", "vote_sum"]
     assert records["malformed"]["metadata"]["broken_rules"] == list(RULES)

@@ -24,13 +24,20 @@ def _pool():
 
 # Printed renders (the Tesseract baseline's material) in fonts the demo never uses, at other sizes and resolutions.
 CASES = {
-    "arabic-kinnari": RenderOptions(style="printed", font="Kinnari", font_size=30, line_spacing=1.6, digits="arabic", seed=1),
+    "arabic-kinnari": RenderOptions(
+        style="printed", font="Kinnari", font_size=30, line_spacing=1.6, digits="arabic", seed=1
+    ),
     "thai-digits-umpush": RenderOptions(style="printed", font="Umpush", font_size=34, dpi=200, digits="thai", seed=2),
     "noisy-mixed-sawasdee": RenderOptions(
-        style="printed", font="Sawasdee", font_size=32, digits="mixed", thousands_separator="mixed", seed=3,
+        style="printed",
+        font="Sawasdee",
+        font_size=32,
+        digits="mixed",
+        thousands_separator="mixed",
+        seed=3,
         noise=NoiseOptions(rotation_deg=1.2, blur_radius=0.7, jpeg_quality=45, speckle=0.002),
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

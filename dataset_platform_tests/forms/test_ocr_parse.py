@@ -141,9 +141,13 @@ def test_parse_form_set_text():
     assert (vs.eligible_voters, vs.voters_present) == (2501, 2078)
     # `aed` (unreadable ๗๗) is recovered from good + bad + no_vote = used
     assert bs.model_dump() == {
-        "ballots_allocated": 2511, "ballots_used": 2078, "good_ballots": 1964, "bad_ballots": 37,
-        "no_vote_ballots": 77, "ballots_remaining": 433,
-    }  # fmt: skip
+        "ballots_allocated": 2511,
+        "ballots_used": 2078,
+        "good_ballots": 1964,
+        "bad_ballots": 37,
+        "no_vote_ballots": 77,
+        "ballots_remaining": 433,
+    }
     votes = {c.candidate_number: (c.vote_count, c.vote_count_text) for c in e.vote_results}
     assert votes == {
         1: (867, "แปดร้อยหกสิบเจ็ด"),

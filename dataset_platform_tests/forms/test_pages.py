@@ -47,8 +47,10 @@ def test_pdf_form_set_lists_files_then_pages(tmp_path):
     assert manifest["readable"] and manifest["error"] is None and manifest["num_pages"] == 3
     listed = [(p["name"], p["page_index"], p["width"], p["height"]) for p in manifest["pages"]]
     assert listed == [
-        ("scan_2.pdf#1", 0, *A4_AT_200_DPI), ("scan_2.pdf#2", 1, *A4_AT_200_DPI), ("scan_10.pdf#1", 0, *A4_AT_200_DPI),
-    ]  # fmt: skip
+        ("scan_2.pdf#1", 0, *A4_AT_200_DPI),
+        ("scan_2.pdf#2", 1, *A4_AT_200_DPI),
+        ("scan_10.pdf#1", 0, *A4_AT_200_DPI),
+    ]
     assert len({p["sha256"] for p in manifest["pages"]}) == 3  # each page hashed by its own content
     sizes = {(folder / n).stat().st_size for n in ("scan_2.pdf", "scan_10.pdf")}
     assert manifest["total_bytes"] == sum(sizes)  # a PDF counted once, not once per page

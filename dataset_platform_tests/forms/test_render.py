@@ -138,8 +138,9 @@ def test_printed_render_writes_png_or_jpeg_deterministically(tmp_path):
     options = RenderOptions(style="printed", font="Kinnari", seed=4)
     clean = render_form_set(e, tmp_path / "clean", options)
     again = render_form_set(e, tmp_path / "again", options)
-    noisy = render_form_set(e, tmp_path / "noisy", RenderOptions(style="printed", font="Kinnari", seed=4,
-                                                                 noise=NoiseOptions()))
+    noisy = render_form_set(
+        e, tmp_path / "noisy", RenderOptions(style="printed", font="Kinnari", seed=4, noise=NoiseOptions())
+    )
     assert [p.name for p in clean] == ["page_01.png", "page_02.png", "page_03.png"]
     assert [p.name for p in noisy] == ["page_01.jpg", "page_02.jpg", "page_03.jpg"]
     assert [p.read_bytes() for p in clean] == [p.read_bytes() for p in again]
@@ -217,8 +218,10 @@ def test_the_values_drawn_are_the_ground_truth(form_type):
         assert value.box[1] < label.box[3] and value.box[3] > label.box[1], label.field  # same line
     tops = [drawn[f"ballot_statistics.{k}"].box[1] for k in bs if bs[k] is not None]
     assert tops == sorted(tops)
-    rows = [(drawn[f"vote_results[{i}].vote_count"].page, drawn[f"vote_results[{i}].vote_count"].box[1])
-            for i in range(len(truth.vote_results))]
+    rows = [
+        (drawn[f"vote_results[{i}].vote_count"].page, drawn[f"vote_results[{i}].vote_count"].box[1])
+        for i in range(len(truth.vote_results))
+    ]
     assert rows == sorted(rows) and drawn["vote_results.total"].page == (3 if party_list else 1)
 
 
@@ -234,8 +237,9 @@ def test_handwritten_render_is_deterministic_for_a_seed_and_varies_with_it():
 def test_phone_scan_noise_keeps_the_page_and_changes_it():
     _, e = random_extraction(random.Random(4), n_candidates=5)
     clean = render_pages(e, RenderOptions(seed=3, dpi=100, font_size=20))[0]
-    noise = NoiseOptions(rotation_deg=1.0, shadow=0.4, colour_cast=(1.0, 0.95, 0.85), stamp=True, bleed=0.5,
-                         keystone=0.01)
+    noise = NoiseOptions(
+        rotation_deg=1.0, shadow=0.4, colour_cast=(1.0, 0.95, 0.85), stamp=True, bleed=0.5, keystone=0.01
+    )
     noisy = add_scan_noise(clean, noise, random.Random(1))
     assert noisy.size == clean.size and noisy.mode == "RGB"
     # the warm cast and the shadow darken the blue channel of the paper most
@@ -254,8 +258,9 @@ def test_pdf_form_sets_hold_every_page(tmp_path):
     assert [p.name for p in paths] == ["scan.pdf"]
     pages = pdf_pages(paths[0].read_bytes())
     assert len(pages) == 4 and all(p.size == (827, 1169) and p.mode == "RGB" for p in pages)
-    split = render_form_set(e, tmp_path / "two", RenderOptions(seed=2, dpi=100, font_size=20, file_format="pdf",
-                                                               pdf_files=2))
+    split = render_form_set(
+        e, tmp_path / "two", RenderOptions(seed=2, dpi=100, font_size=20, file_format="pdf", pdf_files=2)
+    )
     assert [p.name for p in split] == ["scan_1.pdf", "scan_2.pdf"]
     assert [len(pdf_pages(p.read_bytes())) for p in split] == [2, 2]
     assert encode_pages(render_pages(e, options), options)[0][1] == paths[0].read_bytes()  # deterministic
@@ -282,8 +287,10 @@ def test_render_demo_form_sets(tmp_path):
         if file_format == "pdf":
             assert files == ["scan.pdf"] and len(pdf_pages((folder / "scan.pdf").read_bytes())) == n_pages
         else:
-            assert files in ([f"page_{k:02d}.png" for k in range(1, n_pages + 1)],
-                             [f"page_{k:02d}.jpg" for k in range(1, n_pages + 1)])
+            assert files in (
+                [f"page_{k:02d}.png" for k in range(1, n_pages + 1)],
+                [f"page_{k:02d}.jpg" for k in range(1, n_pages + 1)],
+            )
     assert not list((tmp_path / "a").glob(".*"))  # no staging folders left behind
     again = render_demo_form_sets(tmp_path / "b", n=1, seed=11)
     assert again[0] == made[0]

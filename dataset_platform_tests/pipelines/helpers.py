@@ -21,10 +21,19 @@ def write_reviewed_ground_truth(n: int = 6) -> str:
     ids = [f"station_{i:02d}" for i in range(n)]
     for i, fid in enumerate(ids):
         make_form_set(forms, fid, pages=1 + i % 2, seed=i)
-    extractions = {fid: {"model": "offline", "extraction": sample_extraction(good_ballots=300 + i)}
-                   for i, fid in enumerate(ids)}
-    reviews = {fid: {"id": i, "corrected_extraction": sample_extraction(good_ballots=380 + i), "reviewer": "alice",
-                     "reviewed_at": "2026-03-01T10:00:00"} for i, fid in enumerate(ids) if i % 2 == 0}
+    extractions = {
+        fid: {"model": "offline", "extraction": sample_extraction(good_ballots=300 + i)} for i, fid in enumerate(ids)
+    }
+    reviews = {
+        fid: {
+            "id": i,
+            "corrected_extraction": sample_extraction(good_ballots=380 + i),
+            "reviewer": "alice",
+            "reviewed_at": "2026-03-01T10:00:00",
+        }
+        for i, fid in enumerate(ids)
+        if i % 2 == 0
+    }
     return ground_truth.write_ground_truth(ground_truth.build_records(ids, extractions, reviews, forms))
 
 
@@ -33,12 +42,14 @@ def publish_grievance_versions(n: int = 60) -> None:
     from dataset_platform.retraining.publishing import LocalHub, publish_version
 
     for label, classes in (("department", 4), ("urgency", 3)):
-        df = pd.DataFrame({
-            "complaint_id": np.arange(n, dtype="int64"),
-            "grievance": [f"ถนนหน้าบ้านเลขที่ {i} ชำรุด {label}" for i in range(n)],
-            "label": (np.arange(n) % classes).astype("int64"),
-            "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
-        })
+        df = pd.DataFrame(
+            {
+                "complaint_id": np.arange(n, dtype="int64"),
+                "grievance": [f"ถนนหน้าบ้านเลขที่ {i} ชำรุด {label}" for i in range(n)],
+                "label": (np.arange(n) % classes).astype("int64"),
+                "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
+            }
+        )
         splits, _ = splitting.stratified_split(df, label)
         directory = settings.platform_home() / "splits_tmp" / label
         splitting.write_splits(splits, directory, label)
@@ -89,8 +100,9 @@ def load_project(root: Path, pipelines: dict[str, str]) -> dg.Definitions:
     (root / module / "defs").mkdir(parents=True)
     (root / module / "__init__.py").write_text("")
     (root / module / "defs" / "__init__.py").write_text("")
-    (root / "pyproject.toml").write_text(f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\n'
-                                         f'root_module = "{module}"\n')
+    (root / "pyproject.toml").write_text(
+        f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "{module}"\n'
+    )
     for name, text in pipelines.items():
         (root / module / "defs" / name).mkdir()
         (root / module / "defs" / name / "defs.yaml").write_text(text)

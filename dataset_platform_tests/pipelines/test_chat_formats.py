@@ -22,19 +22,28 @@ CONVO = {
 def test_sharegpt_top_level_system_becomes_first_system_message_and_other_fields_kept():
     row = {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}], "system": "S", "x": 1}
     assert chat.to_canonical(row, "sharegpt") == {
-        "x": 1, "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "q"},
-                             {"role": "assistant", "content": "a"}],
+        "x": 1,
+        "messages": [
+            {"role": "system", "content": "S"},
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+        ],
     }
 
 
 def test_alpaca_user_turn_is_instruction_newline_input_and_history_comes_first():
     row = {"instruction": "Translate", "input": "แมว", "output": "cat", "system": "S", "history": [["h1", "a1"]]}
     assert chat.to_canonical(row, "alpaca")["messages"] == [
-        {"role": "system", "content": "S"}, {"role": "user", "content": "h1"}, {"role": "assistant", "content": "a1"},
-        {"role": "user", "content": "Translate\nแมว"}, {"role": "assistant", "content": "cat"},
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "h1"},
+        {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": "Translate\nแมว"},
+        {"role": "assistant", "content": "cat"},
     ]
     assert chat.to_canonical({"instruction": "Hi", "input": "", "output": "o"}, "alpaca")["messages"][0] == {
-        "role": "user", "content": "Hi"}
+        "role": "user",
+        "content": "Hi",
+    }
 
 
 def test_chatml_rendering_is_exact():
@@ -45,8 +54,14 @@ def test_chatml_rendering_is_exact():
 
 
 def test_vicuna_rendering_is_fastchat_v11_with_default_system_when_none_given():
-    row = {"messages": [{"role": "user", "content": "u1"}, {"role": "assistant", "content": "a1"},
-                        {"role": "user", "content": "u2"}, {"role": "assistant", "content": "a2"}]}
+    row = {
+        "messages": [
+            {"role": "user", "content": "u1"},
+            {"role": "assistant", "content": "a1"},
+            {"role": "user", "content": "u2"},
+            {"role": "assistant", "content": "a2"},
+        ]
+    }
     text = chat.from_canonical(row, "vicuna")["text"]
     assert text == chat.VICUNA_SYSTEM + " USER: u1 ASSISTANT: a1</s>USER: u2 ASSISTANT: a2</s>"
     assert chat.VICUNA_SYSTEM.startswith("A chat between a curious user and an artificial intelligence assistant.")
@@ -59,24 +74,41 @@ def test_round_trip_through_every_format(fmt):
 
 def test_sharegpt_export_shape_and_openai_identity():
     out = chat.from_canonical(CONVO, "sharegpt")
-    assert out["conversations"][:2] == [{"from": "system", "value": "You are terse."},
-                                        {"from": "human", "value": "สวัสดี\nline two"}]
+    assert out["conversations"][:2] == [
+        {"from": "system", "value": "You are terse."},
+        {"from": "human", "value": "สวัสดี\nline two"},
+    ]
     assert chat.convert_row(CONVO, "openai", "openai") == CONVO
 
 
 def test_alpaca_export_keeps_history_pairs_and_system():
     out = chat.from_canonical(CONVO, "alpaca")
-    assert out == {"id": 7, "instruction": "2+2?", "input": "", "output": "4", "system": "You are terse.",
-                   "history": [["สวัสดี\nline two", "Hi."]]}
+    assert out == {
+        "id": 7,
+        "instruction": "2+2?",
+        "input": "",
+        "output": "4",
+        "system": "You are terse.",
+        "history": [["สวัสดี\nline two", "Hi."]],
+    }
 
 
 def test_llamafactory_columns_and_tags_mapping():
     row = {"dialog": [{"speaker": "me", "text": "q"}, {"speaker": "bot", "text": "a"}], "sys": "S", "pics": ["p.png"]}
-    out = chat.to_canonical(row, "sharegpt", columns={"messages": "dialog", "system": "sys", "images": "pics"},
-                            tags={"role_tag": "speaker", "content_tag": "text", "user_tag": "me",
-                                  "assistant_tag": "bot"})
-    assert out == {"images": ["p.png"], "messages": [{"role": "system", "content": "S"},
-                   {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    out = chat.to_canonical(
+        row,
+        "sharegpt",
+        columns={"messages": "dialog", "system": "sys", "images": "pics"},
+        tags={"role_tag": "speaker", "content_tag": "text", "user_tag": "me", "assistant_tag": "bot"},
+    )
+    assert out == {
+        "images": ["p.png"],
+        "messages": [
+            {"role": "system", "content": "S"},
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+        ],
+    }
 
 
 @pytest.mark.parametrize(
@@ -104,8 +136,10 @@ def test_alpaca_and_vicuna_refuse_conversations_they_cannot_represent():
 def test_validation_flags_alternation_empty_turns_ending_and_length():
     good = chat.validate_messages(CONVO["messages"])
     assert good.ok and good.turns == 5 and good.tokens > 0
-    bad = chat.validate_messages([{"role": "user", "content": "a"}, {"role": "user", "content": " "},
-                                  {"role": "system", "content": "late"}], max_tokens=1)
+    bad = chat.validate_messages(
+        [{"role": "user", "content": "a"}, {"role": "user", "content": " "}, {"role": "system", "content": "late"}],
+        max_tokens=1,
+    )
     assert any("empty turn at messages[1]" in p for p in bad.problems)
     assert any("roles do not alternate at messages[1]" in p for p in bad.problems)
     assert any("system message at messages[2]" in p for p in bad.problems)

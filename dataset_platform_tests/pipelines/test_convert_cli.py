@@ -44,8 +44,12 @@ def test_console_script_openai_to_chatml(tmp_path):
     src.write_text(json.dumps({"messages": messages}))
     out = tmp_path / "out.jsonl"
     exe = [sys.executable, "-m", "dataset_platform.cli"]
-    done = subprocess.run([*exe, "convert", str(src), "--from", "openai", "--to", "chatml", "--output", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*exe, "convert", str(src), "--from", "openai", "--to", "chatml", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     text = "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"
     assert json.loads(out.read_text()) == {"text": text}

@@ -33,9 +33,13 @@ def read(tmp_path, source: dict, resources=None):
 def test_file_formats(tmp_path, fmt):
     df = pd.DataFrame(ROWS)
     path = tmp_path / f"data.{ {'excel': 'xlsx'}.get(fmt, fmt) }"
-    {"csv": lambda: df.to_csv(path, index=False), "json": lambda: path.write_text(json.dumps(ROWS)),
-     "jsonl": lambda: path.write_text("".join(json.dumps(r) + "\n" for r in ROWS)),
-     "parquet": lambda: df.to_parquet(path), "excel": lambda: df.to_excel(path, index=False)}[fmt]()
+    {
+        "csv": lambda: df.to_csv(path, index=False),
+        "json": lambda: path.write_text(json.dumps(ROWS)),
+        "jsonl": lambda: path.write_text("".join(json.dumps(r) + "\n" for r in ROWS)),
+        "parquet": lambda: df.to_parquet(path),
+        "excel": lambda: df.to_excel(path, index=False),
+    }[fmt]()
     rows, outcome = read(tmp_path, {"type": "files", "path": path.name})
     assert [(r["id"], r["name"]) for r in rows] == [(1, "Somchai"), (2, "Suda")]
     if fmt in ("json", "jsonl"):
@@ -57,8 +61,12 @@ def test_glob_all_and_latest(tmp_path, platform_home):
 def test_sql_on_the_review_database(db_url, tmp_path):
     db = ReviewDatabase(url=db_url)
     with db.get_engine().begin() as conn:
-        conn.execute(sa.text("INSERT INTO complaints (id, message, department, urgency) VALUES "
-                             "(1, 'road broken', 'D', 'NORMAL'), (2, 'no water', 'D', 'URGENT')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO complaints (id, message, department, urgency) VALUES "
+                "(1, 'road broken', 'D', 'NORMAL'), (2, 'no water', 'D', 'URGENT')"
+            )
+        )
     query = "SELECT id, message FROM complaints WHERE urgency = 'URGENT'"
     rows, outcome = read(tmp_path, {"type": "sql", "query": query}, {"review_db": db})
     assert rows == [{"id": 2, "message": "no water"}]
@@ -67,8 +75,11 @@ def test_sql_on_the_review_database(db_url, tmp_path):
 
 def test_hub_source_reads_the_latest_local_version_with_label_names(tmp_path):
     publish_grievance_versions(n=40)
-    rows, outcome = read(tmp_path, {"type": "hub", "repo": "local/urgency-dataset", "class_label_names": ["label"]},
-                         {"hub": DatasetHub()})
+    rows, outcome = read(
+        tmp_path,
+        {"type": "hub", "repo": "local/urgency-dataset", "class_label_names": ["label"]},
+        {"hub": DatasetHub()},
+    )
     assert len(rows) == 40 and {r["split"] for r in rows} == {"train", "eval", "test"}
     assert {(r["label"], r["label_name"]) for r in rows} == {(0, "NORMAL"), (1, "URGENT"), (2, "HIGHLY URGENT")}
     assert outcome.metadata["version"].startswith("v")
@@ -93,8 +104,9 @@ def test_rest_page_param_pagination_and_url_env(tmp_path, monkeypatch):
     server = paginated_server([{"id": i} for i in range(5)], page_size=2)
     try:
         monkeypatch.setenv("ITEMS_URL", f"{server.url}/items")
-        rows, outcome = read(tmp_path, {"type": "rest", "url": "unused.json", "url_env": "ITEMS_URL",
-                                        "page_param": "page", "next": None})
+        rows, outcome = read(
+            tmp_path, {"type": "rest", "url": "unused.json", "url_env": "ITEMS_URL", "page_param": "page", "next": None}
+        )
         assert [r["id"] for r in rows] == list(range(5)) and outcome.metadata["pages"] == 4  # last page is empty
     finally:
         server.stop()
@@ -109,7 +121,9 @@ def test_rest_file_fallback_follows_next_links(tmp_path):
 
 def test_schema_inference_flags_likely_pii_columns(tmp_path):
     path = tmp_path / "t.parquet"
-    pq.write_table(pa.Table.from_pylist([{"contact": "x", "notes": f"call 08123456{i:02d}", "city": "BKK"}
-                                         for i in range(10)]), path)
+    pq.write_table(
+        pa.Table.from_pylist([{"contact": "x", "notes": f"call 08123456{i:02d}", "city": "BKK"} for i in range(10)]),
+        path,
+    )
     flags = {c.name: c.pii for c in infer_schema(path)}
     assert flags == {"contact": ["name"], "notes": ["phone"], "city": []}

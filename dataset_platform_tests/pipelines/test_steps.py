@@ -40,8 +40,11 @@ def test_filter_select_sql(tmp_path):
     select = {"id": "s", "kind": "select", "columns": ["id", "amount"], "rename": {"amount": "usd"}}
     rows, _ = run(tmp_path, select, ROWS)
     assert rows[0] == {"id": 0, "usd": 0.0}
-    rows, _ = run(tmp_path, {"id": "q", "kind": "sql",
-                             "query": "SELECT city, sum(amount) AS total FROM input GROUP BY city ORDER BY city"}, ROWS)
+    rows, _ = run(
+        tmp_path,
+        {"id": "q", "kind": "sql", "query": "SELECT city, sum(amount) AS total FROM input GROUP BY city ORDER BY city"},
+        ROWS,
+    )
     assert rows == [{"city": "BKK", "total": 25.0}, {"city": "CNX", "total": 20.0}]
 
 
@@ -50,7 +53,7 @@ def test_duckdb_pushes_the_filter_and_projection_into_the_parquet_scan(tmp_path)
     pq.write_table(pa.Table.from_pylist(ROWS), src)
     with duck() as con:
         plan = "\n".join(r[1] for r in con.execute(f"EXPLAIN SELECT id FROM {scan(src)} WHERE amount > 4").fetchall())
-    scan_node = plan[plan.index("PARQUET_SCAN") if "PARQUET_SCAN" in plan else plan.index("READ_PARQUET"):]
+    scan_node = plan[plan.index("PARQUET_SCAN") if "PARQUET_SCAN" in plan else plan.index("READ_PARQUET") :]
     assert "Filters:" in scan_node and "amount>4" in scan_node.replace(" ", "")
     assert "Projections:" in scan_node
 
@@ -70,10 +73,12 @@ def test_clean_uses_the_retraining_rules(tmp_path):
 
 
 def test_dedupe_exact_and_near(tmp_path):
-    rows = [{"t": "The road in front of the school has been broken for three months"},
-            {"t": "the road in front of the school has been broken for three months!"},
-            {"t": "The road in front of the school has been broken for three months now"},
-            {"t": "Street lights are out on Sukhumvit soi 11"}]
+    rows = [
+        {"t": "The road in front of the school has been broken for three months"},
+        {"t": "the road in front of the school has been broken for three months!"},
+        {"t": "The road in front of the school has been broken for three months now"},
+        {"t": "Street lights are out on Sukhumvit soi 11"},
+    ]
     out, outcome = run(tmp_path, {"id": "d", "kind": "dedupe", "columns": ["t"], "threshold": 0.8}, rows)
     assert [r["t"] for r in out] == [rows[0]["t"], rows[3]["t"]]
     assert outcome.metadata["exact_duplicates"] == 1 and outcome.metadata["near_duplicates"] == 1
@@ -126,15 +131,23 @@ def test_pii_step_actions(tmp_path, action):
 
 
 def test_quality_rules_and_weighted_score(tmp_path):
-    rows = [{"age": 30, "email": "a@b.co", "kind": "x", "lo": 1, "hi": 2},
-            {"age": 200, "email": "nope", "kind": "y", "lo": 5, "hi": 2}]
-    step = {"id": "q", "kind": "quality", "required": ["age", "missing_col"],
-            "types": {"age": "integer", "email": "number"},
-            "rules": [{"name": "age", "column": "age", "range": [0, 120], "severity": "high"},
-                      {"name": "email", "column": "email", "regex": "[^@]+@[^@]+", "severity": "medium"},
-                      {"name": "kind", "column": "kind", "enum": ["x"], "severity": "low"},
-                      {"name": "order", "expr": "lo <= hi", "severity": "medium"}],
-            "min_quality_score": 50}
+    rows = [
+        {"age": 30, "email": "a@b.co", "kind": "x", "lo": 1, "hi": 2},
+        {"age": 200, "email": "nope", "kind": "y", "lo": 5, "hi": 2},
+    ]
+    step = {
+        "id": "q",
+        "kind": "quality",
+        "required": ["age", "missing_col"],
+        "types": {"age": "integer", "email": "number"},
+        "rules": [
+            {"name": "age", "column": "age", "range": [0, 120], "severity": "high"},
+            {"name": "email", "column": "email", "regex": "[^@]+@[^@]+", "severity": "medium"},
+            {"name": "kind", "column": "kind", "enum": ["x"], "severity": "low"},
+            {"name": "order", "expr": "lo <= hi", "severity": "medium"},
+        ],
+        "min_quality_score": 50,
+    }
     out, outcome = run(tmp_path, step, rows)
     assert len(out) == 2  # rows pass through; the check decides
     report = json.loads((tmp_path / "q.quality.json").read_text())
@@ -146,24 +159,38 @@ def test_quality_rules_and_weighted_score(tmp_path):
     assert status["not_null.age"] == (True, 0)
     # 100 × Σ weight·pass / Σ weight: two critical fails pass 0, the others pass 1 − 1/2
     weights = {"critical": 1.0, "high": 0.7, "medium": 0.4, "low": 0.1}
-    expected = 100 * (1.0 * 0 + 1.0 * 0 + 1.0 * 1 + 0.7 * 1 + 0.7 * 0.5 + 0.4 * 0.5 + 0.1 * 0.5 + 0.4 * 0.5) / (
-        3 * weights["critical"] + 2 * weights["high"] + 2 * weights["medium"] + weights["low"])
+    expected = (
+        100
+        * (1.0 * 0 + 1.0 * 0 + 1.0 * 1 + 0.7 * 1 + 0.7 * 0.5 + 0.4 * 0.5 + 0.1 * 0.5 + 0.4 * 0.5)
+        / (3 * weights["critical"] + 2 * weights["high"] + 2 * weights["medium"] + weights["low"])
+    )
     assert report["score"] == pytest.approx(expected, abs=0.01)
     assert outcome.metadata["quality_score"] == report["score"]
 
 
 def test_chat_step_template_merge_and_validation(tmp_path):
     (tmp_path / "more.jsonl").write_text(
-        json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}) + "\n"
-        + json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "human", "value": ""}]}) + "\n"
+        json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]})
+        + "\n"
+        + json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "human", "value": ""}]})
+        + "\n"
     )
-    step = {"id": "c", "kind": "chat", "prompt": "Classify: {text}", "response": "{label}", "system": "Be brief.",
-            "keep": ["id"], "merge": [{"source": {"type": "files", "path": "more.jsonl"}, "from": "sharegpt"}]}
+    step = {
+        "id": "c",
+        "kind": "chat",
+        "prompt": "Classify: {text}",
+        "response": "{label}",
+        "system": "Be brief.",
+        "keep": ["id"],
+        "merge": [{"source": {"type": "files", "path": "more.jsonl"}, "from": "sharegpt"}],
+    }
     rows = [{"id": 1, "text": "น้ำไม่ไหล", "label": "water"}, {"id": 2, "text": "x", "label": None}]
     out, outcome = run(tmp_path, step, rows)
-    assert out[0]["messages"] == [{"role": "system", "content": "Be brief."},
-                                  {"role": "user", "content": "Classify: น้ำไม่ไหล"},
-                                  {"role": "assistant", "content": "water"}]
+    assert out[0]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Classify: น้ำไม่ไหล"},
+        {"role": "assistant", "content": "water"},
+    ]
     assert [r["origin"] for r in out] == ["input", "merge_1"]
     assert outcome.metadata["unreadable_rows"] == 1  # row 2: null label, never rendered as "None"
     assert outcome.metadata["invalid_conversations"] == 1  # merged row 2: empty turn, roles do not alternate
@@ -171,9 +198,19 @@ def test_chat_step_template_merge_and_validation(tmp_path):
 
 
 LLM_ROWS = [{"id": i, "text": t} for i, t in enumerate(["no water since monday", "broken road", "water pipe leak"])]
-CLASSIFY = {"id": "l", "kind": "llm", "task": "classify", "model": "openai/test-model", "prompt": "Grievance: {text}",
-            "output": "topic", "labels": ["water", "road"], "batch_size": 2, "max_concurrency": 2,
-            "price_per_1m_input": 1.0, "price_per_1m_output": 2.0}
+CLASSIFY = {
+    "id": "l",
+    "kind": "llm",
+    "task": "classify",
+    "model": "openai/test-model",
+    "prompt": "Grievance: {text}",
+    "output": "topic",
+    "labels": ["water", "road"],
+    "batch_size": 2,
+    "max_concurrency": 2,
+    "price_per_1m_input": 1.0,
+    "price_per_1m_output": 2.0,
+}
 
 
 class _Models:

@@ -9,8 +9,12 @@ import sqlalchemy as sa
 
 from dataset_platform.common import db
 
-D = ["Municipal Governance & Community Services", "Education, Health & Social Welfare",
-     "Infrastructure, Utilities & Natural Resources", "Security & Law Enforcement"]  # fmt: skip
+D = [
+    "Municipal Governance & Community Services",
+    "Education, Health & Social Welfare",
+    "Infrastructure, Utilities & Natural Resources",
+    "Security & Law Enforcement",
+]
 U = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 T0 = dt.datetime(2026, 3, 1, 9, 0)
 
@@ -34,20 +38,36 @@ def insert(engine: sa.Engine, complaints: list[dict], reviews: list[dict], shuff
 
 
 def complaint(cid: int, message: str | None = None, department: str | None = D[0], urgency: str | None = U[0]) -> dict:
-    return {"id": cid, "message": message or f"complaint number {cid} about the road", "department": department,
-            "urgency": urgency, "created_at": T0}  # fmt: skip
+    return {
+        "id": cid,
+        "message": message or f"complaint number {cid} about the road",
+        "department": department,
+        "urgency": urgency,
+        "created_at": T0,
+    }
 
 
-def review(rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, corr_u=None, reviewed=True, minutes=0) -> dict:
-    return {"id": rid, "complaint_id": cid, "model_predicted_department": pred_d, "correct_department": corr_d,
-            "model_predicted_urgency": pred_u, "correct_urgency": corr_u, "reviewed": reviewed,
-            "reviewed_at": T0 + dt.timedelta(minutes=minutes) if reviewed else None}  # fmt: skip
+def review(
+    rid: int, cid: int | None, pred_d=None, corr_d=None, pred_u=None, corr_u=None, reviewed=True, minutes=0
+) -> dict:
+    return {
+        "id": rid,
+        "complaint_id": cid,
+        "model_predicted_department": pred_d,
+        "correct_department": corr_d,
+        "model_predicted_urgency": pred_u,
+        "correct_urgency": corr_u,
+        "reviewed": reviewed,
+        "reviewed_at": T0 + dt.timedelta(minutes=minutes) if reviewed else None,
+    }
 
 
 def semantic_case() -> tuple[list[dict], list[dict]]:
     """Complaints 1-10 reviewed in every way; 100-199 never reviewed (the correct pool for department)."""
     complaints = [complaint(i, f"reviewed complaint {i} <b>text</b>") for i in range(1, 11)]
-    complaints += [complaint(i, f"pool complaint {i} https://example.org/{i}", department=D[i % 4]) for i in range(100, 200)]
+    complaints += [
+        complaint(i, f"pool complaint {i} https://example.org/{i}", department=D[i % 4]) for i in range(100, 200)
+    ]
     complaints[-1]["department"] = None  # id 199: no prediction → not in the department pool
     reviews = [
         review(1, 1, D[0], D[1]),  # misclassified for department

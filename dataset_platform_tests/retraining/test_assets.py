@@ -14,7 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
-from dataset_platform.defs.retraining.assets import cleaned_splits, misclassified_pulls, published_versions, quality_reports
+from dataset_platform.defs.retraining.assets import (
+    cleaned_splits,
+    misclassified_pulls,
+    published_versions,
+    quality_reports,
+)
 from dataset_platform.defs.retraining.checks import blocking_checks
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
@@ -50,14 +55,19 @@ def test_materialize_publishes_then_unchanged(db_url, platform_home):
     result = _materialize(db_url, "department")
     assert result.success
     assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
-        "no_text_shared_between_splits": True, "enough_records": True, "no_pii": True,
-    }  # fmt: skip
+        "no_text_shared_between_splits": True,
+        "enough_records": True,
+        "no_pii": True,
+    }
     pulls = _meta(result, "misclassified_pulls")
     assert pulls["n_correct"] == pulls["n_misclassified"] // 2 and pulls["connection_attempts"] == 1
     splits = _meta(result, "cleaned_splits")
-    assert splits["gate"] == "ready" and splits["dagster/row_count"] >= 1000 and [c.name for c in splits["dagster/column_schema"].columns] == [
-        "complaint_id", "grievance", "label", "source"
-    ]  # fmt: skip
+    assert (
+        splits["gate"] == "ready"
+        and splits["dagster/row_count"] >= 1000
+        and [c.name for c in splits["dagster/column_schema"].columns]
+        == ["complaint_id", "grievance", "label", "source"]
+    )
     assert "label_not_in_mapping" in splits["dropped"]
     quality = _meta(result, "quality_reports")
     assert quality["quality_score"] > 90 and "data:image/png;base64," in quality["label_distribution_plot"]
@@ -155,11 +165,20 @@ def test_new_reviews_gate_holds_back_a_resample_until_reviews_arrive(db_url, pla
         ids = conn.execute(query).scalars().all()
         conn.execute(sa.delete(db.misclassified_complaints).where(db.misclassified_complaints.c.complaint_id.in_(ids)))
         next_id = conn.execute(sa.select(sa.func.max(db.misclassified_complaints.c.id))).scalar_one() + 1
-        conn.execute(sa.insert(db.misclassified_complaints), [
-            {"id": next_id + i, "complaint_id": cid, "model_predicted_department": helpers.D[0],
-             "correct_department": helpers.D[1], "reviewed": True, "reviewed_at": dt.datetime(2027, 1, 1)}
-            for i, cid in enumerate(ids)
-        ])
+        conn.execute(
+            sa.insert(db.misclassified_complaints),
+            [
+                {
+                    "id": next_id + i,
+                    "complaint_id": cid,
+                    "model_predicted_department": helpers.D[0],
+                    "correct_department": helpers.D[1],
+                    "reviewed": True,
+                    "reviewed_at": dt.datetime(2027, 1, 1),
+                }
+                for i, cid in enumerate(ids)
+            ],
+        )
     after = _materialize(db_url, "department", random_state=1)
     assert _meta(after, "published_versions")["status"] == "published"
 

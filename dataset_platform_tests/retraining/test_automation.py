@@ -5,6 +5,7 @@ ground_truth_dataset on SQLite and Postgres), weekly schedule, definitions; laun
 from __future__ import annotations
 
 import datetime as dt
+
 import dagster as dg
 import sqlalchemy as sa
 
@@ -45,9 +46,10 @@ def _consume(url: str, instance, *labels: str, ground_truth: bool = False) -> No
 
 def _extraction_review(engine, form_set_id: str, when: dt.datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.insert(db.extraction_reviews), [
-            {"form_set_id": form_set_id, "corrected_extraction": {}, "reviewer": "x", "reviewed_at": when}
-        ])  # fmt: skip
+        conn.execute(
+            sa.insert(db.extraction_reviews),
+            [{"form_set_id": form_set_id, "corrected_extraction": {}, "reviewer": "x", "reviewed_at": when}],
+        )
 
 
 def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
@@ -60,8 +62,10 @@ def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
         _extraction_review(engine, "bkk-001", dt.datetime(2026, 3, 1))
         requests, _ = _tick(db_url, instance)
         assert _targets(requests) == [
-            ("ground_truth_refresh_job", None), ("retraining_job", "department"), ("retraining_job", "urgency")
-        ]  # fmt: skip
+            ("ground_truth_refresh_job", None),
+            ("retraining_job", "department"),
+            ("retraining_job", "urgency"),
+        ]
         # Ticking again before the runs finish: the same run keys, which the daemon launches once.
         assert [r.run_key for r in _tick(db_url, instance)[0]] == [r.run_key for r in requests]
 
@@ -71,22 +75,25 @@ def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
         assert "misclassified_pulls[department]" in reason and "misclassified_pulls[urgency]" in reason
 
         # A review that lands late, with a reviewed_at older than every other one, still counts (department only).
-        insert(engine, [complaint(90001)], [review(90001, 90001, D[0], D[2], minutes=-10**6)])
+        insert(engine, [complaint(90001)], [review(90001, 90001, D[0], D[2], minutes=-(10**6))])
         requests, _ = _tick(db_url, instance)
         assert _targets(requests) == [("retraining_job", "department")]
         _consume(db_url, instance, "department")
 
         # A confirmation (prediction verified) and a gold label are consumed too; an unreviewed row is not.
-        insert(engine, [complaint(90002), complaint(90003)], [
-            review(90002, 90002, pred_u=U[0], corr_u=U[0]), review(90003, 90003, D[0], D[1], reviewed=False)
-        ])  # fmt: skip
+        insert(
+            engine,
+            [complaint(90002), complaint(90003)],
+            [review(90002, 90002, pred_u=U[0], corr_u=U[0]), review(90003, 90003, D[0], D[1], reviewed=False)],
+        )
         requests, _ = _tick(db_url, instance)
         assert _targets(requests) == [("retraining_job", "urgency")]
         _consume(db_url, instance, "urgency")
         with engine.begin() as conn:
-            conn.execute(sa.insert(db.gold_labels), [
-                {"complaint_id": 90003, "department": D[1], "urgency": None, "labelled_at": dt.datetime(2020, 1, 1)}
-            ])  # fmt: skip
+            conn.execute(
+                sa.insert(db.gold_labels),
+                [{"complaint_id": 90003, "department": D[1], "urgency": None, "labelled_at": dt.datetime(2020, 1, 1)}],
+            )
         assert _targets(_tick(db_url, instance)[0]) == [("retraining_job", "department")]
         _consume(db_url, instance, "department")
 
@@ -99,7 +106,7 @@ def test_sensor_compares_the_database_with_what_the_assets_consumed(db_url):
 
 
 def test_weekly_schedule_requests_both_labels():
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC))
     requests = list(weekly_retraining_schedule(context))
     assert sorted(r.partition_key for r in requests) == ["department", "urgency"]
     assert {r.run_key for r in requests} == {"weekly-department-2026-03-02", "weekly-urgency-2026-03-02"}
@@ -119,12 +126,17 @@ def test_definitions_resolve_with_the_forms_assets_defined_elsewhere():
     defs = dg.Definitions.merge(retraining.defs, reviews.defs, others)
     repo = defs.get_repository_def()
     assert {k.to_user_string() for k in repo.get_job("ground_truth_refresh_job").asset_layer.executable_asset_keys} == {
-        "ground_truth_dataset", "datadog_dataset"
-    }  # fmt: skip
+        "ground_truth_dataset",
+        "datadog_dataset",
+    }
     job = repo.get_job("retraining_job")
     assert job.partitions_def.get_partition_keys() == ["department", "urgency"]
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
-        "misclassified_pulls", "cleaned_splits", "quality_reports", "classifier_evaluation", "published_versions"
-    }  # fmt: skip
+        "misclassified_pulls",
+        "cleaned_splits",
+        "quality_reports",
+        "classifier_evaluation",
+        "published_versions",
+    }
     assert {s.name for s in repo.sensor_defs} == {"new_reviews_sensor"}
     assert {s.name for s in repo.schedule_defs} == {"weekly_retraining_schedule", "review_priorities_schedule"}

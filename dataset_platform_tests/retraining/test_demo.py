@@ -10,8 +10,16 @@ from dataset_platform_tests.retraining.helpers import engine_for
 def test_demo_seeds_every_branch_and_enough_data(db_url, platform_home):
     engine = engine_for(db_url)
     counts = demo.seed_complaints(engine, n=6000, seed=7)
-    for case in ("unreviewed", "null_complaint_id", "outside_mapping", "prediction_equals_correction", "null_prediction",
-                 "duplicate_texts", "empty_after_cleaning", "repeated_reviews"):  # fmt: skip
+    for case in (
+        "unreviewed",
+        "null_complaint_id",
+        "outside_mapping",
+        "prediction_equals_correction",
+        "null_prediction",
+        "duplicate_texts",
+        "empty_after_cleaning",
+        "repeated_reviews",
+    ):
         assert counts[case] > 0, case
     for label in ("department", "urgency"):
         pull_stats = pipeline.run_pull(engine, label)

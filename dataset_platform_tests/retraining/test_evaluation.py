@@ -96,18 +96,32 @@ def test_reference_model_learns_char_ngrams_and_refuses_one_class():
 
 def test_load_gold_cleans_joins_and_encodes(db_url):
     engine = engine_for(db_url)
-    insert(engine, [complaint(1, "road <b>broken</b> https://x.org/a", D[2], U[0]), complaint(2, "school", None, U[1]),
-                    complaint(3, "<br/>", D[0], U[0]), complaint(4, "theft", D[3], U[2])], [])
+    insert(
+        engine,
+        [
+            complaint(1, "road <b>broken</b> https://x.org/a", D[2], U[0]),
+            complaint(2, "school", None, U[1]),
+            complaint(3, "<br/>", D[0], U[0]),
+            complaint(4, "theft", D[3], U[2]),
+        ],
+        [],
+    )
     now = dt.datetime(2026, 3, 1)
-    rows = [{"complaint_id": 1, "department": D[2], "urgency": U[1], "labelled_at": now},
-            {"complaint_id": 2, "department": D[1], "urgency": None, "labelled_at": now},
-            {"complaint_id": 3, "department": D[0], "urgency": U[0], "labelled_at": now},
-            {"complaint_id": 4, "department": "Tourism", "urgency": U[2], "labelled_at": now}]
+    rows = [
+        {"complaint_id": 1, "department": D[2], "urgency": U[1], "labelled_at": now},
+        {"complaint_id": 2, "department": D[1], "urgency": None, "labelled_at": now},
+        {"complaint_id": 3, "department": D[0], "urgency": U[0], "labelled_at": now},
+        {"complaint_id": 4, "department": "Tourism", "urgency": U[2], "labelled_at": now},
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(db.gold_labels), rows)
     gold, dropped = ev.load_gold(engine, "department")
-    assert gold.to_dict("list") == {"complaint_id": [1, 2], "grievance": ["road broken", "school"], "label": [2, 1],
-                                    "production": [2, -1]}
+    assert gold.to_dict("list") == {
+        "complaint_id": [1, 2],
+        "grievance": ["road broken", "school"],
+        "label": [2, 1],
+        "production": [2, -1],
+    }
     assert dropped == {"label_not_in_mapping": 1, "empty_text": 1}
     urgency, _ = ev.load_gold(engine, "urgency")
     assert list(urgency["complaint_id"]) == [1, 4]  # NULL gold urgency is not a gold row for urgency
@@ -117,8 +131,14 @@ def test_load_gold_cleans_joins_and_encodes(db_url):
 def test_gold_rows_in_train_are_left_out_of_the_reference_model():
     import pandas as pd
 
-    train = pd.DataFrame({"complaint_id": [1, 2, 3, 4], "grievance": ["a", "b", "c", "d"], "label": [0, 1, 0, 1],
-                          "source": ["misclassified"] * 4})
+    train = pd.DataFrame(
+        {
+            "complaint_id": [1, 2, 3, 4],
+            "grievance": ["a", "b", "c", "d"],
+            "label": [0, 1, 0, 1],
+            "source": ["misclassified"] * 4,
+        }
+    )
     gold = pd.DataFrame({"complaint_id": [2, 9], "grievance": ["b", "z"], "label": [1, 0], "production": [1, 0]})
     kept, leaked = ev.without_gold(train, gold)
     assert list(kept["complaint_id"]) == [1, 3, 4] and leaked == 1

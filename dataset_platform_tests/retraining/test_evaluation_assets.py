@@ -29,8 +29,15 @@ from dataset_platform.resources.wandb import WandbResource
 from dataset_platform.retraining import paths, simulation
 from dataset_platform_tests.retraining.helpers import engine_for
 
-ASSETS = [misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions,
-          *blocking_checks, *evaluation_checks]
+ASSETS = [
+    misclassified_pulls,
+    cleaned_splits,
+    quality_reports,
+    classifier_evaluation,
+    published_versions,
+    *blocking_checks,
+    *evaluation_checks,
+]
 
 
 def _materialize(url: str, label: str):
@@ -96,8 +103,12 @@ def test_gate_passes_a_good_version_and_blocks_a_shuffled_one(db_url, platform_h
     assert list(paths.evaluation_cache_dir("urgency").glob("*.pkl"))  # the published model is cached for next time
 
     # Run alone, published_versions still refuses the splits the gate blocked.
-    alone = dg.materialize([published_versions], partition_key="urgency", raise_on_error=False,
-                           resources={"hub": DatasetHub(), "wandb": WandbResource(mode="disabled")})
+    alone = dg.materialize(
+        [published_versions],
+        partition_key="urgency",
+        raise_on_error=False,
+        resources={"hub": DatasetHub(), "wandb": WandbResource(mode="disabled")},
+    )
     assert not alone.success
     failure = next(e for e in alone.all_events if e.event_type_value == "STEP_FAILURE")
     assert "worse on gold" in failure.event_specific_data.error.message
@@ -139,7 +150,8 @@ def test_remote_hub_version_dir_downloads_the_tagged_data(platform_home):
     hub = DatasetHub(hf_token="hf_test", urgency_repo="org/urgency")
     hub._api = FakeApi()
     assert hub.version_dir("urgency", "v20260301_060000") == platform_home / "snapshot"
-    assert calls == [{"repo_id": "org/urgency", "repo_type": "dataset", "revision": "v20260301_060000",
-                      "allow_patterns": ["data/*"]}]
+    assert calls == [
+        {"repo_id": "org/urgency", "repo_type": "dataset", "revision": "v20260301_060000", "allow_patterns": ["data/*"]}
+    ]
     local = DatasetHub().version_dir("urgency", "v20260301_060000")
     assert local == platform_home / "hub" / "local" / "urgency-dataset" / "v20260301_060000"

@@ -57,8 +57,12 @@ def test_quality_report_is_written_without_drift_when_the_hub_is_silent(silent_e
     resources = {"review_db": ReviewDatabase(url=url), "hub": hub, "wandb": WandbResource(mode="disabled")}
     started = time.monotonic()
     with dg.instance_for_test() as instance:
-        result = dg.materialize([misclassified_pulls, cleaned_splits, quality_reports], partition_key="department",
-                                resources=resources, instance=instance)  # fmt: skip
+        result = dg.materialize(
+            [misclassified_pulls, cleaned_splits, quality_reports],
+            partition_key="department",
+            resources=resources,
+            instance=instance,
+        )
         assert result.success
         assert time.monotonic() - started < 60
         warnings = [r.user_message for r in instance.all_logs(result.run_id) if r.level >= 30]

@@ -19,16 +19,18 @@ from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.retraining import publishing, splitting
 from dataset_platform.retraining.publishing import HubPublisher, LocalHub, publish_version
 
-NOW = dt.datetime(2026, 3, 2, 10, 30, 15, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 10, 30, 15, tzinfo=dt.UTC)
 
 
 def make_splits(directory: Path, n: int = 300, label: str = "urgency", salt: str = "") -> Path:
-    df = pd.DataFrame({
-        "complaint_id": np.arange(n, dtype="int64"),
-        "grievance": [f"grievance {salt}{i}" for i in range(n)],
-        "label": (np.arange(n) % 3).astype("int64"),
-        "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "complaint_id": np.arange(n, dtype="int64"),
+            "grievance": [f"grievance {salt}{i}" for i in range(n)],
+            "label": (np.arange(n) % 3).astype("int64"),
+            "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
+        }
+    )
     splits, _ = splitting.stratified_split(df, label)
     splitting.write_splits(splits, directory, label)
     return directory
@@ -78,7 +80,9 @@ def test_dataset_card_yaml(tmp_path):
     from huggingface_hub import DatasetCard
 
     hub = LocalHub(tmp_path / "hub", "local/department-dataset")
-    result = publish_version(hub, label="department", splits_dir=make_splits(tmp_path / "s", label="department"), now=NOW)  # fmt: skip
+    result = publish_version(
+        hub, label="department", splits_dir=make_splits(tmp_path / "s", label="department"), now=NOW
+    )
     card = DatasetCard.load(hub.version_dir(result.version_tag) / "README.md")
     data = card.data.to_dict()
     assert data["license"] == "other" and data["task_categories"] == ["text-classification"]
@@ -140,8 +144,18 @@ class FakeHfApi:
         return str(path)
 
     def create_commit(self, repo_id, operations, commit_message, repo_type, parent_commit):
-        self.calls.append(("create_commit", {"repo_id": repo_id, "operations": operations, "parent_commit": parent_commit,
-                                             "commit_message": commit_message, "repo_type": repo_type}))  # fmt: skip
+        self.calls.append(
+            (
+                "create_commit",
+                {
+                    "repo_id": repo_id,
+                    "operations": operations,
+                    "parent_commit": parent_commit,
+                    "commit_message": commit_message,
+                    "repo_type": repo_type,
+                },
+            )
+        )
         if parent_commit != self.commits[-1]:
             raise RuntimeError("412 Precondition Failed: parent commit is not the head")
         for op in operations:
@@ -165,14 +179,19 @@ class FakeHfApi:
 
 def test_hub_push_is_one_commit_with_parent_then_tag_on_its_oid(tmp_path):
     api = FakeHfApi(tmp_path / "dl")
-    result = publish_version(HubPublisher(api, "org/urgency"), label="urgency", splits_dir=make_splits(tmp_path / "s"), now=NOW)  # fmt: skip
+    result = publish_version(
+        HubPublisher(api, "org/urgency"), label="urgency", splits_dir=make_splits(tmp_path / "s"), now=NOW
+    )
     assert result.status == "published"
     [commit] = [kw for name, kw in api.calls if name == "create_commit"]
     assert commit["parent_commit"] == "c0" and commit["repo_type"] == "dataset"
     assert sorted(op.path_in_repo for op in commit["operations"]) == [
-        "README.md", "data/eval-00000-of-00001.parquet", "data/test-00000-of-00001.parquet",
-        "data/train-00000-of-00001.parquet", "dataset_metadata.json",
-    ]  # fmt: skip
+        "README.md",
+        "data/eval-00000-of-00001.parquet",
+        "data/test-00000-of-00001.parquet",
+        "data/train-00000-of-00001.parquet",
+        "dataset_metadata.json",
+    ]
     [tag] = [kw for name, kw in api.calls if name == "create_tag"]
     assert tag["tag"] == "v20260302_103015" and tag["revision"] == "c1"
     assert result.uri == "https://hub.test/datasets/org/urgency/tree/v20260302_103015"
@@ -208,7 +227,9 @@ def test_dataset_hub_resource_local_and_hub(tmp_path, monkeypatch, platform_home
     splits = make_splits(tmp_path / "s")
     local = DatasetHub()
     result = local.publish("urgency", splits, now=NOW)
-    assert Path(result.uri.removeprefix("file://")) == platform_home / "hub" / "local/urgency-dataset" / result.version_tag
+    assert (
+        Path(result.uri.removeprefix("file://")) == platform_home / "hub" / "local/urgency-dataset" / result.version_tag
+    )
     assert local.latest_metadata("urgency")["version_tag"] == result.version_tag
 
     import huggingface_hub

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
-
 from dataset_platform.retraining import pull, transport
 from dataset_platform_tests.retraining.helpers import T0, D, U, complaint, engine_for, insert, review, semantic_case
 
@@ -78,7 +77,9 @@ def test_null_complaint_id_does_not_empty_the_pool(db_url, tmp_path):
     insert(engine, [complaint(i) for i in range(1, 21)], [review(1, None, D[0], D[1]), review(2, 1, D[0], D[2])])
     with engine.connect() as conn:
         naive = conn.execute(
-            sa.text("SELECT count(*) FROM complaints WHERE id NOT IN (SELECT complaint_id FROM misclassified_complaints)")
+            sa.text(
+                "SELECT count(*) FROM complaints WHERE id NOT IN (SELECT complaint_id FROM misclassified_complaints)"
+            )
         ).scalar_one()
     assert naive == 0
     stats, _ = _pull(engine, "department", tmp_path)
@@ -93,8 +94,11 @@ def test_label_column_comes_from_allowlist(tmp_path):
 
 def test_streaming_in_small_chunks_gives_same_rows(db_url, tmp_path):
     engine = engine_for(db_url)
-    insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 3001)],
-           [review(i, i, D[0], D[1], U[0], U[1], minutes=i) for i in range(1, 1201)])  # fmt: skip
+    insert(
+        engine,
+        [complaint(i, department=D[i % 4]) for i in range(1, 3001)],
+        [review(i, i, D[0], D[1], U[0], U[1], minutes=i) for i in range(1, 1201)],
+    )
     _, big = _pull(engine, "department", tmp_path, chunk_size=50_000)
     _, small = _pull(engine, "department", tmp_path, chunk_size=1_000)
     pd.testing.assert_frame_equal(big, small)
@@ -112,7 +116,9 @@ def test_same_rows_on_sqlite_and_postgres_whatever_the_insertion_order(postgres_
         _, a = _pull(sqlite, label, tmp_path)
         _, b = _pull(postgres, label, tmp_path)
         key = ["source", "complaint_id"]
-        pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+        )
 
 
 def test_sample_positions_matches_numpy_draw():
@@ -158,10 +164,13 @@ def test_sample_stays_exact_when_reviews_do_not_join(db_url, tmp_path):
 
 def _gold(engine, rows: list[tuple[int, str | None, str | None]]) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.insert(db.gold_labels), [
-            {"complaint_id": cid, "department": d, "urgency": u, "reviewer": "blind", "labelled_at": T0}
-            for cid, d, u in rows
-        ])
+        conn.execute(
+            sa.insert(db.gold_labels),
+            [
+                {"complaint_id": cid, "department": d, "urgency": u, "reviewer": "blind", "labelled_at": T0}
+                for cid, d, u in rows
+            ],
+        )
 
 
 def test_gold_complaints_are_held_out_of_every_source_and_written_apart(db_url, tmp_path):
@@ -205,10 +214,13 @@ def test_base_rows_are_mixed_in_without_gold_or_pulled_complaints(db_url, tmp_pa
     reviews = [review(i, i, D[0], D[1]) for i in range(1, 21)]
     insert(engine, [complaint(i, department=D[i % 4]) for i in range(1, 101)], reviews)
     _gold(engine, [(90, D[2], U[0])])
-    base = pa.table({
-        "complaint_id": pa.array([5, 90, 1000, 1001], pa.int64()),  # 5: pulled here, 90: gold
-        "text": ["old text of 5", "gold text", "base one", "base two"], "label": [D[3], D[2], D[0], D[1]],
-    })
+    base = pa.table(
+        {
+            "complaint_id": pa.array([5, 90, 1000, 1001], pa.int64()),  # 5: pulled here, 90: gold
+            "text": ["old text of 5", "gold text", "base one", "base two"],
+            "label": [D[3], D[2], D[0], D[1]],
+        }
+    )
     stats, rows = _pull(engine, "department", tmp_path, base=base)
     assert stats.n_base == 2 and stats.gold_held_out == {"base": 1}
     assert sorted(rows[rows.source == "base"].complaint_id) == [1000, 1001]
@@ -228,7 +240,8 @@ def test_base_table_and_hub_version_load_as_pull_rows(db_url, tmp_path):
         base_data.from_table(engine, "base_training; DROP TABLE complaints", "department")
     splits = {"train": pd.DataFrame({"complaint_id": [2, 1], "grievance": ["b", "a"], "label": [3, 0], "source": "x"})}
     assert base_data.from_splits(splits, "department").to_pylist() == [
-        {"complaint_id": 1, "text": "a", "label": D[0]}, {"complaint_id": 2, "text": "b", "label": D[3]}
+        {"complaint_id": 1, "text": "a", "label": D[0]},
+        {"complaint_id": 2, "text": "b", "label": D[3]},
     ]
     assert base_data.parse_reference("org/repo@v20260101_000000") == ("org/repo", "v20260101_000000")
 

@@ -16,23 +16,35 @@ def find_pii(texts):
     """(row, kind, masked) triples, the shape these table-driven tests compare."""
     return [(pos, m.kind, m.masked) for pos, matches in scan_column(list(texts)).rows.items() for m in matches]
 
+
 NAMES = ["NORMAL", "URGENT", "HIGHLY URGENT"]
 
 
 @pytest.mark.parametrize(
     "number, valid",
-    [("4111 1111 1111 1111", True), ("5500-0000-0000-0004", True), ("378282246310005", True),
-     ("4111 1111 1111 1112", False), ("1234567812345678", False)],
-)  # fmt: skip
+    [
+        ("4111 1111 1111 1111", True),
+        ("5500-0000-0000-0004", True),
+        ("378282246310005", True),
+        ("4111 1111 1111 1112", False),
+        ("1234567812345678", False),
+    ],
+)
 def test_luhn(number, valid):
     assert luhn_valid(number) is valid
 
 
 @pytest.mark.parametrize(
     "number, valid",
-    [("1101700230708", True), ("1-1017-00230-70-8", True), ("3100600445128", False), ("1101700230709", False),
-     ("0101700230708", False), ("110170023070", False)],
-)  # fmt: skip
+    [
+        ("1101700230708", True),
+        ("1-1017-00230-70-8", True),
+        ("3100600445128", False),
+        ("1101700230709", False),
+        ("0101700230708", False),
+        ("110170023070", False),
+    ],
+)
 def test_thai_national_id_checksum(number, valid):
     assert thai_id_valid(number) is valid
 
@@ -77,13 +89,31 @@ def test_pii_examples_are_masked():
 
 def _splits(**overrides):
     base = {
-        "train": pd.DataFrame({"complaint_id": [1, 2, 3, 4, 5, 6], "grievance": [f"water cut in soi {i} today" for i in "abcdef"],
-                               "label": [0, 1, 2, 0, 1, 2], "source": ["correct"] * 6}),
-        "eval": pd.DataFrame({"complaint_id": [7, 8, 9], "grievance": ["road broken", "lamp off", "dogs barking"],
-                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
-        "test": pd.DataFrame({"complaint_id": [10, 11, 12], "grievance": ["garbage", "school closed", "theft at night"],
-                              "label": [0, 1, 2], "source": ["misclassified"] * 3}),
-    }  # fmt: skip
+        "train": pd.DataFrame(
+            {
+                "complaint_id": [1, 2, 3, 4, 5, 6],
+                "grievance": [f"water cut in soi {i} today" for i in "abcdef"],
+                "label": [0, 1, 2, 0, 1, 2],
+                "source": ["correct"] * 6,
+            }
+        ),
+        "eval": pd.DataFrame(
+            {
+                "complaint_id": [7, 8, 9],
+                "grievance": ["road broken", "lamp off", "dogs barking"],
+                "label": [0, 1, 2],
+                "source": ["misclassified"] * 3,
+            }
+        ),
+        "test": pd.DataFrame(
+            {
+                "complaint_id": [10, 11, 12],
+                "grievance": ["garbage", "school closed", "theft at night"],
+                "label": [0, 1, 2],
+                "source": ["misclassified"] * 3,
+            }
+        ),
+    }
     base.update(overrides)
     return base
 
@@ -96,14 +126,25 @@ def test_clean_splits_score_100():
 
 
 def test_each_problem_is_found_with_count_and_examples():
-    bad_train = pd.DataFrame({
-        "complaint_id": [1, 2, 3, 4, 5, 6],
-        "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
-        "label": [0, 1, 7, 0, 1, 2], "source": ["correct"] * 6,
-    })  # fmt: skip
+    bad_train = pd.DataFrame(
+        {
+            "complaint_id": [1, 2, 3, 4, 5, 6],
+            "grievance": ["road broken", "Road broken!", "x", "ok text  here", "mail me a@b.co", "bad \ufffd char"],
+            "label": [0, 1, 7, 0, 1, 2],
+            "source": ["correct"] * 6,
+        }
+    )
     report = run_quality_checks(_splits(train=bad_train), label_names=NAMES, schema=schemas.split_schema(NAMES))
     failed = {f.check: f for f in report.findings if not f.passed}
-    assert set(failed) >= {"schema", "invalid_labels", "leakage", "near_duplicates", "pii", "encoding_anomalies", "length_outliers"}
+    assert set(failed) >= {
+        "schema",
+        "invalid_labels",
+        "leakage",
+        "near_duplicates",
+        "pii",
+        "encoding_anomalies",
+        "length_outliers",
+    }
     assert failed["leakage"].count == 1 and failed["leakage"].examples == ["road broken"]
     assert failed["invalid_labels"].examples == ["7"]
     assert failed["pii"].count == 1 and "a@b.co" not in str(failed["pii"].examples)
@@ -114,16 +155,22 @@ def test_each_problem_is_found_with_count_and_examples():
 def test_score_weights_by_severity():
     findings = [Finding(check="a", severity="critical", passed=False), Finding(check="b", severity="low", passed=True)]
     assert QualityReport(1, findings, {}).score == pytest.approx(100 * 0.1 / 1.1, abs=0.01)
-    findings = [Finding(check="a", severity="medium", passed=False, affected_share=0.5),
-                Finding(check="b", severity="high", passed=True)]
+    findings = [
+        Finding(check="a", severity="medium", passed=False, affected_share=0.5),
+        Finding(check="b", severity="high", passed=True),
+    ]
     assert QualityReport(1, findings, {}).score == pytest.approx(100 * (0.2 + 0.7) / 1.1, abs=0.01)
 
 
 def test_drift_against_previous_version():
-    report = run_quality_checks(_splits(), label_names=NAMES, previous_label_counts={"NORMAL": 90, "URGENT": 5, "HIGHLY URGENT": 5})
+    report = run_quality_checks(
+        _splits(), label_names=NAMES, previous_label_counts={"NORMAL": 90, "URGENT": 5, "HIGHLY URGENT": 5}
+    )
     drift = report.finding("label_drift")
     assert not drift.passed and "total variation distance" in drift.detail
-    report = run_quality_checks(_splits(), label_names=NAMES, previous_label_counts={"NORMAL": 4, "URGENT": 4, "HIGHLY URGENT": 4})
+    report = run_quality_checks(
+        _splits(), label_names=NAMES, previous_label_counts={"NORMAL": 4, "URGENT": 4, "HIGHLY URGENT": 4}
+    )
     assert report.finding("label_drift").passed
 
 
@@ -136,7 +183,9 @@ def test_usable_on_any_dataframe_with_string_labels():
 
 
 def test_pull_schema_and_markdown_and_plot(tmp_path):
-    pull_df = pd.DataFrame({"complaint_id": [1, 2], "text": ["a", "b"], "label": ["URGENT", None], "source": ["correct", "oops"]})
+    pull_df = pd.DataFrame(
+        {"complaint_id": [1, 2], "text": ["a", "b"], "label": ["URGENT", None], "source": ["correct", "oops"]}
+    )
     finding = schemas.schema_finding(pull_df, schemas.pull_schema())
     assert not finding.passed and finding.count == 1 and "source" in finding.examples[0]
     report = run_quality_checks(_splits(), label_names=NAMES)
@@ -160,10 +209,22 @@ def test_near_copies_keep_combining_marks():
 def test_near_copies_across_splits_and_against_gold_are_found():
     template = "Dear officer, the road is full of potholes on the main road {} please look into it"
     splits = _splits(
-        train=pd.DataFrame({"complaint_id": [1, 2, 3], "label": [0, 1, 2], "source": ["correct"] * 3,
-                            "grievance": [template.format("for 3 days"), "power cut all week", "tap water is brown"]}),
-        test=pd.DataFrame({"complaint_id": [10, 11, 12], "label": [0, 1, 2], "source": ["misclassified"] * 3,
-                           "grievance": [template.format("for 2 days"), "school", "theft"]}),
+        train=pd.DataFrame(
+            {
+                "complaint_id": [1, 2, 3],
+                "label": [0, 1, 2],
+                "source": ["correct"] * 3,
+                "grievance": [template.format("for 3 days"), "power cut all week", "tap water is brown"],
+            }
+        ),
+        test=pd.DataFrame(
+            {
+                "complaint_id": [10, 11, 12],
+                "label": [0, 1, 2],
+                "source": ["misclassified"] * 3,
+                "grievance": [template.format("for 2 days"), "school", "theft"],
+            }
+        ),
     )
     gold = pd.Series(["lamp off", "बिजुली गयो", "completely different sentence about water supply"])
     report = run_quality_checks(splits, label_names=NAMES, gold_texts=gold)
@@ -176,8 +237,15 @@ def test_near_copies_across_splits_and_against_gold_are_found():
 
 @pytest.mark.parametrize(
     "text, flagged",
-    [("प्रशासन\u200dको कार्यालय", False), ("क्\u200cष", False), ("می\u200cخواهم", False), ("👩\u200d💻 help", False),
-     ("stray\u200bzero width", True), ("latin\u200djoiner", True), ("mojibake à¤•", True)],
+    [
+        ("प्रशासन\u200dको कार्यालय", False),
+        ("क्\u200cष", False),
+        ("می\u200cخواهم", False),
+        ("👩\u200d💻 help", False),
+        ("stray\u200bzero width", True),
+        ("latin\u200djoiner", True),
+        ("mojibake à¤•", True),
+    ],
 )
 def test_encoding_accepts_joiners_in_indic_and_arabic_script(text, flagged):
     from dataset_platform.retraining.checks import encoding_anomalies

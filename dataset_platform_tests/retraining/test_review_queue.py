@@ -28,8 +28,11 @@ def world_db(db_url):
 
 def test_ranked_queue_finds_more_errors_than_random(world_db):
     world, engine, url = world_db
-    result = dg.materialize([review_priorities], resources={"review_db": ReviewDatabase(url=url)},
-                            run_config={"ops": {"review_priorities": {"config": {"folds": 3}}}})
+    result = dg.materialize(
+        [review_priorities],
+        resources={"review_db": ReviewDatabase(url=url)},
+        run_config={"ops": {"review_priorities": {"config": {"folds": 3}}}},
+    )
     assert result.success
     ranked = review_queue.ranked_ids()
     gold = set(world.gold["complaint_id"])

@@ -14,12 +14,14 @@ from dataset_platform.retraining import splitting
 def _frame(counts: dict[int, int], offset: int = 0) -> pd.DataFrame:
     labels = np.concatenate([[k] * n for k, n in counts.items()])
     n = len(labels)
-    return pd.DataFrame({
-        "complaint_id": np.arange(offset, offset + n, dtype="int64"),
-        "grievance": [f"text {i}" for i in range(n)],
-        "label": labels.astype("int64"),
-        "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "complaint_id": np.arange(offset, offset + n, dtype="int64"),
+            "grievance": [f"text {i}" for i in range(n)],
+            "label": labels.astype("int64"),
+            "source": ["misclassified" if i % 3 else "correct" for i in range(n)],
+        }
+    )
 
 
 def test_stratified_80_10_10():
@@ -27,8 +29,10 @@ def test_stratified_80_10_10():
     assert report.sizes == {"train": 800, "eval": 100, "test": 100}
     for split, share in (("train", 0.8), ("eval", 0.1), ("test", 0.1)):
         assert report.class_counts[split] == {
-            "NORMAL": round(500 * share), "URGENT": round(300 * share), "HIGHLY URGENT": round(200 * share)
-        }  # fmt: skip
+            "NORMAL": round(500 * share),
+            "URGENT": round(300 * share),
+            "HIGHLY URGENT": round(200 * share),
+        }
     ids = [set(df.complaint_id) for df in splits.values()]
     assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
     assert sum(map(len, ids)) == 1000
@@ -43,8 +47,10 @@ def test_rare_classes_never_crash_and_are_reported():
     assert report.class_counts["train"]["HIGHLY URGENT"] == 1
     _, report = splitting.stratified_split(_frame({0: 30}), "department")
     assert report.missing_classes == [
-        "Education, Health & Social Welfare", "Infrastructure, Utilities & Natural Resources", "Security & Law Enforcement"
-    ]  # fmt: skip
+        "Education, Health & Social Welfare",
+        "Infrastructure, Utilities & Natural Resources",
+        "Security & Law Enforcement",
+    ]
 
 
 def test_split_is_independent_of_input_order_and_bytes_are_identical(tmp_path):
@@ -64,8 +70,11 @@ def test_parquet_columns_types_and_classlabel_metadata(tmp_path):
     paths = splitting.write_splits(splits, tmp_path, "urgency")
     schema = pq.read_schema(paths["train"])
     assert [(f.name, str(f.type)) for f in schema] == [
-        ("complaint_id", "int64"), ("grievance", "string"), ("label", "int64"), ("source", "string")
-    ]  # fmt: skip
+        ("complaint_id", "int64"),
+        ("grievance", "string"),
+        ("label", "int64"),
+        ("source", "string"),
+    ]
     assert b"ClassLabel" in schema.metadata[b"huggingface"] and b"pandas" not in schema.metadata
     back = splitting.read_splits(tmp_path)
     pd.testing.assert_frame_equal(back["eval"], splits["eval"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
+
 
 @pytest.fixture(autouse=True)
 def _restore_main_module():
@@ -24,16 +24,41 @@ def _restore_main_module():
 
 
 GOOD = {
-    "form_info": {"form_type": "ส.ส. 5/18", "province": "เชียงใหม่", "district": "สันทราย", "sub_district": "หนองหาร",
-                  "constituency_number": 3, "polling_station_number": 12, "election_date": "2023-05-14"},
+    "form_info": {
+        "form_type": "ส.ส. 5/18",
+        "province": "เชียงใหม่",
+        "district": "สันทราย",
+        "sub_district": "หนองหาร",
+        "constituency_number": 3,
+        "polling_station_number": 12,
+        "election_date": "2023-05-14",
+    },
     "voter_statistics": {"eligible_voters": 600, "voters_present": 420},
-    "ballot_statistics": {"ballots_allocated": 610, "ballots_used": 420, "good_ballots": 400, "bad_ballots": 12,
-                          "no_vote_ballots": 8, "ballots_remaining": 190},
+    "ballot_statistics": {
+        "ballots_allocated": 610,
+        "ballots_used": 420,
+        "good_ballots": 400,
+        "bad_ballots": 12,
+        "no_vote_ballots": 8,
+        "ballots_remaining": 190,
+    },
     "vote_results": [
-        {"candidate_number": 1, "candidate_name": "นายสมชาย ใจดี", "party_name": "ก้าวไกล", "vote_count": 211, "vote_count_text": "สองร้อยสิบเอ็ด"},
-        {"candidate_number": 2, "candidate_name": "นางมาลี ศรีสุข", "party_name": "เพื่อไทย", "vote_count": 189, "vote_count_text": "หนึ่งร้อยแปดสิบเก้า"},
+        {
+            "candidate_number": 1,
+            "candidate_name": "นายสมชาย ใจดี",
+            "party_name": "ก้าวไกล",
+            "vote_count": 211,
+            "vote_count_text": "สองร้อยสิบเอ็ด",
+        },
+        {
+            "candidate_number": 2,
+            "candidate_name": "นางมาลี ศรีสุข",
+            "party_name": "เพื่อไทย",
+            "vote_count": 189,
+            "vote_count_text": "หนึ่งร้อยแปดสิบเก้า",
+        },
     ],
-}  # fmt: skip
+}
 
 
 def inconsistent() -> dict:
@@ -52,14 +77,24 @@ def write_page(path: Path, text: str) -> None:
     img.save(path)
 
 
-def write_form_set(home: Path, form_set_id: str, extraction: dict | None, error: str | None = None, pages: int = 2) -> None:
+def write_form_set(
+    home: Path, form_set_id: str, extraction: dict | None, error: str | None = None, pages: int = 2
+) -> None:
     for n in range(1, pages + 1):
         write_page(home / "forms" / form_set_id / f"page_{n:02d}.png", f"{form_set_id} page {n}")
     record = {
-        "form_set_id": form_set_id, "model": "tesseract", "config_name": "tesseract", "prompt_version": "v1",
-        "extraction": extraction, "error": error, "input_tokens": 0, "output_tokens": 0, "latency_s": 0.1,
-        "cost_usd": 0.0, "cache_hit": False,
-    }  # fmt: skip
+        "form_set_id": form_set_id,
+        "model": "tesseract",
+        "config_name": "tesseract",
+        "prompt_version": "v1",
+        "extraction": extraction,
+        "error": error,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "latency_s": 0.1,
+        "cost_usd": 0.0,
+        "cache_hit": False,
+    }
     (home / "extractions").mkdir(parents=True, exist_ok=True)
     (home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
@@ -74,10 +109,15 @@ def form_sets(platform_home) -> list[str]:
 
 
 COMPLAINTS = [
-    {"id": 1, "message": "ไฟถนนดับมาสามวัน **ด่วน** <script>alert(1)</script>", "department": "Infrastructure, Utilities & Natural Resources", "urgency": "URGENT"},
+    {
+        "id": 1,
+        "message": "ไฟถนนดับมาสามวัน **ด่วน** <script>alert(1)</script>",
+        "department": "Infrastructure, Utilities & Natural Resources",
+        "urgency": "URGENT",
+    },
     {"id": 2, "message": "โรงเรียนไม่มีครู", "department": "Security & Law Enforcement", "urgency": "NORMAL"},
     {"id": 3, "message": "มีการลักขโมยในซอย", "department": None, "urgency": "HIGHLY URGENT"},
-]  # fmt: skip
+]
 
 
 @pytest.fixture

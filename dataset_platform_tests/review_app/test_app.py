@@ -62,7 +62,11 @@ def open_form(at: AppTest, form_set_id: str = FORM) -> AppTest:
 
 def correct(at: AppTest, district: str = "สันทราย", votes: str = "๒๑๑") -> AppTest:
     at.text_input(key=f"{FORM}:form_info.district").set_value(district)
-    at.session_state[f"{FORM}:candidates"] = {"edited_rows": {0: {"vote_count": votes}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[f"{FORM}:candidates"] = {
+        "edited_rows": {0: {"vote_count": votes}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     return at.run()
 
 
@@ -158,17 +162,27 @@ def test_candidate_rows_can_be_added_and_removed(engine):
     at = open_form(open_app())
     at.session_state[f"{FORM}:candidates"] = {
         "edited_rows": {},
-        "added_rows": [{"candidate_number": "๓", "candidate_name": "นายใหม่ มาก่อน", "party_name": "ไทยสร้างไทย",
-                        "vote_count": "-", "vote_count_text": "-"}],  # "-" is the forms' zero
+        "added_rows": [
+            {
+                "candidate_number": "๓",
+                "candidate_name": "นายใหม่ มาก่อน",
+                "party_name": "ไทยสร้างไทย",
+                "vote_count": "-",
+                "vote_count_text": "-",
+            }
+        ],  # "-" is the forms' zero
         "deleted_rows": [1],
     }
     at.run()
     at.button(key="save_review").click().run()
     assert not at.error, [e.value for e in at.error]
     [row] = reviews(engine)
-    assert [(c["candidate_number"], c["vote_count"], c["vote_count_text"]) for c in row.corrected_extraction["vote_results"]] == [
-        (1, 210, "สองร้อยสิบเอ็ด"), (3, 0, None),
-    ]  # fmt: skip
+    assert [
+        (c["candidate_number"], c["vote_count"], c["vote_count_text"]) for c in row.corrected_extraction["vote_results"]
+    ] == [
+        (1, 210, "สองร้อยสิบเอ็ด"),
+        (3, 0, None),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -20,17 +20,22 @@ import pytest
 import sqlalchemy as sa
 
 from dataset_platform.common import db
+from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.review_app import store
 from dataset_platform.review_app.launch import streamlit_command
-from dataset_platform.resources.review_db import ReviewDatabase
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "review_app.png"
 REVIEWER = f"local:{getpass.getuser()}"  # the single-user local mode on 127.0.0.1
 
@@ -55,9 +60,19 @@ def demo_forms(platform_home):
             extraction["vote_results"][0]["vote_count"] += 10
         elif n == 1:
             extraction, error = None, "ResourceExhausted: quota"
-        record = {"form_set_id": form_set_id, "model": "tesseract", "config_name": "tesseract", "prompt_version": "v1",
-                  "extraction": extraction, "error": error, "input_tokens": 0, "output_tokens": 0, "latency_s": 0.0,
-                  "cost_usd": 0.0, "cache_hit": False}  # fmt: skip
+        record = {
+            "form_set_id": form_set_id,
+            "model": "tesseract",
+            "config_name": "tesseract",
+            "prompt_version": "v1",
+            "extraction": extraction,
+            "error": error,
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "latency_s": 0.0,
+            "cost_usd": 0.0,
+            "cache_hit": False,
+        }
         (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record, ensure_ascii=False))
     form_set_id, truth = made[0]
     return form_set_id, truth.model_dump(mode="json"), made[2]
@@ -102,7 +117,9 @@ def settle(page, sync_api) -> None:
 def evaluate_sensor(instance, db_url: str, cursor: str | None):
     from dataset_platform.defs.reviews.sensors import new_reviews_sensor
 
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)})
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)}
+    )
     return new_reviews_sensor(context)
 
 

@@ -1,4 +1,4 @@
-"""Form queue ordering, filters and the status strip / export data, from files and the review DB (SQLite and Postgres)."""
+"""Form queue ordering, filters, status strip and export data, from files and the review DB (SQLite and Postgres)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from dataset_platform_tests.review_app.conftest import GOOD, write_form_set
 def test_queue_order_needs_review_then_failed_then_unreviewed_then_reviewed(platform_home, form_sets):
     items = form_queue.build_queue({})
     assert [(i.form_set_id, i.status) for i in items] == [
-        ("bkk-d01-s001", "inconsistent"), ("kkc-d02-s007", "failed"), ("cnx-d03-s012", "unreviewed"),
-    ]  # fmt: skip
+        ("bkk-d01-s001", "inconsistent"),
+        ("kkc-d02-s007", "failed"),
+        ("cnx-d03-s012", "unreviewed"),
+    ]
     assert items[1].error == "ResourceExhausted: quota"
     assert items[0].broken_rules == ("vote_sum", "words_match_digits") and items[0].consistency == 0.5
     assert items[0].rules_ok == "2/4"
@@ -28,7 +30,10 @@ def test_reviewed_goes_last_and_filters(seeded_engine, form_sets):
     items = form_queue.build_queue(store.latest_reviews(seeded_engine))
     assert [i.status for i in items] == ["inconsistent", "unreviewed", "reviewed"]  # kkc reviewed: goes last
     assert items[-1].form_set_id == "kkc-d02-s007" and items[-1].reviewer == "Somchai"
-    assert [i.form_set_id for i in form_queue.filter_queue(items, ["reviewed", "unreviewed"], "สันทราย")] == ["cnx-d03-s012", "kkc-d02-s007"]
+    assert [i.form_set_id for i in form_queue.filter_queue(items, ["reviewed", "unreviewed"], "สันทราย")] == [
+        "cnx-d03-s012",
+        "kkc-d02-s007",
+    ]
     assert form_queue.districts(items) == ["บางรัก", "สันทราย"]
 
 
@@ -86,8 +91,10 @@ def test_exports(seeded_engine, platform_home, form_sets):
     store.save_extraction_review(seeded_engine, "bkk-d01-s001", reviewed, "Somchai")
     records = {r["id"]: r for r in status.live_ground_truth(seeded_engine)}
     assert {k: r["metadata"]["status"] for k, r in records.items()} == {
-        "bkk-d01-s001": "human-reviewed", "cnx-d03-s012": "llm-generated", "kkc-d02-s007": "unavailable",
-    }  # fmt: skip
+        "bkk-d01-s001": "human-reviewed",
+        "cnx-d03-s012": "llm-generated",
+        "kkc-d02-s007": "unavailable",
+    }
     assert records["bkk-d01-s001"]["expected_output"]["form_info"]["district"] == "แม่แตง"
     assert records["kkc-d02-s007"]["metadata"]["error"] == "ResourceExhausted: quota"
     assert records["cnx-d03-s012"]["input"]["num_pages"] == 2
@@ -128,8 +135,9 @@ def test_uncertain_extractions_come_first_with_their_fields(platform_home, form_
 
 def test_advance_vote_batch_scores_over_the_rules_that_apply(platform_home):
     batch = copy.deepcopy(GOOD)
-    batch["form_info"].update(form_type="ส.ส. ๕/๑๗", district=None, sub_district=None, polling_station_number=None,
-                              election_date=None)  # fmt: skip
+    batch["form_info"].update(
+        form_type="ส.ส. ๕/๑๗", district=None, sub_district=None, polling_station_number=None, election_date=None
+    )
     batch["voter_statistics"] = {"eligible_voters": None, "voters_present": None}
     batch["ballot_statistics"].update(ballots_allocated=None, ballots_remaining=None)
     write_form_set(platform_home, "batch", batch)

@@ -31,9 +31,7 @@ class FakeServer:
         return -signal.SIGTERM
 
 
-def test_launch_runs_streamlit_forwards_sigterm_and_refuses_the_network_without_sign_in(
-    monkeypatch, capsys, tmp_path
-):
+def test_launch_runs_streamlit_forwards_sigterm_and_refuses_the_network_without_sign_in(monkeypatch, capsys, tmp_path):
     servers, handler = [], signal.getsignal(signal.SIGTERM)
     monkeypatch.setattr(subprocess, "Popen", lambda cmd: servers.append(FakeServer(cmd)) or servers[-1])
     monkeypatch.delenv(launch.SECRETS_ENV, raising=False)

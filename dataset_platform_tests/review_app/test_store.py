@@ -63,7 +63,18 @@ def test_concurrent_saves_keep_every_row(seeded_engine, db_url):
     assert errors == []
     history = store.review_history(seeded_engine, "cnx-d03-s012")
     assert len(history) == 10
-    assert sorted(r.extraction["voter_statistics"]["voters_present"] for r in history) == [0, 1, 2, 3, 4, 100, 101, 102, 103, 104]
+    assert sorted(r.extraction["voter_statistics"]["voters_present"] for r in history) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        100,
+        101,
+        102,
+        103,
+        104,
+    ]
     assert store.latest_reviews(seeded_engine)["cnx-d03-s012"].id == history[0].id
 
 
@@ -91,19 +102,28 @@ def test_grievance_queue_and_reviews(seeded_engine):
     assert [c.id for c in store.grievance_queue(engine)] == [1, 2, 3]
     # an unreviewed flag and a NULL complaint_id row must not hide anything from the queue
     with engine.begin() as conn:
-        conn.execute(sa.insert(db.misclassified_complaints), [{"complaint_id": 1, "reviewed": False}, {"complaint_id": None, "reviewed": True}])
+        conn.execute(
+            sa.insert(db.misclassified_complaints),
+            [{"complaint_id": 1, "reviewed": False}, {"complaint_id": None, "reviewed": True}],
+        )
     assert store.count_grievance_queue(engine) == 3
 
-    confirmed = store.save_grievance_review(engine, 1, "Infrastructure, Utilities & Natural Resources", "URGENT", "Nok", now=T0)
+    confirmed = store.save_grievance_review(
+        engine, 1, "Infrastructure, Utilities & Natural Resources", "URGENT", "Nok", now=T0
+    )
     assert confirmed.confirmed
-    corrected = store.save_grievance_review(engine, 2, "Education, Health & Social Welfare", "NORMAL", "Nok", now=T0 + dt.timedelta(minutes=1))
+    corrected = store.save_grievance_review(
+        engine, 2, "Education, Health & Social Welfare", "NORMAL", "Nok", now=T0 + dt.timedelta(minutes=1)
+    )
     assert not corrected.confirmed
     assert [c.id for c in store.grievance_queue(engine)] == [3]
     assert [c.id for c in store.grievance_queue(engine, exclude_ids=[3])] == []
     assert store.count_grievance_queue(engine) == 1
 
     with engine.connect() as conn:
-        row = conn.execute(sa.select(db.misclassified_complaints).where(db.misclassified_complaints.c.id == corrected.id)).one()
+        row = conn.execute(
+            sa.select(db.misclassified_complaints).where(db.misclassified_complaints.c.id == corrected.id)
+        ).one()
     assert row.model_predicted_department == "Security & Law Enforcement"  # copied from complaints, not from the caller
     assert row.correct_department == "Education, Health & Social Welfare"
     assert row.reviewed is True and row.reviewed_at == T0 + dt.timedelta(minutes=1)

@@ -19,7 +19,17 @@ from dataset_platform_tests.review_app.conftest import GOOD
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("211", 211), ("๒๑๑", 211), ("1,234", 1234), ("๑,๒๓๔", 1234), (" 42 ", 42), ("", None), (None, None), (7, 7), (7.0, 7)],
+    [
+        ("211", 211),
+        ("๒๑๑", 211),
+        ("1,234", 1234),
+        ("๑,๒๓๔", 1234),
+        (" 42 ", 42),
+        ("", None),
+        (None, None),
+        (7, 7),
+        (7.0, 7),
+    ],
 )
 def test_parse_count_accepts_thai_and_grouped_digits(text, expected):
     assert parse_count(text) == expected
@@ -27,9 +37,19 @@ def test_parse_count_accepts_thai_and_grouped_digits(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("-5", "negative"), ("-๕", "negative"), (-5, "negative"), ("abc", "not a number"), ("12a", "not a number"),
-     ("1,23", "not a number"), ("3.5", "not a number"), (3.5, "whole number"), (True, "whole number"), ("99999999999", "too large")],
-)  # fmt: skip
+    [
+        ("-5", "negative"),
+        ("-๕", "negative"),
+        (-5, "negative"),
+        ("abc", "not a number"),
+        ("12a", "not a number"),
+        ("1,23", "not a number"),
+        ("3.5", "not a number"),
+        (3.5, "whole number"),
+        (True, "whole number"),
+        ("99999999999", "too large"),
+    ],
+)
 def test_parse_count_rejects_bad_counts(text, message):
     with pytest.raises(ValueError, match=message):
         parse_count(text)
@@ -37,7 +57,13 @@ def test_parse_count_rejects_bad_counts(text, message):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2023-05-14", "2023-05-14"), ("๒๐๒๓-๐๕-๑๔", "2023-05-14"), ("14 พฤษภาคม 2566", "2023-05-14"), ("๑๔ พฤษภาคม ๒๕๖๖", "2023-05-14"), ("", None)],
+    [
+        ("2023-05-14", "2023-05-14"),
+        ("๒๐๒๓-๐๕-๑๔", "2023-05-14"),
+        ("14 พฤษภาคม 2566", "2023-05-14"),
+        ("๑๔ พฤษภาคม ๒๕๖๖", "2023-05-14"),
+        ("", None),
+    ],
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
@@ -53,7 +79,15 @@ def test_valid_extraction_round_trips_and_thai_digits_are_normalised():
     raw = copy.deepcopy(GOOD)
     raw["ballot_statistics"]["good_ballots"] = "๔๐๐"
     raw["vote_results"][0]["vote_count"] = "๒๑๑"
-    raw["vote_results"].append({"candidate_number": None, "candidate_name": "", "party_name": None, "vote_count": None, "vote_count_text": None})
+    raw["vote_results"].append(
+        {
+            "candidate_number": None,
+            "candidate_name": "",
+            "party_name": None,
+            "vote_count": None,
+            "vote_count_text": None,
+        }
+    )
     model = validate_extraction(raw)
     assert model.model_dump(mode="json") == GOOD
 
@@ -82,7 +116,11 @@ def test_errors_are_per_field_and_bad_fields_become_none():
 
 def test_unknown_fields_and_wrong_shapes_are_rejected():
     _, errors = normalise_extraction({"form_info": {"provinec": "x"}, "extra": 1, "vote_results": "1,2"})
-    assert errors == {"extra": "unknown field", "form_info.provinec": "unknown field", "vote_results": "must be a list of candidates"}
+    assert errors == {
+        "extra": "unknown field",
+        "form_info.provinec": "unknown field",
+        "vote_results": "must be a list of candidates",
+    }
 
 
 def test_text_is_normalised():

@@ -14,7 +14,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 
@@ -168,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         return {"name": ds.name, "description": ds.description, "current_version": ds.version}
 
     @staticmethod
-    def _batch_update(ds: Optional[_Dataset], attrs: dict[str, Any]) -> tuple[int, Any]:
+    def _batch_update(ds: _Dataset | None, attrs: dict[str, Any]) -> tuple[int, Any]:
         if ds is None:
             return 404, {"errors": ["dataset not found"]}
         touched: list[str] = []
@@ -216,7 +216,7 @@ class DatadogTestServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "DatadogTestServer":
+    def start(self) -> DatadogTestServer:
         self._thread.start()
         return self
 
@@ -224,7 +224,7 @@ class DatadogTestServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "DatadogTestServer":
+    def __enter__(self) -> DatadogTestServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from dataset_platform_tests.support.json_server import JsonTestServer, serve_until_stdin_closes
 
 _PATH = re.compile(r"^/(?P<version>[^/]+)/models/(?P<model>[^/:]+):generateContent$")
 _STATUS_NAMES = {
-    400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"
+    400: "INVALID_ARGUMENT",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
 }
 
 
@@ -46,7 +50,7 @@ class GeminiTestServer(JsonTestServer):
         super().__init__(latency_s)
         self.usage = usage  # prompt, candidates, thoughts tokens per answer
 
-    def record_request(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Optional[RecordedRequest]:
+    def record_request(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> RecordedRequest | None:
         match = _PATH.match(path.split("?")[0])
         if not match:
             return None

@@ -9,8 +9,9 @@ import json
 import threading
 import urllib.parse
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 class _Server:

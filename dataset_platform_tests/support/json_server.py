@@ -14,8 +14,9 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 
@@ -25,7 +26,7 @@ class JsonTestServer:
     def __init__(self, latency_s: float = 0.0):
         self.latency_s = latency_s
         self.extraction: dict[str, Any] = {}
-        self.responder: Optional[Callable[[Any], dict[str, Any]]] = None
+        self.responder: Callable[[Any], dict[str, Any]] | None = None
         self.requests: list[Any] = []
         self.arrivals: list[float] = []  # time.monotonic() of each recorded request: shows the backoff
         self.peak_in_flight = 0

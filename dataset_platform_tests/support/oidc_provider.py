@@ -69,7 +69,7 @@ class OIDCProvider:
     def metadata_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
-    def __enter__(self) -> "OIDCProvider":
+    def __enter__(self) -> OIDCProvider:
         self._thread.start()
         return self
 

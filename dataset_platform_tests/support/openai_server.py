@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from dataset_platform_tests.support.json_server import JsonTestServer, serve_until_stdin_closes
 
@@ -71,7 +71,7 @@ class OpenAITestServer(JsonTestServer):
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
-    def record_request(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> Optional[RecordedRequest]:
+    def record_request(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> RecordedRequest | None:
         if path.split("?")[0] != "/v1/chat/completions":
             return None
         return RecordedRequest(path, body, headers)

@@ -3,7 +3,7 @@
 No `from __future__ import annotations` here: Dagster reads the config class from the real annotation.
 """
 
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -17,8 +17,8 @@ from dataset_platform.resources.wandb import WandbResource
 class ModelConfigSpec(dg.Config):
     model: str = Field(description="gemini-* model name (e.g. gemini-2.5-flash) or 'tesseract' (offline OCR)")
     temperature: float = Field(default=0.0, description="Sampling temperature, 0..2 (ignored by tesseract)")
-    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; null = model default")
-    name_suffix: Optional[str] = Field(default=None, description="Appended to the config name, to tell variants apart")
+    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; null = model default")
+    name_suffix: str | None = Field(default=None, description="Appended to the config name, to tell variants apart")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form, recorded with the results")
 
 
@@ -27,10 +27,12 @@ class ExperimentConfig(dg.Config):
         default_factory=lambda: [ModelConfigSpec(**c) for c in cfg.DEFAULT_MODEL_CONFIGS],
         description="One experiment per model config",
     )
-    sample_size: Optional[int] = Field(default=None, description="Records to sample (seeded); null = all")
+    sample_size: int | None = Field(default=None, description="Records to sample (seeded); null = all")
     jobs: int = Field(default=4, description="Concurrent extractions/evaluations")
     raise_errors: bool = Field(default=False, description="Fail the run on the first failed record or config")
-    dataset_version: Optional[str] = Field(default=None, description="Ground-truth version tag vYYYYMMDD_HHMMSS; null = latest")
+    dataset_version: str | None = Field(
+        default=None, description="Ground-truth version tag vYYYYMMDD_HHMMSS; null = latest"
+    )
     project_name: str = Field(default=cfg.DEFAULT_PROJECT, description="Datadog LLMObs project")
     ml_app: str = Field(default=cfg.DEFAULT_ML_APP, description="Datadog LLMObs ml_app")
     seed: int = Field(default=cfg.DEFAULT_SEED, description="Seed of the record sample and the bootstrap")

@@ -16,7 +16,10 @@ from dataset_platform.defs.experiments.assets import experiment_results
 def accuracy_not_regressed(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     from dataset_platform.experiments import history, summary
 
-    entry = history.find_run(context.run.run_id) or (history.read_history() or [None])[-1]
+    entry = history.find_run(context.run.run_id)
+    if not entry:  # this run stored none: the latest stored run
+        stored = history.read_history()
+        entry = stored[-1] if stored else None
     if entry is None:
         return dg.AssetCheckResult(passed=True, metadata={"reason": "no experiment stored yet"})
     reference = summary.primary_config(entry["configs"])

@@ -60,7 +60,9 @@ def datadog_dataset(
         "needs_review_excluded": 0 if config.include_needs_review else needs_review,
         "status_counts": dg.MetadataValue.json(export["status_counts"]),
         "export_file": dg.MetadataValue.path(str(path)),
-        "destination": "pushed to Datadog" if push["mode"] == "datadog" else "local-only (DD_API_KEY/DD_APP_KEY not set)",
+        "destination": "pushed to Datadog"
+        if push["mode"] == "datadog"
+        else "local-only (DD_API_KEY/DD_APP_KEY not set)",
         "dataset_action": push["action"],
         "dataset_version": push["version"],
         "preview": dg.MetadataValue.md(_preview(export)),

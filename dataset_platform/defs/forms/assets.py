@@ -5,7 +5,7 @@ ground_truth/); the domain logic is in ``dataset_platform.forms``.
 """
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -86,16 +86,14 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 class ExtractionConfig(dg.Config):
-    model: Optional[str] = Field(
+    model: str | None = Field(
         default=None,
         description="gemini-*, openai/<served-name> (OPENAI_BASE_URL), 'offline' or 'tesseract'; "
         "unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini, OpenAI)")
-    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; unset = model default")
-    max_concurrency: Optional[int] = Field(
-        default=None, ge=1, description="Form sets at once; unset = resource default"
-    )
+    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; unset = model default")
+    max_concurrency: int | None = Field(default=None, ge=1, description="Form sets at once; unset = resource default")
 
 
 @dg.asset(
@@ -141,10 +139,16 @@ def llm_extractions(
     failed = [r for r in records if r.error]
     fresh = [r for r in records if not r.cache_hit]
     rows = [
-        [r.form_set_id, "failed" if r.error else ("cached" if r.cache_hit else "ok"), len((r.extraction or {}).get("vote_results", [])),
-         r.input_tokens + r.output_tokens, f"{r.latency_s:.2f}", (r.error or "; ".join(r.warnings))[:120]]
+        [
+            r.form_set_id,
+            "failed" if r.error else ("cached" if r.cache_hit else "ok"),
+            len((r.extraction or {}).get("vote_results", [])),
+            r.input_tokens + r.output_tokens,
+            f"{r.latency_s:.2f}",
+            (r.error or "; ".join(r.warnings))[:120],
+        ]
         for r in records[:20]
-    ]  # fmt: skip
+    ]
     return dg.MaterializeResult(
         metadata={
             "model": model,
@@ -190,7 +194,6 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
         status_counts,
         write_ground_truth,
     )
-
     from dataset_platform.forms.review_fingerprint import extraction_reviews_fingerprint
 
     forms_dir = paths.forms_dir()
@@ -203,10 +206,16 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
     version = write_ground_truth(records)
     counts = status_counts(records)
     rows = [
-        [r["id"], r["metadata"]["status"], r["metadata"]["model"] or "", r["metadata"]["reviewer"] or "",
-         len((r["expected_output"] or {}).get("vote_results", [])), f"{consistency_score(r['expected_output']):.2f}"]
+        [
+            r["id"],
+            r["metadata"]["status"],
+            r["metadata"]["model"] or "",
+            r["metadata"]["reviewer"] or "",
+            len((r["expected_output"] or {}).get("vote_results", [])),
+            f"{consistency_score(r['expected_output']):.2f}",
+        ]
         for r in records[:15]
-    ]  # fmt: skip
+    ]
     skipped = skipped_reviews(records)
     for item in skipped[:MAX_REASONS]:
         context.log.warning("skipped %s", item["reason"])

@@ -6,7 +6,8 @@ stops the ground truth from being built.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 

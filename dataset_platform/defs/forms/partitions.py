@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-form_sets_partitions = dg.DynamicPartitionsDefinition(name="form_sets")
+FORM_SETS_PARTITIONS = "form_sets"
+form_sets_partitions = dg.DynamicPartitionsDefinition(name=FORM_SETS_PARTITIONS)
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -18,8 +19,8 @@ def sync_form_set_partitions(instance: dg.DagsterInstance) -> list[str]:
     from dataset_platform.forms import paths
 
     folders = paths.form_set_ids()
-    known = set(instance.get_dynamic_partitions(form_sets_partitions.name))
+    known = set(instance.get_dynamic_partitions(FORM_SETS_PARTITIONS))
     new = [f for f in folders if f not in known]
     if new:
-        instance.add_dynamic_partitions(form_sets_partitions.name, new)
-    return list(instance.get_dynamic_partitions(form_sets_partitions.name))
+        instance.add_dynamic_partitions(FORM_SETS_PARTITIONS, new)
+    return list(instance.get_dynamic_partitions(FORM_SETS_PARTITIONS))

@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Union
 
 import dagster as dg
 
 from dataset_platform.common import settings
 from dataset_platform.defs.forms.assets import llm_extractions, raw_form_images
-from dataset_platform.defs.forms.partitions import form_sets_partitions, range_tags
+from dataset_platform.defs.forms.partitions import FORM_SETS_PARTITIONS, form_sets_partitions, range_tags
 from dataset_platform.forms import paths
 
 _BATCH = 500
@@ -53,6 +52,7 @@ def recorded_fingerprints(instance: dg.DagsterInstance, partitions: set[str]) ->
         ).records
         for record in records:
             mat = record.asset_materialization
+            assert mat is not None  # a materialization record holds one
             meta = mat.metadata
             if mat.partition and "content_fingerprint" in meta:
                 recorded[mat.partition] = (str(meta["stat_signature"].value), str(meta["content_fingerprint"].value))
@@ -85,7 +85,7 @@ def _batch_key(fingerprints: dict[str, str]) -> str:
     description="Form-set folders under $DATASET_PLATFORM_HOME/forms whose pages differ from what raw_form_images "
     "recorded → partitions + extraction runs.",
 )
-def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.SensorResult, dg.SkipReason]:
+def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     from dataset_platform.forms.folder_fingerprint import content_fingerprint, stat_signature
 
     root = settings.form_sets_dir()
@@ -95,7 +95,7 @@ def new_form_sets_sensor(context: dg.SensorEvaluationContext) -> Union[dg.Sensor
     state = json.loads(context.cursor) if context.cursor else {}
     requested: dict[str, str] = state.get("requested", {})
     touched: dict[str, list[str]] = state.get("touched", {})
-    known = set(context.instance.get_dynamic_partitions(form_sets_partitions.name))
+    known = set(context.instance.get_dynamic_partitions(FORM_SETS_PARTITIONS))
     recorded = recorded_fingerprints(context.instance, known & set(folders))
 
     to_run: dict[str, str] = {}

@@ -2,16 +2,19 @@
 
 import dagster as dg
 
-from dataset_platform.defs.retraining.assets import cleaned_splits, misclassified_pulls, published_versions, quality_reports
+from dataset_platform.defs.retraining.assets import (
+    cleaned_splits,
+    misclassified_pulls,
+    published_versions,
+    quality_reports,
+)
 from dataset_platform.defs.retraining.checks import blocking_checks
 from dataset_platform.defs.retraining.evaluation import classifier_evaluation, evaluation_checks
 from dataset_platform.defs.retraining.jobs import retraining_job
 from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
 
 defs = dg.Definitions(
-    assets=[
-        misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions
-    ],
+    assets=[misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions],
     asset_checks=[*blocking_checks, *evaluation_checks],
     jobs=[retraining_job],
     schedules=[weekly_retraining_schedule],

@@ -8,7 +8,7 @@ import base64
 import json
 import logging
 from dataclasses import asdict
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field
@@ -47,18 +47,18 @@ class PullConfig(dg.Config):
     pii_policy: Literal["mask", "drop", "block"] = Field(
         default="mask", description="mask: typed placeholders; drop: the record; block: the version"
     )
-    min_records: Optional[int] = Field(default=None, ge=0, description="records in total; unset = MIN_DATASET_LEN")
+    min_records: int | None = Field(default=None, ge=0, description="records in total; unset = MIN_DATASET_LEN")
     min_per_class: int = Field(default=DEFAULT_MIN_PER_CLASS, ge=0, description="records per class")
     min_new_reviews: int = Field(
         default=DEFAULT_MIN_NEW_REVIEWS, ge=0, description="reviewed rows newer than the published version"
     )
-    base_dataset: Optional[str] = Field(
+    base_dataset: str | None = Field(
         default=None, description="base training data: '<owner>/<repo>[@<version tag>]' on the (local) hub"
     )
-    base_table: Optional[str] = Field(
+    base_table: str | None = Field(
         default=None, description="base training data: a review-database table (complaint_id, text, label)"
     )
-    base_max_records: Optional[int] = Field(default=None, ge=1, description="cap on base rows (lowest ids first)")
+    base_max_records: int | None = Field(default=None, ge=1, description="cap on base rows (lowest ids first)")
 
     def policy(self) -> LabelPolicy:
         defaults = LabelPolicy()
@@ -70,7 +70,9 @@ class PullConfig(dg.Config):
         )
 
 
-def wandb_log(wandb: WandbResource, name: str, job_type: str, config: dict, data: dict, artifact: dict | None = None) -> str:
+def wandb_log(
+    wandb: WandbResource, name: str, job_type: str, config: dict, data: dict, artifact: dict | None = None
+) -> str:
     """Log to W&B without ever failing the asset; returns 'logged (<mode>)' or the error type."""
     try:
         with wandb.run(name=name, job_type=job_type, config=config, tags=["retraining"]) as run:
@@ -103,7 +105,10 @@ def _png_markdown(path) -> dg.MetadataValue:
     description="Reviewed misclassifications + a reproducible sample of correct records for one label.",
 )
 def misclassified_pulls(
-    context: dg.AssetExecutionContext, config: PullConfig, review_db: ReviewDatabase, hub: DatasetHub,
+    context: dg.AssetExecutionContext,
+    config: PullConfig,
+    review_db: ReviewDatabase,
+    hub: DatasetHub,
     wandb: WandbResource,
 ) -> dg.MaterializeResult:
     import sqlalchemy as sa
@@ -125,8 +130,13 @@ def misclassified_pulls(
             fingerprint = reviews_fingerprint(engine, label)
             base = _load_base(config, hub, engine, label)
             stats = run_pull(
-                engine, label, policy=config.policy(), base=base, correct_ratio=config.correct_ratio,
-                random_state=config.random_state, chunk_size=config.chunk_size,
+                engine,
+                label,
+                policy=config.policy(),
+                base=base,
+                correct_ratio=config.correct_ratio,
+                random_state=config.random_state,
+                chunk_size=config.chunk_size,
             )
     except (sa.exc.SQLAlchemyError, ValueError, FileNotFoundError) as exc:
         # A query or configuration error fails the same way on every attempt: no retries.
@@ -134,13 +144,23 @@ def misclassified_pulls(
         raise dg.Failure(description=description, allow_retries=False) from None
     if stats.quarantined_count:
         context.log.warning(
-            "%s: %s rows quarantined (%s), e.g. complaint ids %s", label, sum(stats.quarantined_count.values()),
-            stats.quarantined_count, [q.complaint_id for q in stats.quarantined[:10]],
+            "%s: %s rows quarantined (%s), e.g. complaint ids %s",
+            label,
+            sum(stats.quarantined_count.values()),
+            stats.quarantined_count,
+            [q.complaint_id for q in stats.quarantined[:10]],
         )
     wb_status = wandb_log(
-        wandb, f"pull-{label}", "pull", wb_config,
-        {"connection_ok": 1, f"records_fetched/{label}": stats.n_records,
-         f"misclassified/{label}": stats.n_misclassified, f"correct/{label}": stats.n_correct},
+        wandb,
+        f"pull-{label}",
+        "pull",
+        wb_config,
+        {
+            "connection_ok": 1,
+            f"records_fetched/{label}": stats.n_records,
+            f"misclassified/{label}": stats.n_misclassified,
+            f"correct/{label}": stats.n_correct,
+        },
     )
     return dg.MaterializeResult(
         metadata={
@@ -225,8 +245,11 @@ def cleaned_splits(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Mat
             "splits": dg.MetadataValue.json(report["split"]["sizes"]),
             "dropped": dg.MetadataValue.md(md_table(drops, "reason", "rows")),
             "pii": dg.MetadataValue.json(
-                {"policy": report["clean"]["pii_policy"], "records": report["clean"]["pii_records"],
-                 "kinds": report["clean"]["pii_kinds"]}
+                {
+                    "policy": report["clean"]["pii_policy"],
+                    "records": report["clean"]["pii_records"],
+                    "kinds": report["clean"]["pii_kinds"],
+                }
             ),
             "n_gold": report["n_gold"],
             "rare_classes": dg.MetadataValue.json(report["split"]["rare_classes"]),
@@ -303,7 +326,9 @@ def _version_metadata(label: str, score: float) -> dict:
     retry_policy=RETRY,
     description="The immutable published dataset version (local hub, or Hugging Face Hub with HF_TOKEN).",
 )
-def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb: WandbResource) -> dg.MaterializeResult:
+def published_versions(
+    context: dg.AssetExecutionContext, hub: DatasetHub, wandb: WandbResource
+) -> dg.MaterializeResult:
     from dataset_platform.retraining import quality
     from dataset_platform.retraining.evaluation import gate_blocks
     from dataset_platform.retraining.publishing import PublishResult
@@ -321,13 +346,21 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
     if not decision.publish:
         split = json.loads(paths.split_report_file(label).read_text())
         result = PublishResult(
-            status=decision.status, label=label, repo_id=hub.repo_id(label), content_hash=split["content_hash"],
-            num_samples=split["num_samples"], splits=split["split"]["sizes"], detail="; ".join(decision.reasons),
+            status=decision.status,
+            label=label,
+            repo_id=hub.repo_id(label),
+            content_hash=split["content_hash"],
+            num_samples=split["num_samples"],
+            splits=split["split"]["sizes"],
+            detail="; ".join(decision.reasons),
         )
     else:
         score = quality.read_report(report_file).score
         result = hub.publish(
-            label, paths.splits_dir(label), run_id=context.run.run_id, code_version=CODE_VERSION,
+            label,
+            paths.splits_dir(label),
+            run_id=context.run.run_id,
+            code_version=CODE_VERSION,
             extra_metadata=_version_metadata(label, score),
         )
     atomic.write_json(paths.published_file(label), result.to_dict())
@@ -340,8 +373,12 @@ def published_versions(context: dg.AssetExecutionContext, hub: DatasetHub, wandb
             "metadata": {k: result.metadata.get(k) for k in ("version_tag", "content_hash", "num_samples", "splits")},
         }
     wb_status = wandb_log(
-        wandb, f"publish-{label}", "publish", {"label": label, "hub": hub.describe(), "repo_id": hub.repo_id(label)},
-        {f"push_status/{label}": result.status, f"num_samples/{label}": result.num_samples}, artifact,
+        wandb,
+        f"publish-{label}",
+        "publish",
+        {"label": label, "hub": hub.describe(), "repo_id": hub.repo_id(label)},
+        {f"push_status/{label}": result.status, f"num_samples/{label}": result.num_samples},
+        artifact,
     )
     context.log.info("%s: %s %s", label, result.status, result.version_tag or result.detail)
     metadata: dict[str, Any] = {

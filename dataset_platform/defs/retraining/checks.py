@@ -13,7 +13,9 @@ from dataset_platform.defs.retraining.partitions import label_partitions
 from dataset_platform.retraining import paths
 
 # Partitioned asset checks are a Dagster preview feature; the checks need the label partition.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 
 def _result(label: str, check_name: str) -> dg.AssetCheckResult:
@@ -31,8 +33,10 @@ def _result(label: str, check_name: str) -> dg.AssetCheckResult:
             metadata["detail"] = "; ".join(f"{f.check}: {f.detail}" for f in findings)
     if check_name == "enough_records":
         metadata.update(
-            records=decision.records, class_counts=decision.class_counts,
-            min_dataset_len=decision.policy.get("min_records"), min_per_class=decision.policy.get("min_per_class"),
+            records=decision.records,
+            class_counts=decision.class_counts,
+            min_dataset_len=decision.policy.get("min_records"),
+            min_per_class=decision.policy.get("min_per_class"),
             new_reviews=-1 if decision.new_reviews is None else decision.new_reviews,
             status=decision.status if not decision.check_passed(check_name) else "ok",
         )
@@ -44,7 +48,9 @@ def _result(label: str, check_name: str) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
-    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    asset=cleaned_splits,
+    blocking=True,
+    partitions_def=label_partitions,
     description="No text in two splits, and no split text equal to or a near copy of a gold text.",
 )
 def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
@@ -52,7 +58,9 @@ def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.
 
 
 @dg.asset_check(
-    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    asset=cleaned_splits,
+    blocking=True,
+    partitions_def=label_partitions,
     description="At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the "
     "published version.",
 )
@@ -61,7 +69,9 @@ def enough_records(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResul
 
 
 @dg.asset_check(
-    asset=cleaned_splits, blocking=True, partitions_def=label_partitions,
+    asset=cleaned_splits,
+    blocking=True,
+    partitions_def=label_partitions,
     description="No PII left in any split after the label's PII policy.",
 )
 def no_pii(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:

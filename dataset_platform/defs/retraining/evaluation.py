@@ -91,8 +91,10 @@ def classifier_evaluation(
     if latest:
         tag = latest["version_tag"]
         entry, cache_hit = evaluation.cached_reference(
-            paths.evaluation_cache_dir(label), latest["content_hash"],
-            lambda: read_splits(hub.version_dir(label, tag))["train"], gold,
+            paths.evaluation_cache_dir(label),
+            latest["content_hash"],
+            lambda: read_splits(hub.version_dir(label, tag))["train"],
+            gold,
         )
         published = {"tag": tag, "content_hash": latest["content_hash"], **entry}
     try:
@@ -108,8 +110,15 @@ def classifier_evaluation(
         f"gold_accuracy/{label}/{model}": s["accuracy"]["value"] for model, s in report["gold"].items() if s["n"]
     } | {f"gold_macro_f1/{label}/{model}": s["macro_f1"]["value"] for model, s in report["gold"].items() if s["n"]}
     wb_status = _wandb_log(
-        wandb, label, {"label": label, "model": evaluation.MODEL_VERSION, "published": report["published_version"],
-                       "content_hash": content_hash}, {**summary, f"gate_passed/{label}": int(gate["passed"])},
+        wandb,
+        label,
+        {
+            "label": label,
+            "model": evaluation.MODEL_VERSION,
+            "published": report["published_version"],
+            "content_hash": content_hash,
+        },
+        {**summary, f"gate_passed/{label}": int(gate["passed"])},
         paths.quality_dir(label) / "confusion_matrix.png",
     )
     context.log.info("%s: %s", label, gate["message"])

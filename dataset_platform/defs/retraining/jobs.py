@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-
 retraining_job = dg.define_asset_job(
     "retraining_job",
     selection=dg.AssetSelection.groups("retraining"),

@@ -1,4 +1,7 @@
-"""Weekly retraining datasets for both labels, even without a new review (sampling may change nothing: then `unchanged`)."""
+"""Weekly retraining datasets for both labels, even without a new review.
+
+Sampling may change nothing: then `unchanged`.
+"""
 
 import dagster as dg
 

@@ -8,8 +8,6 @@ the fingerprint, so repeated ticks (or a run still queued) never launch the same
 
 from __future__ import annotations
 
-from typing import Optional
-
 import dagster as dg
 
 from dataset_platform.common.labels import LABELS
@@ -22,14 +20,16 @@ PULLS = dg.AssetKey("misclassified_pulls")
 GROUND_TRUTH = dg.AssetKey("ground_truth_dataset")
 
 
-def consumed_fingerprint(instance: dg.DagsterInstance, key: dg.AssetKey, partition: Optional[str] = None):
+def consumed_fingerprint(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None):
     """The fingerprint the latest materialization recorded; None = never materialized, "" = not recorded."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition else None), limit=1
     ).records
     if not records:
         return None
-    value = records[0].asset_materialization.metadata.get(FINGERPRINT)
+    materialization = records[0].asset_materialization
+    assert materialization is not None  # a materialization record holds one
+    value = materialization.metadata.get(FINGERPRINT)
     return str(value.value) if value is not None else ""
 
 

@@ -10,7 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dataset_platform.forms.consistency import RULE_FIELDS, RULES, broken_candidates, check_rules
-from dataset_platform.forms.schema import CANDIDATE_FIELDS, FORM_KINDS, canonical_form_type, is_party_list, present_fields
+from dataset_platform.forms.schema import (
+    CANDIDATE_FIELDS,
+    FORM_KINDS,
+    canonical_form_type,
+    is_party_list,
+    present_fields,
+)
 from dataset_platform.review_app import form_queue, status, store, ui
 from dataset_platform.review_app.validation import SECTIONS, ReviewValidationError, normalise_extraction
 
@@ -61,12 +67,18 @@ def explain_rule(rule: str, extraction: dict[str, Any]) -> str:
     total = lambda *xs: None if any(x is None for x in xs) else sum(xs)  # noqa: E731
     if rule == "ballot_sum":
         s = total(b["good_ballots"], b["bad_ballots"], b["no_vote_ballots"])
-        return f"good {_fmt(b['good_ballots'])} + bad {_fmt(b['bad_ballots'])} + no-vote {_fmt(b['no_vote_ballots'])} = {_fmt(s)} · ballots used {_fmt(b['ballots_used'])}"
+        return (
+            f"good {_fmt(b['good_ballots'])} + bad {_fmt(b['bad_ballots'])} + no-vote {_fmt(b['no_vote_ballots'])}"
+            f" = {_fmt(s)} · ballots used {_fmt(b['ballots_used'])}"
+        )
     if rule == "vote_sum":
         return f"Σ candidate votes {_fmt(total(*votes) if votes else 0)} · good ballots {_fmt(b['good_ballots'])}"
     if rule == "ballot_balance":
         s = total(b["ballots_used"], b["ballots_remaining"])
-        return f"used {_fmt(b['ballots_used'])} + remaining {_fmt(b['ballots_remaining'])} = {_fmt(s)} · allocated {_fmt(b['ballots_allocated'])}"
+        return (
+            f"used {_fmt(b['ballots_used'])} + remaining {_fmt(b['ballots_remaining'])} = {_fmt(s)}"
+            f" · allocated {_fmt(b['ballots_allocated'])}"
+        )
     bad = broken_candidates(extraction)
     return f"words ≠ digits for candidate no. {', '.join(map(str, bad))}" if bad else "words match digits"
 
@@ -96,7 +108,9 @@ def show_pages(form_set_id: str, pages: list[Any]) -> None:
         return
     names = [p.name for p in pages]
     page = st.radio("Page", names, horizontal=True, key=f"{form_set_id}:page", label_visibility="collapsed")
-    zoom = st.select_slider("Zoom", options=[1.0, 1.5, 2.0, 3.0, 4.0], value=1.0, key="zoom", format_func=lambda z: f"{z:g}×")
+    zoom = st.select_slider(
+        "Zoom", options=[1.0, 1.5, 2.0, 3.0, 4.0], value=1.0, key="zoom", format_func=lambda z: f"{z:g}×"
+    )
     x = y = 0
     if zoom > 1:
         c1, c2 = st.columns(2)
@@ -105,7 +119,9 @@ def show_pages(form_set_id: str, pages: list[Any]) -> None:
     ref = pages[names.index(page)]
     try:
         mtime = Path(ref.path).stat().st_mtime
-        st.image(_page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch")
+        st.image(
+            _page_view(ref.path, ref.page_index, mtime, zoom, x, y), caption=f"{form_set_id} · {page}", width="stretch"
+        )
         with st.expander("Full-size page"):
             st.image(_page_view(ref.path, ref.page_index, mtime, 1.0, 0, 0), width="content")
     except (OSError, UnreadableFormSet) as exc:
@@ -117,10 +133,17 @@ def _load_base(form_set_id: str, history: list[store.ExtractionReview]) -> dict[
     record = form_queue.load_extraction_record(form_set_id) or {}
     if history:
         latest = history[0]
-        return {"extraction": latest.extraction, "review_id": latest.id,
-                "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC"}  # fmt: skip
+        return {
+            "extraction": latest.extraction,
+            "review_id": latest.id,
+            "source": f"latest review by {latest.reviewer} at {latest.reviewed_at:%Y-%m-%d %H:%M} UTC",
+        }
     if record.get("extraction") is not None:
-        return {"extraction": record["extraction"], "review_id": None, "source": f"model extraction ({record.get('model')})"}
+        return {
+            "extraction": record["extraction"],
+            "review_id": None,
+            "source": f"model extraction ({record.get('model')})",
+        }
     reason = record.get("error") or "no model extraction yet"
     return {"extraction": {}, "review_id": None, "source": f"empty form: {reason}"}
 
@@ -131,7 +154,7 @@ def _uncertain_rows(uncertain: tuple[str, ...], rows: list[dict[str, Any]]) -> l
     for path in uncertain:
         if not path.startswith("vote_results["):
             continue
-        index, _, field = path[len("vote_results["):].partition("].")
+        index, _, field = path[len("vote_results[") :].partition("].")
         number = rows[int(index)].get("candidate_number") if index.isdigit() and int(index) < len(rows) else index
         out.append(f"no. {number} {field or 'row'}")
     return out
@@ -163,9 +186,12 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
                 cols = st.columns(layout[section])
             label = (UNCERTAIN if f"{section}.{name}" in uncertain else "") + FIELD_LABELS[name]
             raw[section][name] = cols[position % layout[section]].text_input(
-                label, value=_str(values.get(name)), key=f"{form_set_id}:{section}.{name}", max_chars=400,
+                label,
+                value=_str(values.get(name)),
+                key=f"{form_set_id}:{section}.{name}",
+                max_chars=400,
                 help=f"one of: {', '.join(FORM_KINDS)}" if name == "form_type" else None,
-            )  # fmt: skip
+            )
             position += 1
             if name == "form_type":
                 form_type = raw[section][name]
@@ -175,11 +201,14 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
     party_list = is_party_list(form_type)
     rows_in = base.get("vote_results") or []
     flagged = _uncertain_rows(uncertain, rows_in)
-    st.markdown("**Parties** (party-list form; add or delete rows at the table's edge)" if party_list
-                else "**Candidates** (add or delete rows at the table's edge)")  # fmt: skip
+    st.markdown(
+        "**Parties** (party-list form; add or delete rows at the table's edge)"
+        if party_list
+        else "**Candidates** (add or delete rows at the table's edge)"
+    )
     if flagged:
         st.warning(UNCERTAIN + "The model could not read: " + ", ".join(flagged))
-    columns = ("candidate_number", *CANDIDATE_FIELDS)
+    columns: tuple[str, ...] = ("candidate_number", *CANDIDATE_FIELDS)
     if party_list:
         columns = tuple(c for c in columns if c != "candidate_name")
     narrow = ("candidate_number", "vote_count")
@@ -227,11 +256,18 @@ def show_history(history: list[store.ExtractionReview]) -> None:
             st.caption("No reviews yet.")
             return
         st.dataframe(
-            pd.DataFrame([
-                {"review": r.id, "reviewer": r.reviewer, "reviewed at (UTC)": r.reviewed_at,
-                 "rules ok": _rules_ok(r.extraction), "latest": i == 0}
-                for i, r in enumerate(history)
-            ]),  # fmt: skip
+            pd.DataFrame(
+                [
+                    {
+                        "review": r.id,
+                        "reviewer": r.reviewer,
+                        "reviewed at (UTC)": r.reviewed_at,
+                        "rules ok": _rules_ok(r.extraction),
+                        "latest": i == 0,
+                    }
+                    for i, r in enumerate(history)
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -242,12 +278,24 @@ def show_export(engine) -> None:
         name, data, description = status.ground_truth_download(engine)
         st.download_button(f"Ground truth ({description})", data, file_name=name, mime="application/jsonl", key="dl_gt")
         live_name, live_data = status.live_ground_truth_download(engine)
-        st.download_button("Ground truth as of now (latest reviews)", live_data, file_name=live_name, mime="application/jsonl", key="dl_live")
+        st.download_button(
+            "Ground truth as of now (latest reviews)",
+            live_data,
+            file_name=live_name,
+            mime="application/jsonl",
+            key="dl_live",
+        )
         export = status.latest_datadog_export()
         if export is None:
             st.caption("No Datadog export yet: materialise `datadog_dataset`.")
         else:
-            st.download_button(f"Datadog export ({export.name})", export.read_bytes(), file_name=export.name, mime="application/json", key="dl_dd")
+            st.download_button(
+                f"Datadog export ({export.name})",
+                export.read_bytes(),
+                file_name=export.name,
+                mime="application/json",
+                key="dl_dd",
+            )
 
 
 def main() -> None:
@@ -256,7 +304,10 @@ def main() -> None:
     ui.flash(FLASH)
     items = form_queue.build_queue(store.latest_reviews(engine))
     if not items:
-        st.info("No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/` or run `dataset-platform demo-data`.")
+        st.info(
+            "No form sets yet. Put page images under `$DATASET_PLATFORM_HOME/forms/<id>/`"
+            " or run `dataset-platform demo-data`."
+        )
         show_export(engine)
         return
 
@@ -268,12 +319,21 @@ def main() -> None:
     st.caption(" · ".join(f"{STATUS_ICONS[s]} {s} {n}" for s, n in counts.items()))
     with st.expander(f"Queue ({len(shown)} of {len(items)})", expanded=False):
         st.dataframe(
-            pd.DataFrame([
-                {"": STATUS_ICONS[i.status], "form set": i.form_set_id, "status": i.status, "district": i.district,
-                 "rules ok": i.rules_ok, "reviewer": i.reviewer,
-                 "problem": i.error or ", ".join([*(f"{UNCERTAIN}{f}" for f in i.uncertain_fields), *i.broken_rules])}
-                for i in shown
-            ]),  # fmt: skip
+            pd.DataFrame(
+                [
+                    {
+                        "": STATUS_ICONS[i.status],
+                        "form set": i.form_set_id,
+                        "status": i.status,
+                        "district": i.district,
+                        "rules ok": i.rules_ok,
+                        "reviewer": i.reviewer,
+                        "problem": i.error
+                        or ", ".join([*(f"{UNCERTAIN}{f}" for f in i.uncertain_fields), *i.broken_rules]),
+                    }
+                    for i in shown
+                ]
+            ),
             hide_index=True,
             width="stretch",
             height=240,
@@ -349,11 +409,15 @@ def _save(engine, form_set_id: str, raw: dict[str, Any], base: dict[str, Any]) -
     except ReviewValidationError as exc:
         ui.show_errors(exc.errors)
         return
-    message = f"Saved review #{saved.id} of {form_set_id} by {saved.reviewer}. The ground truth rebuilds on the sensor's next tick."
+    message = (
+        f"Saved review #{saved.id} of {form_set_id} by {saved.reviewer}."
+        " The ground truth rebuilds on the sensor's next tick."
+    )
     latest_before = history[0] if history else None
     if latest_before is not None and latest_before.id != base["review_id"]:
         message += (
-            f"\n\nNote: {latest_before.reviewer} saved this form at {latest_before.reviewed_at:%H:%M} UTC after you opened it;"
+            f"\n\nNote: {latest_before.reviewer} saved this form at {latest_before.reviewed_at:%H:%M} UTC"
+            " after you opened it;"
             " yours is now the latest, theirs stays in the history."
         )
     base["review_id"] = saved.id

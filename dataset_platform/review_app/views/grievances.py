@@ -61,7 +61,9 @@ def main() -> None:
         _recent()
         return
     with st.container(border=True):
-        st.caption(f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else ""))
+        st.caption(
+            f"Complaint #{complaint.id}" + (f" · {complaint.created_at:%Y-%m-%d %H:%M}" if complaint.created_at else "")
+        )
         st.html(ui.literal_html(complaint.message))
         st.caption(
             f"Model predicted: **{ui.escape_md(complaint.department or 'no department')}** · "
@@ -71,15 +73,21 @@ def main() -> None:
     with st.form(key=f"grievance-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])
         department = c1.selectbox(
-            "Department", departments, index=_index(departments, complaint.department),
-            key=f"g{complaint.id}.department", placeholder="choose the right department",
+            "Department",
+            departments,
+            index=_index(departments, complaint.department),
+            key=f"g{complaint.id}.department",
+            placeholder="choose the right department",
             help=f"Model predicted: {complaint.department or 'nothing'}",
-        )  # fmt: skip
+        )
         urgency = c2.selectbox(
-            "Urgency", urgencies, index=_index(urgencies, complaint.urgency),
-            key=f"g{complaint.id}.urgency", placeholder="choose the right urgency",
+            "Urgency",
+            urgencies,
+            index=_index(urgencies, complaint.urgency),
+            key=f"g{complaint.id}.urgency",
+            placeholder="choose the right urgency",
             help=f"Model predicted: {complaint.urgency or 'nothing'}",
-        )  # fmt: skip
+        )
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_grievance", shortcut="Ctrl+Enter", icon=":material/check:"
         )
@@ -121,10 +129,16 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
     departments, urgencies = label_names("department"), label_names("urgency")
     with st.form(key=f"gold-{complaint.id}", border=False):
         c1, c2 = st.columns([3, 2])
-        department = c1.selectbox("Department", departments, index=None, key=f"gold{complaint.id}.department",
-                                  placeholder="choose the department")
-        urgency = c2.selectbox("Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency",
-                               placeholder="choose the urgency")
+        department = c1.selectbox(
+            "Department",
+            departments,
+            index=None,
+            key=f"gold{complaint.id}.department",
+            placeholder="choose the department",
+        )
+        urgency = c2.selectbox(
+            "Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency", placeholder="choose the urgency"
+        )
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_gold", shortcut="Ctrl+Enter", icon=":material/check:"
         )
@@ -168,8 +182,16 @@ def _save(engine, complaint: store.Complaint, department: str | None, urgency: s
     verdict = "prediction confirmed" if saved.confirmed else f"corrected to {department} / {urgency}"
     st.session_state[FLASH] = ("success", f"Complaint #{complaint.id}: {verdict}.")
     recent = st.session_state.setdefault(RECENT, [])
-    recent.insert(0, {"complaint": complaint.id, "department": department, "urgency": urgency,
-                      "confirmed": saved.confirmed, "reviewed at (UTC)": saved.reviewed_at})  # fmt: skip
+    recent.insert(
+        0,
+        {
+            "complaint": complaint.id,
+            "department": department,
+            "urgency": urgency,
+            "confirmed": saved.confirmed,
+            "reviewed at (UTC)": saved.reviewed_at,
+        },
+    )
     del recent[10:]
     st.rerun()
 
