@@ -11,11 +11,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -51,8 +52,8 @@ class ModelConfig(BaseModel):
         description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini and OpenAI)")
-    thinking_budget: Optional[int] = Field(default=None, description="Gemini thinking tokens; None = model default")
-    name_suffix: Optional[str] = None
+    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; None = model default")
+    name_suffix: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -77,8 +78,8 @@ class ExtractionRecord:
     model: str
     config_name: str
     prompt_version: str
-    extraction: Optional[dict[str, Any]]
-    error: Optional[str]
+    extraction: dict[str, Any] | None
+    error: str | None
     input_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
@@ -97,7 +98,7 @@ class ExtractionRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ExtractionRecord":
+    def from_dict(cls, data: dict[str, Any]) -> ExtractionRecord:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -223,7 +224,7 @@ class _Extractor:
                     "model": self.config.model,
                     "prompt_version": self.prompt_version,
                     "generation_config": self.key_config,
-                    "created_at": datetime.now(timezone.utc).isoformat(),
+                    "created_at": datetime.now(UTC).isoformat(),
                 },
             )
         except OSError as exc:  # a full disk costs a future re-call, not this answer
@@ -270,7 +271,7 @@ class _Extractor:
         """
         start = time.perf_counter()
         input_tokens = output_tokens = 0
-        best: Optional[tuple[dict[str, Any], list[str]]] = None
+        best: tuple[dict[str, Any], list[str]] | None = None
         last_error = None
         for _ in range(MAX_MODEL_CALLS):
             self.limiter.acquire()
@@ -362,12 +363,12 @@ def extract_form_sets(
     form_set_dirs: Sequence[Path],
     config: ModelConfig,
     *,
-    gemini_options: Optional[gemini.GeminiOptions] = None,
-    openai_options: Optional[openai_compat.OpenAIOptions] = None,
+    gemini_options: gemini.GeminiOptions | None = None,
+    openai_options: openai_compat.OpenAIOptions | None = None,
     max_concurrency: int = 4,
-    requests_per_minute: Optional[float] = None,
-    on_progress: Optional[ProgressCallback] = None,
-    cache: Optional[ExtractionCache] = None,
+    requests_per_minute: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    cache: ExtractionCache | None = None,
 ) -> list[ExtractionRecord]:
     """One record per form-set folder, in input order. Never raises for a single form set."""
     dirs = [Path(d) for d in form_set_dirs]
@@ -412,7 +413,7 @@ def failed_records(
     form_set_dirs: Sequence[Path],
     config: ModelConfig,
     error: str,
-    on_progress: Optional[ProgressCallback] = None,
+    on_progress: ProgressCallback | None = None,
 ) -> list[ExtractionRecord]:
     """The same failure for every form set (e.g. the model cannot run here), reported like any other record."""
     records = [

@@ -82,8 +82,12 @@ def _batch_page(stats, votes, total):
 
 
 def test_assemble_batch_form_verified_by_its_own_arithmetic():
-    stats = {"ballots_received": _read(700), "good_ballots": _read(647), "bad_ballots": _read(8),
-             "no_vote_ballots": _read(45)}
+    stats = {
+        "ballots_received": _read(700),
+        "good_ballots": _read(647),
+        "bad_ballots": _read(8),
+        "no_vote_ballots": _read(45),
+    }
     votes = [131, 45, 29, 428, 9, _read(1, 0.8, alternatives=(5,)), Reading("", None, 1.0, blank=True)]
     out = assemble([_batch_page(stats, votes, _read(647)), PageReading(header_text="ลายมือชื่อ")])
     e = out.extraction
@@ -95,8 +99,12 @@ def test_assemble_batch_form_verified_by_its_own_arithmetic():
 
 
 def test_assemble_lists_a_fill_and_an_unread_value_as_uncertain():
-    stats = {"ballots_received": _read(700), "good_ballots": _read(647), "bad_ballots": _read(8),
-             "no_vote_ballots": Reading("??", None, 0.0)}
+    stats = {
+        "ballots_received": _read(700),
+        "good_ballots": _read(647),
+        "bad_ballots": _read(8),
+        "no_vote_ballots": Reading("??", None, 0.0),
+    }
     votes = [131, 45, 29, 428, Reading("??", None, 0.0), _read(5)]
     out = assemble([_batch_page(stats, votes, _read(647))])
     b = out.extraction.ballot_statistics
@@ -105,8 +113,12 @@ def test_assemble_lists_a_fill_and_an_unread_value_as_uncertain():
 
 
 def test_assemble_does_not_return_a_contradicted_unsure_reading():
-    stats = {"ballots_received": _read(1, 0.7), "good_ballots": _read(628), "bad_ballots": _read(5),
-             "no_vote_ballots": _read(24)}
+    stats = {
+        "ballots_received": _read(1, 0.7),
+        "good_ballots": _read(628),
+        "bad_ballots": _read(5),
+        "no_vote_ballots": _read(24),
+    }
     out = assemble([_batch_page(stats, [600, 28], _read(628))])
     b = out.extraction.ballot_statistics
     assert b.ballots_used is None and "ballot_statistics.ballots_used" in out.uncertain
@@ -115,14 +127,21 @@ def test_assemble_does_not_return_a_contradicted_unsure_reading():
 
 def test_party_list_blank_rows_are_zero_votes_numbered_across_pages():
     header = "ส.ส.5/17(บช)นอกเขตเลือกตั้งแบบบัญชีรายชื่อ"
-    stats = {"ballots_received": _read(20), "good_ballots": _read(17), "bad_ballots": _read(2),
-             "no_vote_ballots": _read(1)}
+    stats = {
+        "ballots_received": _read(20),
+        "good_ballots": _read(17),
+        "bad_ballots": _read(2),
+        "no_vote_ballots": _read(1),
+    }
     blank = Reading("", None, 1.0, blank=True)
     page1 = PageReading(header, True, stats, [RowReading(1, None, _read(10)), RowReading(2, None, blank)], None, 3)
     page2 = PageReading("", True, {}, [RowReading(1, None, blank), RowReading(2, None, _read(7))], _read(17), 3)
     out = assemble([page1, page2])
     assert [(r.candidate_number, r.vote_count, r.candidate_name) for r in out.extraction.vote_results] == [
-        (1, 10, None), (2, 0, None), (3, 0, None), (4, 7, None)
+        (1, 10, None),
+        (2, 0, None),
+        (3, 0, None),
+        (4, 7, None),
     ]
     assert out.extraction.form_info.form_type == "ส.ส. 5/17 (บช)" and out.uncertain == []
 

@@ -37,8 +37,9 @@ def draw_batch_page(votes=VOTES, stats=STATS, rotate: float = 0.6):
     d = ImageDraw.Draw(page)
     printed, hand = _font(PRINT_FONT, 36), _font(HAND_FONT, 44)
     d.text((1380, 110), "ส.ส. ๕/๑๗", font=printed, fill="black")
-    d.text((200, 360), "รายงานผลการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักรแบบแบ่งเขตเลือกตั้ง",
-           font=printed, fill="black")
+    d.text(
+        (200, 360), "รายงานผลการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักรแบบแบ่งเขตเลือกตั้ง", font=printed, fill="black"
+    )
     batch = "คณะกรรมการนับคะแนนบัตรเลือกตั้งนอกเขตเลือกตั้งและนอกราชอาณาจักร ชุดที่ ๔"
     d.text((300, 480), batch, font=printed, fill="black")
     y = 640
@@ -73,8 +74,9 @@ def draw_signature_page():
     from PIL import Image, ImageDraw
 
     page = Image.new("RGB", (1654, 2339), (250, 248, 242))
-    ImageDraw.Draw(page).text((300, 300), "ลงชื่อ ....................... ประธานกรรมการ", font=_font(PRINT_FONT, 36),
-                              fill="black")
+    ImageDraw.Draw(page).text(
+        (300, 300), "ลงชื่อ ....................... ประธานกรรมการ", font=_font(PRINT_FONT, 36), fill="black"
+    )
     return page
 
 
@@ -102,8 +104,8 @@ def test_bundled_models_are_inside_the_wheel_and_nothing_is_downloaded(monkeypat
 def test_locates_table_rows_and_total_row_on_a_tilted_page():
     import numpy as np
 
-    from dataset_platform.forms.offline.page import normalise_page
     from dataset_platform.forms.offline.layout import find_table
+    from dataset_platform.forms.offline.page import normalise_page
 
     table = find_table(normalise_page(draw_batch_page(rotate=0.8)))
     assert table is not None and len(table.xs) == 5 and table.rows == 12

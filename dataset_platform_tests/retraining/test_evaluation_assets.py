@@ -63,9 +63,7 @@ def _shuffle_reviewed_labels(engine: sa.Engine, label: str) -> None:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         for (row_id, _), value in zip(rows, values):
             # A re-label is a new review: it passes the "enough new reviewed information" gate.
-            conn.execute(
-                sa.update(m).where(m.c.id == row_id).values({f"correct_{label}": value, "reviewed_at": now})
-            )
+            conn.execute(sa.update(m).where(m.c.id == row_id).values({f"correct_{label}": value, "reviewed_at": now}))
 
 
 def test_gate_passes_a_good_version_and_blocks_a_shuffled_one(db_url, platform_home, monkeypatch):

@@ -12,8 +12,8 @@ It never changes a value that was read into another number, and never fills two 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Optional, Sequence
 
 MAX_CHOICES = 512  # combinations of alternative readings tried per rule
 
@@ -24,7 +24,7 @@ class Term:
     unreadable), whether the reading alone is trusted, other readings of the same ink."""
 
     path: str
-    value: Optional[int]
+    value: int | None
     confident: bool = False
     alternatives: tuple[int, ...] = ()
     filled: bool = False
@@ -38,7 +38,7 @@ class Term:
 class RuleOutcome:
     terms: list[Term]
     total: Term
-    held: Optional[bool]  # None: not checkable (a term missing and not fillable)
+    held: bool | None  # None: not checkable (a term missing and not fillable)
     notes: list[str] = field(default_factory=list)
 
 
@@ -77,7 +77,13 @@ def check_sum(parts: Sequence[Term], total: Term) -> RuleOutcome:
     return RuleOutcome(parts, total, None, notes)
 
 
-def _choose(parts: list[Term], total: Term) -> Optional[tuple[list[Term], Term]]:
+def _sums(combination: tuple[int | None, ...]) -> bool:
+    """The parts add up to the total (the last value); an unread term never does."""
+    values = [v for v in combination if v is not None]
+    return len(values) == len(combination) and sum(values[:-1]) == values[-1]
+
+
+def _choose(parts: list[Term], total: Term) -> tuple[list[Term], Term] | None:
     """The single combination of readings (each term's value or one of its alternatives) whose sum holds."""
     everything = parts + [total]
     options = [(t.value,) + tuple(a for a in t.alternatives if a != t.value) for t in everything]
@@ -88,7 +94,7 @@ def _choose(parts: list[Term], total: Term) -> Optional[tuple[list[Term], Term]]
         count *= len(o)
     if count > MAX_CHOICES:
         return None
-    matches = [c for c in itertools.product(*options) if sum(c[:-1]) == c[-1]]
+    matches = [c for c in itertools.product(*options) if _sums(c)]
     if len(matches) != 1:
         return None
     values = matches[0]

@@ -7,8 +7,8 @@ across pages, and the arithmetic of `arithmetic` deciding which readings are con
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 from dataset_platform.forms.offline.arithmetic import Term, check_sum
 from dataset_platform.forms.offline.page import PageReading
@@ -28,11 +28,11 @@ INFO = "form_info"
 
 @dataclass(frozen=True)
 class FormKind:
-    unit: Optional[str]  # "5/16", "5/17", "5/18", or None when the header was not readable
+    unit: str | None  # "5/16", "5/17", "5/18", or None when the header was not readable
     party_list: bool
 
     @property
-    def form_type(self) -> Optional[str]:
+    def form_type(self) -> str | None:
         if self.unit is None:
             return None
         return f"ส.ส. {self.unit}" + (" (บช)" if self.party_list else "")
@@ -69,7 +69,7 @@ class Assembled:
     warnings: list[str] = field(default_factory=list)
 
 
-def _term(path: str, reading: Optional[Reading]) -> Term:
+def _term(path: str, reading: Reading | None) -> Term:
     if reading is None or reading.value is None or reading.score < KEEP_SCORE / 2:
         return Term(path, None)
     return Term(path, reading.value, reading.score >= CONFIDENT_SCORE, reading.alternatives, score=reading.score)
@@ -172,7 +172,7 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
 
     uncertain: list[str] = []
 
-    def final(term: Term) -> Optional[int]:
+    def final(term: Term) -> int | None:
         """The value returned for a term; every term not verified or read surely is listed uncertain.
 
         A wrong number is worse than none: a reading no rule verifies is returned only when the recogniser

@@ -8,7 +8,7 @@ that is shifted, scaled or cropped differently still reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,7 +51,7 @@ class Table:
         return len(self.ys) - 1
 
 
-def ink_mask(gray: "np.ndarray") -> "np.ndarray":
+def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark pixels (ink, printed or handwritten) as uint8 0/255, robust to shadows and colour casts."""
     import cv2
 
@@ -59,7 +59,7 @@ def ink_mask(gray: "np.ndarray") -> "np.ndarray":
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
 
 
-def _line_positions(profile: "np.ndarray", min_count: float, gap: int = 4) -> list[int]:
+def _line_positions(profile: np.ndarray, min_count: float, gap: int = 4) -> list[int]:
     """Centres of runs of indexes whose profile value is at least min_count."""
     import numpy as np
 
@@ -70,7 +70,7 @@ def _line_positions(profile: "np.ndarray", min_count: float, gap: int = 4) -> li
     return [int(g.mean()) for g in groups]
 
 
-def deskew(gray: "np.ndarray") -> "np.ndarray":
+def deskew(gray: np.ndarray) -> np.ndarray:
     """The page rotated so its text lines and table rules are horizontal (phone scans are tilted)."""
     import cv2
     import numpy as np
@@ -88,7 +88,7 @@ def deskew(gray: "np.ndarray") -> "np.ndarray":
     return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255).astype(np.uint8)
 
 
-def _extent(mask_rows: "np.ndarray") -> tuple[int, int]:
+def _extent(mask_rows: np.ndarray) -> tuple[int, int]:
     import numpy as np
 
     cols = np.flatnonzero(mask_rows.any(axis=0))
@@ -113,7 +113,7 @@ def _largest_run(ys: list[int]) -> list[int]:
     return max(runs, key=len)
 
 
-def find_table(gray: "np.ndarray") -> Optional[Table]:
+def find_table(gray: np.ndarray) -> Table | None:
     """The page's main ruled table, or None when the page has none (e.g. a signature page).
 
     The table is the largest set of long horizontal rules sharing one left and right end (a scan's

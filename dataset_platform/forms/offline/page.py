@@ -11,7 +11,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from dataset_platform.forms.offline.layout import Box, Table, deskew, find_table
 from dataset_platform.forms.offline.recognise import _THAI_TO_ARABIC, Reading, leading_number, recognise_text
@@ -81,7 +81,7 @@ class Line:
 @dataclass
 class RowReading:
     index: int  # 1-based row of this page's table
-    printed_number: Optional[int]  # the row number printed in the first column, as Tesseract read it
+    printed_number: int | None  # the row number printed in the first column, as Tesseract read it
     reading: Reading
 
 
@@ -93,7 +93,7 @@ class PageReading:
     has_table: bool = False
     stats: dict[str, Reading] = field(default_factory=dict)
     rows: list[RowReading] = field(default_factory=list)
-    total: Optional[Reading] = None
+    total: Reading | None = None
     columns: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -104,7 +104,7 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", thai_digits_to_arabic(text))
 
 
-def normalise_page(image: "object") -> "np.ndarray":
+def normalise_page(image: object) -> np.ndarray:
     """Grayscale page at `PAGE_WIDTH` pixels wide, deskewed."""
     import numpy as np
     from PIL import Image
@@ -116,7 +116,7 @@ def normalise_page(image: "object") -> "np.ndarray":
     return deskew(np.asarray(gray))
 
 
-def tesseract_lines(gray: "np.ndarray", scale: float = LABEL_SCALE, psm: int = 4) -> list[Line]:
+def tesseract_lines(gray: np.ndarray, scale: float = LABEL_SCALE, psm: int = 4) -> list[Line]:
     """Printed text lines with word boxes (in `gray`'s pixel coordinates)."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     import pytesseract
@@ -144,7 +144,7 @@ def tesseract_lines(gray: "np.ndarray", scale: float = LABEL_SCALE, psm: int = 4
     return sorted(lines, key=lambda line: line.box.top)
 
 
-def _key_end_x(line: Line, key: str) -> Optional[int]:
+def _key_end_x(line: Line, key: str) -> int | None:
     """x where the printed phrase `key` ends on the line (interpolated inside the word holding its end)."""
     text_pos = line.text.find(key)
     if text_pos < 0:
@@ -167,7 +167,7 @@ def _word_at(line: Line, x: int) -> Word:
     return min(line.words, key=distance)
 
 
-def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Optional[Box]:
+def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Box | None:
     """Where the handwritten value of `field_name` sits on `line`: after the label (and its "จำนวน")."""
     for anchor in STAT_ANCHORS.get(field_name, ()):
         at = line.text.rfind(anchor)
@@ -187,11 +187,10 @@ def _value_box(line: Line, field_name: str, key: str, page_width: int) -> Option
     return Box(x + 4, max(0, word.top - pad), right, word.bottom + pad // 3)
 
 
-def ink_clusters(crop: "np.ndarray") -> list[tuple[int, int]]:
+def ink_clusters(crop: np.ndarray) -> list[tuple[int, int]]:
     """x-ranges of groups of strokes in a one-line crop, left to right; dots of the dotted line and
     specks are not strokes. Groups are split where the gap is wider than half the stroke height."""
     import cv2
-    import numpy as np
 
     h = crop.shape[0]
     _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -220,7 +219,7 @@ def _is_blank(text: str) -> bool:
     return not _BLANK_MARKS.sub("", text)
 
 
-def _read_crop(gray: "np.ndarray", box: Box, max_clusters: int = 3) -> Reading:
+def _read_crop(gray: np.ndarray, box: Box, max_clusters: int = 3) -> Reading:
     """The number written first in `box`: each group of strokes is recognised in turn until one starts
     with digits; the whole crop is recognised as a second opinion."""
     crop = gray[max(0, box.top) : box.bottom, max(0, box.left) : box.right]
@@ -265,7 +264,7 @@ def _is_zero(text: str) -> bool:
     return leading_number(text) == 0 and not re.search(r"[0-9A-Za-z]", text)
 
 
-def _is_dash(piece: "np.ndarray") -> bool:
+def _is_dash(piece: np.ndarray) -> bool:
     """One flat stroke (a handwritten `-`): the largest ink blob is much wider than tall, low in the crop's
     height, and no other blob comes near its size (paper specks and dots are ignored)."""
     import cv2
@@ -282,7 +281,7 @@ def _is_dash(piece: "np.ndarray") -> bool:
     return width >= 2.5 * height and height <= 0.3 * piece.shape[0] and second < 0.25 * area
 
 
-def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float, tuple[int, ...]]]:
+def _thai_digits(piece: np.ndarray) -> tuple[str, float, tuple[int, ...]] | None:
     """Thai digits (๐-๙) in a stroke group, read by Tesseract ``tha`` restricted to them; None if none.
 
     Tesseract splits handwritten digits into one word each: every digit of the group is one number. Read as a
@@ -293,7 +292,9 @@ def _thai_digits(piece: "np.ndarray") -> Optional[tuple[str, float, tuple[int, .
     readings = []
     for psm in (8, 7):
         data = pytesseract.image_to_data(
-            Image.fromarray(piece), lang="tha", config=f"--psm {psm} -c tessedit_char_whitelist=๐๑๒๓๔๕๖๗๘๙",
+            Image.fromarray(piece),
+            lang="tha",
+            config=f"--psm {psm} -c tessedit_char_whitelist=๐๑๒๓๔๕๖๗๘๙",
             output_type=pytesseract.Output.DICT,
         )
         words = [(t.strip(), float(c)) for t, c in zip(data["text"], data["conf"]) if t.strip() and float(c) >= 0]
@@ -319,8 +320,9 @@ def find_stat_lines(lines: list[Line]) -> dict[str, tuple[Line, str]]:
     taken: set[int] = set()
     for name, keys in STAT_LABELS.items():
         for key in keys:
-            hit = next((line for line in usable if id(line) not in taken and key in line.text
-                        and _fits(name, line.text)), None)
+            hit = next(
+                (line for line in usable if id(line) not in taken and key in line.text and _fits(name, line.text)), None
+            )
             if hit is not None:
                 found[name] = (hit, key)
                 taken.add(id(hit))
@@ -338,7 +340,7 @@ def _fits(name: str, text: str) -> bool:
     return True
 
 
-def _row_numbers(gray: "np.ndarray", table: Table, first_row: int, last_row: int) -> dict[int, int]:
+def _row_numbers(gray: np.ndarray, table: Table, first_row: int, last_row: int) -> dict[int, int]:
     """Printed row numbers (Thai digits) of the first column, by table row."""
     col = table.cell(first_row, 0)
     top, bottom = table.ys[first_row], table.ys[last_row]
@@ -363,7 +365,7 @@ def _expected_stats(header_text: str) -> set[str]:
     return ballots | {"eligible_voters", "voters_present", "ballots_allocated", "ballots_used", "ballots_remaining"}
 
 
-def read_page(image: "object") -> PageReading:
+def read_page(image: object) -> PageReading:
     """Read one page (a PIL image)."""
     gray = normalise_page(image)
     h, w = gray.shape
@@ -382,8 +384,10 @@ def read_page(image: "object") -> PageReading:
         band_top = max(0, band_top - (band_bottom - band_top))
         again = tesseract_lines(gray[band_top:band_bottom], psm=6)
         for line in again:
-            line.words = [Word(w.text, Box(w.box.left, w.box.top + band_top, w.box.right, w.box.bottom + band_top))
-                          for w in line.words]
+            line.words = [
+                Word(w.text, Box(w.box.left, w.box.top + band_top, w.box.right, w.box.bottom + band_top))
+                for w in line.words
+            ]
         for name, hit in find_stat_lines(again).items():
             found.setdefault(name, hit)
     for name, (line, key) in found.items():

@@ -7,10 +7,10 @@ workers, released at the end of each batch by the runner); only the function sen
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 from dataset_platform.forms.offline.assemble import Assembled, assemble
 from dataset_platform.forms.offline.page import PageReading, read_page
@@ -25,7 +25,7 @@ class PageSource:
     """One page: an image file, or page `index` of a PDF."""
 
     path: str
-    index: Optional[int] = None
+    index: int | None = None
 
 
 def page_sources(paths: Sequence[Path | str]) -> list[PageSource]:
@@ -46,7 +46,7 @@ def page_sources(paths: Sequence[Path | str]) -> list[PageSource]:
     return sources
 
 
-def open_source(source: PageSource) -> "object":
+def open_source(source: PageSource) -> object:
     """The page as a PIL image (PDF pages rendered at `PDF_DPI`)."""
     if source.index is None:
         from PIL import Image
@@ -63,7 +63,7 @@ def open_source(source: PageSource) -> "object":
         pdf.close()
 
 
-def read_source(source: "PageSource | object") -> PageReading:
+def read_source(source: PageSource | object) -> PageReading:
     """Worker entry point: open and read one page (a `PageSource`, or the runner's `pages.PageInfo`)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if isinstance(source, PageSource):
@@ -73,7 +73,7 @@ def read_source(source: "PageSource | object") -> PageReading:
     return read_page(pages.open_page(source))  # type: ignore[arg-type]
 
 
-def read_pages(sources: Sequence["PageSource | object"], workers: Optional[int] = None) -> list[PageReading]:
+def read_pages(sources: Sequence[PageSource | object], workers: int | None = None) -> list[PageReading]:
     """Readings of each page, in order; ``workers=1`` reads in this process."""
     from dataset_platform.forms import ocr
 
@@ -87,17 +87,17 @@ def read_pages(sources: Sequence["PageSource | object"], workers: Optional[int] 
         return list(ocr.shared_pool(workers).map(read_source, sources))
 
 
-def read_form_set(paths: Sequence[Path | str], workers: Optional[int] = None) -> Assembled:
+def read_form_set(paths: Sequence[Path | str], workers: int | None = None) -> Assembled:
     """Read the pages (image files and/or PDFs, in order) of one form set."""
     return assemble(read_pages(page_sources(paths), workers))
 
 
-def read_page_infos(page_infos: Sequence[object], workers: Optional[int] = None) -> Assembled:
+def read_page_infos(page_infos: Sequence[object], workers: int | None = None) -> Assembled:
     """Read a form set's pages as the runner lists them (`pages.PageInfo`, opened by `pages.open_page`)."""
     return assemble(read_pages(list(page_infos), workers))
 
 
-def availability() -> Optional[str]:
+def availability() -> str | None:
     """None when the offline model can run here, else why not (for `ExtractionModels.availability`)."""
     import shutil
 

@@ -11,7 +11,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,8 +26,26 @@ MODEL_FILES = {
 _ZERO_MARKS = re.compile(r"^[\-–—_~一=]+$")
 _THAI_TO_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # letters the recogniser confuses with digits in handwriting (only where a digit is expected)
-_DIGIT_LOOKALIKES = str.maketrans({"A": "4", "O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
-                                   "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"})
+_DIGIT_LOOKALIKES = str.maketrans(
+    {
+        "A": "4",
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "s": "5",
+        "b": "6",
+        "B": "8",
+        "g": "9",
+        "q": "9",
+    }
+)
 
 _engine: Any = None
 _engine_lock = threading.Lock()
@@ -75,14 +93,14 @@ class Reading:
     """What the recogniser saw in a value crop: raw text, the number in it (None if none) and confidence."""
 
     text: str
-    value: Optional[int]
+    value: int | None
     score: float
     blank: bool = False
     # other numbers the same ink was read as (another crop of it): arithmetic may choose among them
     alternatives: tuple[int, ...] = ()
 
 
-def recognise_text(crop: "np.ndarray") -> tuple[str, float]:
+def recognise_text(crop: np.ndarray) -> tuple[str, float]:
     """Text and confidence of one line image (RGB or gray), recogniser only (no detection)."""
     import numpy as np
 
@@ -96,7 +114,7 @@ def recognise_text(crop: "np.ndarray") -> tuple[str, float]:
     return str(txts[0]), float(scores[0]) if scores else 0.0
 
 
-def leading_number(text: str) -> Optional[int]:
+def leading_number(text: str) -> int | None:
     """The number a value crop starts with: digits (Arabic or Thai), ``-`` alone for zero.
 
     Only the first run of digits counts: what follows (the bracketed number words, dots) is not
