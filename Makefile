@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --extra dev
 
-.PHONY: setup system-deps demo demo-data materialize test test-fast lint dev review bench validate clean
+.PHONY: setup system-deps instance demo demo-data materialize test test-fast lint dev review bench validate clean
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -18,11 +18,15 @@ setup: system-deps
 
 demo: setup demo-data materialize
 
-demo-data:
+# The demo's instance folder: telemetry off there too (no banner), unless the folder already has a config.
+instance:
 	mkdir -p "$(DAGSTER_HOME)"
+	test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+
+demo-data: instance
 	$(RUN) dataset-platform demo-data
 
-materialize:
+materialize: instance
 	$(RUN) dataset-platform materialize-all
 
 test: setup
