@@ -203,6 +203,25 @@ def _label_value(label: str, value: Any) -> str:
     return value
 
 
+def _validate_labels(complaint_id: Any, department: Any, urgency: Any, reviewer: Any, *, field_prefix: str) -> str:
+    """Every problem of a labelling save at once (field names ``<prefix>department`` …); the clean reviewer."""
+    errors: dict[str, str] = {}
+    for label, value in (("department", department), ("urgency", urgency)):
+        try:
+            _label_value(label, value)
+        except ValueError as exc:
+            errors[f"{field_prefix}{label}"] = str(exc)
+    try:
+        reviewer = clean_reviewer(reviewer)
+    except ValueError as exc:
+        errors["reviewer"] = str(exc)
+    if isinstance(complaint_id, bool) or not isinstance(complaint_id, int):
+        errors["complaint_id"] = "must be an integer id"
+    if errors:
+        raise ReviewValidationError(errors)
+    return reviewer
+
+
 def save_grievance_review(
     engine: sa.Engine,
     complaint_id: int,
@@ -217,20 +236,7 @@ def save_grievance_review(
     not trusted from the caller) and the reviewer's labels. A confirmed prediction is recorded the same
     way (prediction == correction), so the complaint leaves the queue and never counts as misclassified.
     """
-    errors: dict[str, str] = {}
-    for label, value in (("department", correct_department), ("urgency", correct_urgency)):
-        try:
-            _label_value(label, value)
-        except ValueError as exc:
-            errors[f"correct_{label}"] = str(exc)
-    try:
-        reviewer = clean_reviewer(reviewer)
-    except ValueError as exc:
-        errors["reviewer"] = str(exc)
-    if isinstance(complaint_id, bool) or not isinstance(complaint_id, int):
-        errors["complaint_id"] = "must be an integer id"
-    if errors:
-        raise ReviewValidationError(errors)
+    reviewer = _validate_labels(complaint_id, correct_department, correct_urgency, reviewer, field_prefix="correct_")
     assert correct_department is not None and correct_urgency is not None  # validated above
 
     c, m = db.complaints, db.misclassified_complaints
@@ -331,20 +337,7 @@ def save_gold_label(
 
     One label per complaint: a second save of the same complaint is refused, so a gold row is never overwritten.
     """
-    errors: dict[str, str] = {}
-    for label, value in (("department", department), ("urgency", urgency)):
-        try:
-            _label_value(label, value)
-        except ValueError as exc:
-            errors[label] = str(exc)
-    try:
-        reviewer = clean_reviewer(reviewer)
-    except ValueError as exc:
-        errors["reviewer"] = str(exc)
-    if isinstance(complaint_id, bool) or not isinstance(complaint_id, int):
-        errors["complaint_id"] = "must be an integer id"
-    if errors:
-        raise ReviewValidationError(errors)
+    reviewer = _validate_labels(complaint_id, department, urgency, reviewer, field_prefix="")
     assert department is not None and urgency is not None  # validated above
     c, g = db.complaints, db.gold_labels
     labelled_at = now or utcnow()
