@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dataset_platform.forms.cache import ExtractionCache  # noqa: E402
 from dataset_platform.forms.gemini import GeminiOptions  # noqa: E402
 from dataset_platform.forms.model_api import RetryPolicy  # noqa: E402
-from dataset_platform.forms.runner import ModelConfig, extract_form_sets  # noqa: E402
+from dataset_platform.forms.model_config import ModelConfig  # noqa: E402
+from dataset_platform.forms.runner import extract_form_sets  # noqa: E402
 from dataset_platform_tests.forms.helpers import make_form_set  # noqa: E402
 
 # Real Gemini calls on a 3-page form take seconds; the last row of each list shows the client's own

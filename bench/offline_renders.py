@@ -33,8 +33,9 @@ def main() -> int:
     args = parser.parse_args()
     from dataset_platform.forms.cache import ExtractionCache
     from dataset_platform.forms.demo import render_demo_form_sets
+    from dataset_platform.forms.model_config import ModelConfig
     from dataset_platform.forms.pages import inspect_pages
-    from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+    from dataset_platform.forms.runner import extract_form_sets
 
     n = 3 if args.quick else args.sets
     result: dict = {"sets": n, "seed": SEED, "models": {}}

@@ -136,7 +136,8 @@ def main() -> int:
         print(f"skipped: {scans} not found (set REAL_FORMS_DIR)")
         return 0
     from dataset_platform.forms.cache import ExtractionCache
-    from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+    from dataset_platform.forms.model_config import ModelConfig
+    from dataset_platform.forms.runner import extract_form_sets
 
     truths = load_truths("heldout" if args.quick else args.split)
     if args.quick:

@@ -1,21 +1,23 @@
 """What an experiment run is asked to do, its validation, and the preset model-config lists.
 
-Plain pydantic (no Dagster): the Dagster run config (``defs/experiments/assets.py``) mirrors these
-fields and converts to an ``ExperimentPlan``, so the CLI, tests and the asset share one validation.
+Plain pydantic (no Dagster): the Dagster run config of ``experiment_results`` is derived from
+``ExperimentPlan``'s fields (``defs/run_config.py``), so the CLI, tests and the asset share one validation.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-TESSERACT = "tesseract"
-OFFLINE = "offline"
-_OPENAI_NAME = re.compile(r"openai/\S+")
-DEFAULT_MODEL = "gemini-2.5-flash"
-_GEMINI_NAME = re.compile(r"gemini-[0-9a-z][0-9a-z.\-]*")
+from dataset_platform.forms.model_config import (
+    DEFAULT_GEMINI_MODEL,
+    OFFLINE,
+    TESSERACT,
+    ModelConfig,
+    unknown_model_message,
+)
+
 DEFAULT_PROJECT = "vote-extraction"
 DEFAULT_ML_APP = "vote-extraction"
 DEFAULT_SEED = 42
@@ -25,79 +27,63 @@ class ExperimentConfigError(ValueError):
     """The run config asks for something impossible; the message lists every problem."""
 
 
-class ModelSpec(BaseModel):
-    """One model config of an experiment (the contract's ``ModelConfig`` fields)."""
-
-    model: str = Field(
-        description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
-    )
-    temperature: float = Field(default=0.0, description="sampling temperature, 0..2")
-    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; None = model default")
-    name_suffix: str | None = Field(default=None, description="appended to the config name")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="free-form, recorded with the results")
-
-
 class ExperimentPlan(BaseModel):
-    model_configs: list[ModelSpec]
-    sample_size: int | None = None
-    jobs: int = 4
-    raise_errors: bool = False
-    dataset_version: str | None = None
-    project_name: str = DEFAULT_PROJECT
-    ml_app: str = DEFAULT_ML_APP
-    seed: int = DEFAULT_SEED
-    experiment_name: str = "vote-extraction"
+    model_configs: list[ModelConfig] = Field(description="One experiment per model config")
+    sample_size: int | None = Field(default=None, description="Records to sample (seeded); null = all")
+    jobs: int = Field(default=4, description="Concurrent extractions/evaluations")
+    raise_errors: bool = Field(default=False, description="Fail the run on the first failed record or config")
+    dataset_version: str | None = Field(
+        default=None, description="Ground-truth version tag vYYYYMMDD_HHMMSS; null = latest"
+    )
+    project_name: str = Field(default=DEFAULT_PROJECT, description="Datadog LLMObs project")
+    ml_app: str = Field(default=DEFAULT_ML_APP, description="Datadog LLMObs ml_app")
+    seed: int = Field(default=DEFAULT_SEED, description="Seed of the record sample and the bootstrap")
+    experiment_name: str = Field(default="vote-extraction", description="Prefix of each experiment's name")
 
 
-def model_problems(spec: ModelSpec, where: str) -> list[str]:
-    problems = []
-    if spec.model not in (TESSERACT, OFFLINE) and not (
-        _GEMINI_NAME.fullmatch(spec.model) or _OPENAI_NAME.fullmatch(spec.model)
-    ):
-        problems.append(
-            f"{where}: unknown model {spec.model!r} (expected 'offline', 'tesseract', a 'gemini-*' model name "
-            "or 'openai/<served-name>')"
-        )
-    if not 0.0 <= spec.temperature <= 2.0:
-        problems.append(f"{where}: temperature {spec.temperature} is outside [0, 2]")
-    if spec.thinking_budget is not None and spec.thinking_budget < -1:
-        problems.append(f"{where}: thinking_budget {spec.thinking_budget} must be -1 (dynamic), 0 (off) or positive")
-    return problems
+def _messages(exc: ValidationError, where: str = "") -> list[str]:
+    """``path: message`` per pydantic error; a model-level check (empty loc) is reported at ``where``."""
+    lines = []
+    for error in exc.errors():
+        path = ".".join(p for p in (where, ".".join(str(x) for x in error["loc"])) if p)
+        lines.append(f"{path}: {error['msg'].removeprefix('Value error, ')}")
+    return lines
 
 
 def validate_plan(values: dict[str, Any]) -> ExperimentPlan:
     """An ``ExperimentPlan`` from plain values, or ``ExperimentConfigError`` naming every problem."""
-    from pydantic import ValidationError
-
-    try:
-        plan = ExperimentPlan.model_validate(values)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ExperimentConfigError("invalid experiment config:\n  " + "\n  ".join(lines)) from None
     problems: list[str] = []
-    if not plan.model_configs:
+    configs: list[ModelConfig] = []
+    raw_configs = values.get("model_configs") or []
+    listed = isinstance(raw_configs, list)
+    for i, raw in enumerate(raw_configs if listed else []):
+        where = f"model_configs[{i}]"
+        try:
+            config = ModelConfig.model_validate(raw)
+        except ValidationError as exc:
+            problems += _messages(exc, where)
+            continue
+        if config.kind is None:
+            problems.append(f"{where}: {unknown_model_message(config.model)}")
+        configs.append(config)
+    try:
+        plan = ExperimentPlan.model_validate({**values, "model_configs": configs if listed else raw_configs})
+    except ValidationError as exc:
+        problems += _messages(exc)
+        plan = None
+    if not raw_configs:
         problems.append("model_configs: at least one model config is required")
-    for i, spec in enumerate(plan.model_configs):
-        problems += model_problems(spec, f"model_configs[{i}]")
-    names = [model_config_name(s) for s in plan.model_configs]
+    names = [c.name for c in configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(f"model_configs: duplicate config names {duplicates} (use name_suffix to tell them apart)")
-    if plan.jobs < 1:
+    if plan is not None and plan.jobs < 1:
         problems.append(f"jobs: {plan.jobs} must be at least 1")
-    if plan.sample_size is not None and plan.sample_size < 1:
+    if plan is not None and plan.sample_size is not None and plan.sample_size < 1:
         problems.append(f"sample_size: {plan.sample_size} must be at least 1 (or null for all records)")
-    if problems:
+    if problems or plan is None:
         raise ExperimentConfigError("invalid experiment config:\n  " + "\n  ".join(problems))
     return plan
-
-
-def model_config_name(spec: ModelSpec) -> str:
-    """Same naming as forms.runner.ModelConfig.name (kept here so validation needs no model code)."""
-    name = f"{spec.model}-t{float(spec.temperature)}"
-    if spec.thinking_budget is not None:
-        name += f"-think{spec.thinking_budget}"
-    return f"{name}-{spec.name_suffix}" if spec.name_suffix else name
 
 
 def _spec(model: str, temperature: float = 0.0, **extra: Any) -> dict[str, Any]:
@@ -107,7 +93,7 @@ def _spec(model: str, temperature: float = 0.0, **extra: Any) -> dict[str, Any]:
 # The weekly schedule's list: the production model, its cheaper sibling, the offline handwriting reader and
 # the printed-form Tesseract baseline.
 DEFAULT_MODEL_CONFIGS: list[dict[str, Any]] = [
-    _spec(DEFAULT_MODEL),
+    _spec(DEFAULT_GEMINI_MODEL),
     _spec("gemini-2.5-flash-lite"),
     _spec(OFFLINE),
     _spec(TESSERACT),
@@ -116,16 +102,16 @@ DEFAULT_MODEL_CONFIGS: list[dict[str, Any]] = [
 PRESETS: dict[str, dict[str, Any]] = {
     "experiment_quick_test": {
         "description": "Smoke test: the default model on 2 sampled records.",
-        "config": {"model_configs": [_spec(DEFAULT_MODEL)], "sample_size": 2, "jobs": 2},
+        "config": {"model_configs": [_spec(DEFAULT_GEMINI_MODEL)], "sample_size": 2, "jobs": 2},
     },
     "experiment_temperature_sweep": {
         "description": "The default model at temperature 0.0, 0.5 and 1.0.",
-        "config": {"model_configs": [_spec(DEFAULT_MODEL, t) for t in (0.0, 0.5, 1.0)]},
+        "config": {"model_configs": [_spec(DEFAULT_GEMINI_MODEL, t) for t in (0.0, 0.5, 1.0)]},
     },
     "experiment_cost_optimization": {
         "description": (
             "Accuracy against cost: gemini-2.5-flash vs gemini-2.5-flash-lite vs the free tesseract baseline."
         ),
-        "config": {"model_configs": [_spec(DEFAULT_MODEL), _spec("gemini-2.5-flash-lite"), _spec(TESSERACT)]},
+        "config": {"model_configs": [_spec(DEFAULT_GEMINI_MODEL), _spec("gemini-2.5-flash-lite"), _spec(TESSERACT)]},
     },
 }

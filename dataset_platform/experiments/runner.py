@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dataset_platform.experiments import evaluators as ev
-from dataset_platform.experiments.config import ExperimentPlan, ModelSpec, model_config_name
+from dataset_platform.experiments.config import ExperimentPlan
 from dataset_platform.forms import paths as form_paths
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
+from dataset_platform.forms.model_config import ModelConfig
 
 COMPLETED, UNAVAILABLE, FAILED = "completed", "unavailable", "failed"
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cost_usd", "cache_hit")
@@ -30,7 +31,7 @@ class ExperimentError(RuntimeError):
 class Models(Protocol):
     def availability(self, model: str) -> str | None: ...
 
-    def extract(self, form_set_dirs: list[Path], config: Any, *, max_concurrency: int = 4) -> list[Any]: ...
+    def extract(self, form_set_dirs: list[Path], config: ModelConfig, *, max_concurrency: int = 4) -> list[Any]: ...
 
 
 def scorable(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -52,12 +53,6 @@ def form_set_dir(record: Mapping[str, Any]) -> Path:
     if paths and Path(paths[0]).parent.is_dir():
         return Path(paths[0]).parent
     return form_paths.form_set_dir(str(record["id"]))
-
-
-def to_model_config(spec: ModelSpec) -> Any:
-    from dataset_platform.forms.runner import ModelConfig
-
-    return ModelConfig(**spec.model_dump())
 
 
 def _record_row(record_id: str, scores: Mapping[str, Any], extraction: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +79,7 @@ def _score_locally(sample: Sequence[Mapping[str, Any]], envelopes: Mapping[str, 
 def _score_in_datadog(
     datadog: Any,
     plan: ExperimentPlan,
-    spec: ModelSpec,
+    spec: ModelConfig,
     experiment_name: str,
     sample: Sequence[Mapping[str, Any]],
     envelopes: Mapping[str, dict[str, Any]],
@@ -104,12 +99,12 @@ def _score_in_datadog(
         dataset_name=DATASET_NAME,
         evaluators=ev.RECORD_EVALUATORS,
         summary_evaluators=ev.SUMMARY_EVALUATORS,
-        config={**spec.model_dump(), "config_name": model_config_name(spec), "sample_size": plan.sample_size},
+        config={**spec.model_dump(), "config_name": spec.name, "sample_size": plan.sample_size},
         record_keys=[str(r["id"]) for r in sample],
         key=record_key,
         jobs=plan.jobs,
         raise_errors=plan.raise_errors,
-        description=f"{model_config_name(spec)} over {len(sample)} form sets",
+        description=f"{spec.name} over {len(sample)} form sets",
         tags=dict(tags),
         dataset_version=datadog_dataset_version,
         project_name=plan.project_name,
@@ -127,7 +122,7 @@ def _score_in_datadog(
 
 
 def run_model_config(
-    spec: ModelSpec,
+    spec: ModelConfig,
     plan: ExperimentPlan,
     sample: Sequence[Mapping[str, Any]],
     *,
@@ -137,7 +132,7 @@ def run_model_config(
     tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One config's result: status, summary, per-record rows, and where it was recorded."""
-    name = model_config_name(spec)
+    name = spec.name
     experiment_name = f"{plan.experiment_name}-{name}"
     result: dict[str, Any] = {
         "config_name": name,
@@ -156,7 +151,7 @@ def run_model_config(
         return {**result, "status": UNAVAILABLE, "reason": reason}
     started = time.monotonic()
     try:
-        extracted = models.extract([form_set_dir(r) for r in sample], to_model_config(spec), max_concurrency=plan.jobs)
+        extracted = models.extract([form_set_dir(r) for r in sample], spec, max_concurrency=plan.jobs)
         envelopes = {str(r.form_set_id): r.to_dict() for r in extracted}
         missing = [str(r["id"]) for r in sample if str(r["id"]) not in envelopes]
         for rid in missing:

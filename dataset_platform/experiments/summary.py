@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from dataset_platform.experiments.runner import COMPLETED
@@ -47,21 +48,31 @@ def failures(configs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def regression(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Regression:
+    """The regression check's verdict for one config; ``None`` fields are unknown (no previous run)."""
+
+    regressed: bool
+    overall_accuracy: float
+    baseline: str | None = None
+    previous_overall_accuracy: float | None = None
+    previous_ci_low: float | None = None
+    reason: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def regression(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Regression:
     """Whether ``current``'s overall_accuracy fell below ``previous``'s 95% CI lower bound (same config)."""
     now = current["summary"]["overall_accuracy"]
     if previous is None:
-        return {
-            "regressed": False,
-            "overall_accuracy": now,
-            "baseline": None,
-            "reason": "no previous run of this config",
-        }
+        return Regression(regressed=False, overall_accuracy=now, reason="no previous run of this config")
     low = previous["summary"].get("overall_accuracy_ci_low", previous["summary"]["overall_accuracy"])
-    return {
-        "regressed": now < low,
-        "overall_accuracy": now,
-        "previous_overall_accuracy": previous["summary"]["overall_accuracy"],
-        "previous_ci_low": low,
-        "baseline": previous.get("run_at"),
-    }
+    return Regression(
+        regressed=now < low,
+        overall_accuracy=now,
+        baseline=previous.get("run_at"),
+        previous_overall_accuracy=previous["summary"]["overall_accuracy"],
+        previous_ci_low=low,
+    )

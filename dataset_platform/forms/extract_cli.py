@@ -44,7 +44,7 @@ def _usage_error(message: str) -> int:
 
 
 def main(dirs: list[Path], *, model: str, output: Path | None = None, max_concurrency: int | None = None) -> int:
-    from dataset_platform.forms.runner import ModelConfig
+    from dataset_platform.forms.model_config import ModelConfig
     from dataset_platform.resources.models import ExtractionModels
 
     missing = [str(d) for d in dirs if not Path(d).is_dir()]

@@ -331,29 +331,54 @@ def open_page(page: PageInfo | PageRef) -> PILImage.Image:
         raise UnreadableFormSet(f"{page.name}: cannot open ({type(exc).__name__}: {exc})"[:300]) from None
 
 
-def _total_bytes(pages: list[PageInfo]) -> int:
-    """Bytes of the set's files (a PDF counted once, not once per page)."""
-    return sum({p.path: p.size_bytes for p in pages}.values())
+@dataclass(frozen=True)
+class FormSetManifest:
+    """The ``raw_form_images`` record of one form set (written as JSON by ``to_dict``)."""
+
+    form_set_id: str
+    folder: str
+    pages: list[PageInfo]
+    error: str | None
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None
+
+    @property
+    def num_pages(self) -> int:
+        return len(self.pages)
+
+    @property
+    def num_unreadable_pages(self) -> int:
+        return sum(not p.readable for p in self.pages)
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes of the set's files (a PDF counted once, not once per page)."""
+        return sum({p.path: p.size_bytes for p in self.pages}.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form_set_id": self.form_set_id,
+            "folder": self.folder,
+            "num_pages": self.num_pages,
+            "num_unreadable_pages": self.num_unreadable_pages,
+            "total_bytes": self.total_bytes,
+            "readable": self.readable,
+            "error": self.error,
+            "pages": [asdict(p) for p in self.pages],
+        }
 
 
-def form_set_manifest(form_set_dir: Path) -> dict[str, Any]:
-    """The ``raw_form_images`` record of one form set."""
+def form_set_manifest(form_set_dir: Path) -> FormSetManifest:
+    """Every page of one form set, inspected (never raises for a bad page or folder: ``error`` says why)."""
     form_set_dir = Path(form_set_dir)
     try:
         pages = inspect_pages(form_set_dir)
         error = unreadable_reason(pages)
     except UnreadableFormSet as exc:
         pages, error = [], str(exc)
-    return {
-        "form_set_id": form_set_dir.name,
-        "folder": str(form_set_dir.resolve()),
-        "num_pages": len(pages),
-        "num_unreadable_pages": sum(not p.readable for p in pages),
-        "total_bytes": _total_bytes(pages),
-        "readable": error is None,
-        "error": error,
-        "pages": [asdict(p) for p in pages],
-    }
+    return FormSetManifest(form_set_id=form_set_dir.name, folder=str(form_set_dir.resolve()), pages=pages, error=error)
 
 
 def unreadable_reason(pages: list[PageInfo]) -> str | None:

@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from dataset_platform.forms import gemini, openai_compat
 from dataset_platform.forms.cache import ExtractionCache, cache_key
 from dataset_platform.forms.model_api import ModelAnswer, ModelCallError
+from dataset_platform.forms.model_config import OFFLINE, TESSERACT, ModelConfig, unknown_model_message
 from dataset_platform.forms.pages import RENDER_DPI, PageInfo, UnreadableFormSet, open_page, readable_pages
 from dataset_platform.forms.prompt import PROMPT_VERSION, render_prompt
 from dataset_platform.forms.ratelimit import RateLimiter
@@ -30,46 +29,8 @@ from dataset_platform.forms.validation import InvalidResponse, drop_phantom_rows
 
 log = logging.getLogger(__name__)
 
-TESSERACT = "tesseract"
-# The default without a model key: reads handwritten forms on CPU (see forms/offline/).
-OFFLINE = "offline"
-# ``openai/<served-name>``: any OpenAI-compatible chat endpoint at OPENAI_BASE_URL.
-OPENAI_PREFIX = "openai/"
 # Calls per form set when the answer is invalid or fails the guards: the first answer plus one re-read.
 MAX_MODEL_CALLS = 2
-
-
-def is_gemini(model: str) -> bool:
-    return model.startswith("gemini")
-
-
-def is_openai(model: str) -> bool:
-    return model.startswith(OPENAI_PREFIX) and len(model) > len(OPENAI_PREFIX)
-
-
-class ModelConfig(BaseModel):
-    model: str = Field(
-        description="gemini-* model name, openai/<served-name>, 'offline', or 'tesseract' (printed-form OCR baseline)"
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini and OpenAI)")
-    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; None = model default")
-    name_suffix: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        name = f"{self.model}-t{self.temperature}"
-        if self.thinking_budget is not None:
-            name += f"-think{self.thinking_budget}"
-        return f"{name}-{self.name_suffix}" if self.name_suffix else name
-
-    def generation_config(self) -> dict[str, Any]:
-        """What changes the model's answer, besides model, prompt and pages (part of the cache key)."""
-        if is_gemini(self.model):
-            return {"temperature": self.temperature, "thinking_budget": self.thinking_budget}
-        if is_openai(self.model):
-            return {"temperature": self.temperature}
-        return {}
 
 
 @dataclass
@@ -106,14 +67,14 @@ class ExtractionRecord:
 ProgressCallback = Callable[[int, int, ExtractionRecord], None]
 
 
-def _prompt_version(model: str) -> str:
-    if model == OFFLINE:
+def _prompt_version(config: ModelConfig) -> str:
+    if config.kind == OFFLINE:
         try:
             from dataset_platform.forms.offline.reader import OFFLINE_VERSION
         except ImportError:  # reported per record by _offline
             return "offline-unavailable"
         return f"offline-{OFFLINE_VERSION}"
-    if model != TESSERACT:
+    if config.kind != TESSERACT:
         return PROMPT_VERSION
     try:
         from dataset_platform.forms import ocr
@@ -138,10 +99,10 @@ class _Extractor:
         self.openai_options = openai_options
         self.cache = cache
         self.limiter = limiter
-        self.prompt_version = _prompt_version(config.model)
+        self.prompt_version = _prompt_version(config)
         # What the cache key holds besides model, prompt version and pages.
         self.key_config = config.generation_config()
-        if is_openai(config.model):
+        if config.kind == "openai":
             self.key_config = {**self.key_config, **openai_options.input_config()}
         self._client: Any = None
         self._client_lock = threading.Lock()
@@ -160,7 +121,7 @@ class _Extractor:
     def client(self) -> Any:
         with self._client_lock:
             if self._client is None:
-                if is_openai(self.config.model):
+                if self.config.kind == "openai":
                     self._client = openai_compat.make_client(self.openai_options)
                 else:
                     self._client = gemini.make_client(self.gemini_options)
@@ -192,19 +153,11 @@ class _Extractor:
                 uncertain_fields=cached.get("uncertain_fields", []),
                 cache_hit=True,
             )
-        if self.config.model == TESSERACT:
-            record = self._ocr(form_set_id, pages)
-        elif self.config.model == OFFLINE:
-            record = self._offline(form_set_id, pages)
-        elif is_gemini(self.config.model):
-            record = self._gemini(form_set_id, pages)
-        elif is_openai(self.config.model):
-            record = self._openai(form_set_id, pages)
-        else:
-            return self.record(
-                form_set_id,
-                error=f"unknown model {self.config.model!r}: use offline, tesseract, gemini-* or openai/<name>",
-            )
+        readers = {TESSERACT: self._ocr, OFFLINE: self._offline, "gemini": self._gemini, "openai": self._openai}
+        reader = readers.get(self.config.kind or "")
+        if reader is None:
+            return self.record(form_set_id, error=unknown_model_message(self.config.model))
+        record = reader(form_set_id, pages)
         if record.ok:
             self._remember(key, record)
         return record
@@ -421,7 +374,7 @@ def failed_records(
             form_set_id=Path(d).name,
             model=config.model,
             config_name=config.name,
-            prompt_version=PROMPT_VERSION if is_gemini(config.model) or is_openai(config.model) else "",
+            prompt_version=PROMPT_VERSION if config.kind in ("gemini", "openai") else "",
             extraction=None,
             error=error,
         )

@@ -16,11 +16,17 @@ import dagster as dg
 from pydantic import Field
 
 from dataset_platform.forms.model_api import RetryPolicy
+from dataset_platform.forms.model_config import (
+    DEFAULT_GEMINI_MODEL,
+    OFFLINE,
+    TESSERACT,
+    ModelConfig,
+    model_kind,
+    unknown_model_message,
+)
 
 if TYPE_CHECKING:
-    from dataset_platform.forms.runner import ExtractionRecord, ModelConfig, ProgressCallback
-
-DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
+    from dataset_platform.forms.runner import ExtractionRecord, ProgressCallback
 _RETRY = RetryPolicy()  # the field defaults below; the policy is documented on RetryPolicy
 
 
@@ -63,27 +69,23 @@ class ExtractionModels(dg.ConfigurableResource):
 
     def default_model(self) -> str:
         """Gemini when it can be called, else the offline handwriting reader."""
-        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else "offline"
+        return DEFAULT_GEMINI_MODEL if self.gemini_usable() else OFFLINE
 
     def availability(self, model: str) -> str | None:
         """None when ``model`` can run here, else why not."""
-        if model == "tesseract":
-            return (
-                None
-                if shutil.which("tesseract")
-                else "tesseract binary not installed (apt install tesseract-ocr tesseract-ocr-tha)"
-            )
-        if model.startswith("gemini"):
-            if self.gemini_usable():
-                return None
-            return "GEMINI_API_KEY not set (and Vertex AI not configured)"
-        if model == "offline":
+        kind = model_kind(model)
+        if kind == TESSERACT:
+            installed = shutil.which("tesseract")
+            return None if installed else "tesseract binary not installed (apt install tesseract-ocr tesseract-ocr-tha)"
+        if kind == "gemini":
+            return None if self.gemini_usable() else "GEMINI_API_KEY not set (and Vertex AI not configured)"
+        if kind == OFFLINE:
             from dataset_platform.forms.offline.reader import availability
 
             return availability()
-        if model.startswith("openai/"):
+        if kind == "openai":
             return None if self.openai_base_url else "OPENAI_BASE_URL not set"
-        return f"unknown model {model!r}: use offline, tesseract, gemini-* or openai/<name>"
+        return unknown_model_message(model)
 
     def extract(
         self,

@@ -100,7 +100,7 @@ def models(gemini):
 def ocr_cache(demo_forms, tmp_path_factory) -> Path:
     """Tesseract run once per session over the demo forms; tests copy its extraction cache (content-addressed)."""
     from dataset_platform.common import settings
-    from dataset_platform.forms.runner import ModelConfig
+    from dataset_platform.forms.model_config import ModelConfig
     from dataset_platform.resources.models import ExtractionModels
 
     root, truths = demo_forms

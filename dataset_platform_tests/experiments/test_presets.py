@@ -15,7 +15,6 @@ from dataset_platform.experiments import history
 from dataset_platform.experiments.config import (
     DEFAULT_MODEL_CONFIGS,
     ExperimentConfigError,
-    model_config_name,
     validate_plan,
 )
 from dataset_platform.resources.datadog import DatadogLLMObs
@@ -52,7 +51,7 @@ def test_presets_are_registered_with_their_config():
         run_config = job.run_config_schema.config_type  # the job resolves with its preset config
         assert run_config is not None
         plan = validate_plan(_preset_config(name))
-        assert [model_config_name(s) for s in plan.model_configs] == configs
+        assert [c.name for c in plan.model_configs] == configs
         assert plan.sample_size == sample_size
         assert dg.validate_run_config(job, {"ops": {"experiment_results": {"config": _preset_config(name)}}})
 

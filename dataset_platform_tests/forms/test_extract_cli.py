@@ -7,7 +7,8 @@ import json
 import pytest
 
 from dataset_platform.forms.extract_cli import main
-from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+from dataset_platform.forms.model_config import ModelConfig
+from dataset_platform.forms.runner import extract_form_sets
 from dataset_platform.forms.schema import FormExtraction
 from dataset_platform_tests.forms.helpers import make_form_set, sample_extraction
 

@@ -117,5 +117,5 @@ def _materialize_manifest_only(folder, platform_home):
     from dataset_platform.common import atomic
     from dataset_platform.forms.pages import form_set_manifest
 
-    atomic.write_json(platform_home / "manifests" / f"{folder.name}.json", form_set_manifest(folder))
+    atomic.write_json(platform_home / "manifests" / f"{folder.name}.json", form_set_manifest(folder).to_dict())
     assert json.loads((platform_home / "manifests" / f"{folder.name}.json").read_text())["num_pages"] == 2

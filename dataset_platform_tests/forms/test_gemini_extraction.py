@@ -10,8 +10,9 @@ import pytest
 
 from dataset_platform.forms.cache import ExtractionCache
 from dataset_platform.forms.gemini import estimate_cost
+from dataset_platform.forms.model_config import ModelConfig
 from dataset_platform.forms.prompt import PROMPT_VERSION
-from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+from dataset_platform.forms.runner import extract_form_sets
 from dataset_platform_tests.forms.helpers import make_form_set, options_for, sample_extraction
 
 FLASH = ModelConfig(model="gemini-2.5-flash")
@@ -331,9 +332,9 @@ def test_page_listing_is_natural_order(tmp_path):
     folder = make_form_set(tmp_path, "a", pages=11)
     (folder / "ground_truth.json").write_text("{}")
     manifest = form_set_manifest(folder)
-    assert [p["name"] for p in manifest["pages"]] == [f"page_{i:02d}.png" for i in range(1, 12)]
-    assert manifest["readable"] and manifest["pages"][0]["width"] == 24 and len(manifest["pages"][0]["sha256"]) == 64
-    assert Path(manifest["pages"][0]["path"]).is_absolute()
+    assert [p.name for p in manifest.pages] == [f"page_{i:02d}.png" for i in range(1, 12)]
+    assert manifest.readable and manifest.pages[0].width == 24 and len(manifest.pages[0].sha256) == 64
+    assert Path(manifest.pages[0].path).is_absolute()
 
 
 def test_unavailable_model_yields_failed_records_through_the_resource(tmp_path):

@@ -115,7 +115,8 @@ def test_locates_table_rows_and_total_row_on_a_tilted_page():
 
 def test_extract_form_sets_offline_reads_a_drawn_batch_form_given_as_pdf(tmp_path):
     from dataset_platform.forms.cache import ExtractionCache
-    from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+    from dataset_platform.forms.model_config import ModelConfig
+    from dataset_platform.forms.runner import extract_form_sets
 
     folder = tmp_path / "forms" / "batch-a"
     folder.mkdir(parents=True)

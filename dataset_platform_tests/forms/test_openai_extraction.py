@@ -11,8 +11,9 @@ import pytest
 
 from dataset_platform.forms import openai_compat
 from dataset_platform.forms.model_api import RetryPolicy, call_with_retries
+from dataset_platform.forms.model_config import ModelConfig
 from dataset_platform.forms.prompt import PROMPT_VERSION
-from dataset_platform.forms.runner import ModelConfig, extract_form_sets
+from dataset_platform.forms.runner import extract_form_sets
 from dataset_platform_tests.forms.helpers import (
     OPENAI_TEST_KEY,
     make_form_set,

@@ -44,16 +44,16 @@ def test_pdf_form_set_lists_files_then_pages(tmp_path):
     write_pdf(folder / "scan_10.pdf", [(0, 0, 255)])
     write_pdf(folder / "scan_2.pdf", [(255, 0, 0), (0, 255, 0)])
     manifest = form_set_manifest(folder)
-    assert manifest["readable"] and manifest["error"] is None and manifest["num_pages"] == 3
-    listed = [(p["name"], p["page_index"], p["width"], p["height"]) for p in manifest["pages"]]
+    assert manifest.readable and manifest.error is None and manifest.num_pages == 3
+    listed = [(p.name, p.page_index, p.width, p.height) for p in manifest.pages]
     assert listed == [
         ("scan_2.pdf#1", 0, *A4_AT_200_DPI),
         ("scan_2.pdf#2", 1, *A4_AT_200_DPI),
         ("scan_10.pdf#1", 0, *A4_AT_200_DPI),
     ]
-    assert len({p["sha256"] for p in manifest["pages"]}) == 3  # each page hashed by its own content
+    assert len({p.sha256 for p in manifest.pages}) == 3  # each page hashed by its own content
     sizes = {(folder / n).stat().st_size for n in ("scan_2.pdf", "scan_10.pdf")}
-    assert manifest["total_bytes"] == sum(sizes)  # a PDF counted once, not once per page
+    assert manifest.total_bytes == sum(sizes)  # a PDF counted once, not once per page
     colours = [open_page(p).getpixel((800, 1200)) for p in readable_pages(folder)]
     expected = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]  # Pillow stores the pages as JPEG: ±2 per channel
     assert all(abs(a - b) <= 2 for got, want in zip(colours, expected) for a, b in zip(got, want)), colours
@@ -85,8 +85,9 @@ def test_bad_pdf_is_named_with_its_reason(tmp_path, data, reason):
     (tmp_path / "fs").mkdir()
     (tmp_path / "fs" / "scan.pdf").write_bytes(data)
     manifest = form_set_manifest(tmp_path / "fs")
-    assert not manifest["readable"] and manifest["num_unreadable_pages"] == 1
-    assert manifest["error"].startswith("unreadable page(s): scan.pdf: ") and reason in manifest["error"]
+    assert not manifest.readable and manifest.num_unreadable_pages == 1
+    assert manifest.error is not None and manifest.error.startswith("unreadable page(s): scan.pdf: ")
+    assert reason in manifest.error
     with pytest.raises(UnreadableFormSet, match="scan.pdf"):
         readable_pages(tmp_path / "fs")
     with pytest.raises(UnreadableFormSet, match="scan.pdf"):
@@ -98,9 +99,9 @@ def test_decompression_bomb_page_is_refused_and_named(tmp_path):
     bomb = write_png(tmp_path / "fs" / "page_02.png", size=(14000, 13000), mode="1")
     write_png(tmp_path / "fs" / "page_01.png")
     manifest = form_set_manifest(tmp_path / "fs")
-    assert manifest["num_unreadable_pages"] == 1 and not manifest["readable"]
-    [bad] = [p for p in manifest["pages"] if not p["readable"]]
-    assert bad["name"] == "page_02.png" and "decompression bomb" in bad["reason"]
+    assert manifest.num_unreadable_pages == 1 and not manifest.readable
+    [bad] = [p for p in manifest.pages if not p.readable]
+    assert bad.name == "page_02.png" and "decompression bomb" in (bad.reason or "")
     assert bomb.stat().st_size < 1_000_000
 
 
@@ -110,8 +111,8 @@ def test_oversized_png_is_rejected_and_oversized_jpeg_decoded_reduced(tmp_path, 
     monkeypatch.setattr(pages, "BOMB_PIXELS", 2_000_000)
     monkeypatch.setattr(pages, "OVERSIZE_TARGET_PIXELS", 400_000)
     write_png(tmp_path / "png" / "page_01.png", size=(1200, 1000))
-    [png] = form_set_manifest(tmp_path / "png")["pages"]
-    assert not png["readable"] and "1200×1000 px" in png["reason"] and "page limit" in png["reason"]
+    [png] = form_set_manifest(tmp_path / "png").pages
+    assert not png.readable and "1200×1000 px" in (png.reason or "") and "page limit" in (png.reason or "")
 
     Image.new("RGB", (1200, 1000), (10, 200, 30)).save(tmp_path / "page_01.jpg", quality=95)
     (tmp_path / "jpg").mkdir()
@@ -122,5 +123,5 @@ def test_oversized_png_is_rejected_and_oversized_jpeg_decoded_reduced(tmp_path, 
     assert image.size == (600, 500) and image.mode == "RGB"  # decoded at 1/2 scale, never in full
 
     Image.new("RGB", (1500, 1400), "white").save(tmp_path / "jpg" / "page_02.jpg")
-    bad = [p for p in form_set_manifest(tmp_path / "jpg")["pages"] if not p["readable"]]
-    assert [p["name"] for p in bad] == ["page_02.jpg"] and "decompression bomb" in bad[0]["reason"]
+    bad = [p for p in form_set_manifest(tmp_path / "jpg").pages if not p.readable]
+    assert [p.name for p in bad] == ["page_02.jpg"] and "decompression bomb" in (bad[0].reason or "")

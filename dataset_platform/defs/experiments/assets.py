@@ -6,44 +6,11 @@ No `from __future__ import annotations` here: Dagster reads the config class fro
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
 
-from dataset_platform.experiments import config as cfg
+from dataset_platform.defs.run_config import ExperimentConfig
 from dataset_platform.resources.datadog import DatadogLLMObs
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
-
-
-class ModelConfigSpec(dg.Config):
-    model: str = Field(description="gemini-* model name (e.g. gemini-2.5-flash) or 'tesseract' (offline OCR)")
-    temperature: float = Field(default=0.0, description="Sampling temperature, 0..2 (ignored by tesseract)")
-    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; null = model default")
-    name_suffix: str | None = Field(default=None, description="Appended to the config name, to tell variants apart")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form, recorded with the results")
-
-
-class ExperimentConfig(dg.Config):
-    model_configs: list[ModelConfigSpec] = Field(
-        default_factory=lambda: [ModelConfigSpec(**c) for c in cfg.DEFAULT_MODEL_CONFIGS],
-        description="One experiment per model config",
-    )
-    sample_size: int | None = Field(default=None, description="Records to sample (seeded); null = all")
-    jobs: int = Field(default=4, description="Concurrent extractions/evaluations")
-    raise_errors: bool = Field(default=False, description="Fail the run on the first failed record or config")
-    dataset_version: str | None = Field(
-        default=None, description="Ground-truth version tag vYYYYMMDD_HHMMSS; null = latest"
-    )
-    project_name: str = Field(default=cfg.DEFAULT_PROJECT, description="Datadog LLMObs project")
-    ml_app: str = Field(default=cfg.DEFAULT_ML_APP, description="Datadog LLMObs ml_app")
-    seed: int = Field(default=cfg.DEFAULT_SEED, description="Seed of the record sample and the bootstrap")
-    experiment_name: str = Field(default="vote-extraction", description="Prefix of each experiment's name")
-
-    def to_plan(self) -> cfg.ExperimentPlan:
-        """Validated plan; a clear ``dg.Failure`` listing every problem otherwise."""
-        try:
-            return cfg.validate_plan(self.model_dump())
-        except cfg.ExperimentConfigError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
 def _metadata(result: dict[str, Any], run_path, plot_path, markdown: str) -> dict[str, Any]:

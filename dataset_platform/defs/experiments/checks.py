@@ -32,15 +32,14 @@ def accuracy_not_regressed(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
         )
     previous = history.previous_config_result(reference["config_name"], entry)
     verdict = summary.regression(reference, previous)
-    metadata = {"config": reference["config_name"], **{k: v for k, v in verdict.items() if v is not None}}
     return dg.AssetCheckResult(
-        passed=not verdict["regressed"],
+        passed=not verdict.regressed,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
-            f"{reference['config_name']}: overall accuracy {verdict['overall_accuracy']:.3f} below the previous "
-            f"run's CI lower bound {verdict['previous_ci_low']:.3f}"
-            if verdict["regressed"]
+            f"{reference['config_name']}: overall accuracy {verdict.overall_accuracy:.3f} below the previous "
+            f"run's CI lower bound {verdict.previous_ci_low:.3f}"
+            if verdict.regressed
             else None
         ),
-        metadata=metadata,
+        metadata={"config": reference["config_name"], **verdict.metadata()},
     )

@@ -8,10 +8,10 @@ import warnings
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
 
 from dataset_platform.common import atomic
 from dataset_platform.defs.forms.partitions import form_sets_partitions
+from dataset_platform.defs.run_config import ExtractionConfig
 from dataset_platform.forms import paths
 from dataset_platform.forms.prompt import PROMPT_VERSION
 from dataset_platform.resources.models import ExtractionModels
@@ -51,31 +51,24 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         # Per partition: what new_form_sets_sensor compares the folder with (forms/folder_fingerprint.py).
         context.add_asset_metadata(fingerprints(paths.form_set_dir(form_set_id)), partition_key=form_set_id)
         manifest = form_set_manifest(paths.form_set_dir(form_set_id))
-        atomic.write_json(manifests_dir() / f"{form_set_id}.json", manifest)
+        atomic.write_json(manifests_dir() / f"{form_set_id}.json", manifest.to_dict())
         manifests.append(manifest)
-        if manifest["error"]:
-            context.log.warning("form set %s: %s", form_set_id, manifest["error"])
-    unreadable = [m for m in manifests if not m["readable"]]
+        if manifest.error:
+            context.log.warning("form set %s: %s", form_set_id, manifest.error)
+    unreadable = [m for m in manifests if not m.readable]
     rows = [
-        [
-            m["form_set_id"],
-            p["name"],
-            f"{p['width']}×{p['height']}",
-            p["size_bytes"],
-            p["sha256"][:12],
-            p["reason"] or "ok",
-        ]
+        [m.form_set_id, p.name, f"{p.width}×{p.height}", p.size_bytes, p.sha256[:12], p.reason or "ok"]
         for m in manifests[:10]
-        for p in m["pages"]
+        for p in m.pages
     ]
     return dg.MaterializeResult(
         metadata={
             "form_sets": len(manifests),
-            "pages": sum(m["num_pages"] for m in manifests),
+            "pages": sum(m.num_pages for m in manifests),
             "unreadable_form_sets": len(unreadable),
-            "unreadable_pages": sum(m["num_unreadable_pages"] for m in manifests),
+            "unreadable_pages": sum(m.num_unreadable_pages for m in manifests),
             "unreadable_reasons": dg.MetadataValue.md(
-                "\n".join(f"- `{m['form_set_id']}`: {m['error']}" for m in unreadable[:MAX_REASONS]) or "none"
+                "\n".join(f"- `{m.form_set_id}`: {m.error}" for m in unreadable[:MAX_REASONS]) or "none"
             ),
             "pages_preview": dg.MetadataValue.md(
                 _md_table(["form set", "page", "pixels", "bytes", "sha256", "status"], rows)
@@ -83,17 +76,6 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "dagster/uri": str(manifests_dir()),
         }
     )
-
-
-class ExtractionConfig(dg.Config):
-    model: str | None = Field(
-        default=None,
-        description="gemini-*, openai/<served-name> (OPENAI_BASE_URL), 'offline' or 'tesseract'; "
-        "unset = gemini-2.5-flash when a Gemini key is set, else tesseract",
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="sampling temperature (Gemini, OpenAI)")
-    thinking_budget: int | None = Field(default=None, description="Gemini thinking tokens; unset = model default")
-    max_concurrency: int | None = Field(default=None, ge=1, description="Form sets at once; unset = resource default")
 
 
 @dg.asset(
@@ -112,13 +94,12 @@ def llm_extractions(
     context: dg.AssetExecutionContext, config: ExtractionConfig, models: ExtractionModels
 ) -> dg.MaterializeResult:
     from dataset_platform.forms.ground_truth import extractions_dir
-    from dataset_platform.forms.runner import ModelConfig
 
-    model = config.model or models.default_model()
+    model_config = config.to_model_config(models.default_model())
+    model = model_config.model
     reason = models.availability(model)
     if reason is not None:
         raise dg.Failure(f"model {model} cannot run here: {reason}", allow_retries=False)
-    model_config = ModelConfig(model=model, temperature=config.temperature, thinking_budget=config.thinking_budget)
     dirs = [paths.form_set_dir(key) for key in context.partition_keys]
     context.log.info("extracting %d form set(s) with %s", len(dirs), model_config.name)
 
