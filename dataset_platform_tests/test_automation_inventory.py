@@ -1,5 +1,4 @@
-"""The code location's jobs, schedules, sensors and asset keys by name, each trigger in its domain's automation.py;
-loads definitions and evaluates the schedules, launches no run."""
+"""Jobs, schedules, sensors, asset keys and schedule run keys by name; every trigger in its domain automation.py."""
 
 from __future__ import annotations
 
