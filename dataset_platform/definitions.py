@@ -1,7 +1,8 @@
 """The code location: every asset, check, job, schedule and sensor of both tracks, the declared pipelines, and
 their resources.
 
-The per-domain definitions are wired by hand (``dataset_platform/defs/<domain>``); the declared pipelines are
+The per-domain definitions are wired by hand (``dataset_platform/defs/<domain>``, whose ``automation.py`` says
+when each of its assets runs and what decides whether it publishes); the declared pipelines are
 Dagster components found by ``dg.load_from_defs_folder`` in the project's defs folder
 (``[tool.dg.project] defs_module`` = ``dataset_platform.defs.pipelines``, one ``<name>/defs.yaml`` each).
 

@@ -15,7 +15,7 @@ from dataset_platform.common import db
 from dataset_platform.defs.forms.assets import ground_truth_dataset
 from dataset_platform.defs.platform.healthcheck import platform_healthcheck
 from dataset_platform.defs.retraining.assets import misclassified_pulls
-from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+from dataset_platform.defs.reviews.automation import new_reviews_sensor
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.resources.wandb import WandbResource

@@ -9,8 +9,7 @@ import dagster as dg
 import pytest
 
 from dataset_platform.defs import experiments as experiments_defs
-from dataset_platform.defs.experiments.jobs import experiment_jobs
-from dataset_platform.defs.experiments.schedules import weekly_experiments_schedule
+from dataset_platform.defs.experiments.automation import experiment_jobs, weekly_experiments_schedule
 from dataset_platform.experiments import history
 from dataset_platform.experiments.config import (
     DEFAULT_MODEL_CONFIGS,

@@ -11,8 +11,8 @@ import shutil
 import dagster as dg
 
 from dataset_platform.defs.forms.assets import llm_extractions, raw_form_images
+from dataset_platform.defs.forms.automation import new_form_sets_sensor
 from dataset_platform.defs.forms.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
-from dataset_platform.defs.forms.sensors import new_form_sets_sensor
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform_tests.forms.helpers import make_form_set
 

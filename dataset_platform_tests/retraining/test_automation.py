@@ -13,8 +13,8 @@ from dataset_platform.common import db
 from dataset_platform.defs import retraining, reviews
 from dataset_platform.defs.forms.assets import ground_truth_dataset
 from dataset_platform.defs.retraining.assets import misclassified_pulls
-from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
-from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+from dataset_platform.defs.retraining.automation import weekly_retraining_schedule
+from dataset_platform.defs.reviews.automation import new_reviews_sensor
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.resources.wandb import WandbResource

@@ -115,7 +115,7 @@ def settle(page, sync_api) -> None:
 
 
 def evaluate_sensor(instance, db_url: str, cursor: str | None):
-    from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+    from dataset_platform.defs.reviews.automation import new_reviews_sensor
 
     context = dg.build_sensor_context(
         instance=instance, cursor=cursor, resources={"review_db": ReviewDatabase(url=db_url)}

@@ -1,10 +1,10 @@
-"""Dagster definitions of the forms domain (assets, checks, sensors, schedules, jobs)."""
+"""Dagster definitions of the forms domain: assets, checks; when they run in automation.py."""
 
 import dagster as dg
 
 from dataset_platform.defs.forms.assets import ground_truth_dataset, llm_extractions, raw_form_images
+from dataset_platform.defs.forms.automation import new_form_sets_sensor
 from dataset_platform.defs.forms.checks import consistency_checks
-from dataset_platform.defs.forms.sensors import new_form_sets_sensor
 
 defs = dg.Definitions(
     assets=[raw_form_images, llm_extractions, ground_truth_dataset],

@@ -1,4 +1,4 @@
-"""Dagster definitions of the retraining domain (assets, checks, sensors, schedules, jobs)."""
+"""Dagster definitions of the retraining domain: assets, checks; when they run and publish in automation.py."""
 
 import dagster as dg
 
@@ -8,10 +8,9 @@ from dataset_platform.defs.retraining.assets import (
     published_versions,
     quality_reports,
 )
+from dataset_platform.defs.retraining.automation import retraining_job, weekly_retraining_schedule
 from dataset_platform.defs.retraining.checks import blocking_checks
 from dataset_platform.defs.retraining.evaluation import classifier_evaluation, evaluation_checks
-from dataset_platform.defs.retraining.jobs import retraining_job
-from dataset_platform.defs.retraining.schedules import weekly_retraining_schedule
 
 defs = dg.Definitions(
     assets=[misclassified_pulls, cleaned_splits, quality_reports, classifier_evaluation, published_versions],

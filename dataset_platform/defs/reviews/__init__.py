@@ -1,10 +1,15 @@
-"""Dagster definitions of the reviews domain: the sensor that turns review activity into runs."""
+"""Dagster definitions of the reviews domain: the review ranking; in automation.py the sensor that turns review
+activity into runs and the ranking's schedule."""
 
 import dagster as dg
 
-from dataset_platform.defs.reviews.assets import review_priorities, review_priorities_job, review_priorities_schedule
-from dataset_platform.defs.reviews.jobs import ground_truth_refresh_job
-from dataset_platform.defs.reviews.sensors import new_reviews_sensor
+from dataset_platform.defs.reviews.assets import review_priorities
+from dataset_platform.defs.reviews.automation import (
+    ground_truth_refresh_job,
+    new_reviews_sensor,
+    review_priorities_job,
+    review_priorities_schedule,
+)
 
 defs = dg.Definitions(
     assets=[review_priorities],

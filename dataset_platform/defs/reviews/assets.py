@@ -34,20 +34,3 @@ def review_priorities(context: dg.AssetExecutionContext, config: RankingConfig, 
             "dagster/uri": dg.MetadataValue.path(str(review_queue.ranking_file())),
         }
     )
-
-
-review_priorities_job = dg.define_asset_job(
-    "review_priorities_job", selection=[review_priorities], description="Re-rank the grievance review queue."
-)
-
-
-@dg.schedule(
-    name="review_priorities_schedule",
-    job=review_priorities_job,
-    cron_schedule="0 */6 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every 6 hours: the served queue checks each complaint live, the ranking itself only ages.",
-)
-def review_priorities_schedule(context: dg.ScheduleEvaluationContext):
-    return dg.RunRequest(run_key=f"review-priorities-{context.scheduled_execution_time:%Y%m%dT%H}")

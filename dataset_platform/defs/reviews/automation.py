@@ -1,9 +1,27 @@
-"""new_reviews_sensor: reviews the assets have not consumed yet → retraining runs per label, ground-truth refresh.
+"""When review activity and the review queue run: `new_reviews_sensor`, `review_priorities_schedule` and their jobs.
 
-The decision comes from consumed state, not from a sensor-local mark: ``misclassified_pulls`` (per label) and
-``ground_truth_dataset`` record a fingerprint of the reviews they read (metadata ``reviews_fingerprint``); each
-tick recomputes the fingerprints from the database and requests a run only where they differ. Run keys carry
-the fingerprint, so repeated ticks (or a run still queued) never launch the same rebuild twice.
+| trigger | job | assets | publish / skip decided by |
+|---|---|---|---|
+| `new_reviews_sensor`: a label's fingerprint ¹ | `retraining_job` | label partition | `quality.evaluate_gate` ² |
+| `new_reviews_sensor`: extraction fingerprint ¹ | `ground_truth_refresh_job` | ³ | `ground_truth.build_records` ³ |
+| `review_priorities_schedule`: `0 */6 * * *` UTC | `review_priorities_job` | `review_priorities` | no gate ⁴ |
+
+¹ The decision comes from consumed state, not from a sensor-local mark: `misclassified_pulls` (per label) and
+`ground_truth_dataset` record a fingerprint of the reviews they read (metadata `reviews_fingerprint`); each tick
+(every 60 s, running by default) recomputes them from the database (`retraining.review_changes.reviews_fingerprint`,
+`forms.review_fingerprint.extraction_reviews_fingerprint`) and requests a run only where they differ. A database
+with no review yet requests nothing (`nothing_reviewed`). Run keys carry the fingerprint, so repeated ticks (or a
+run still queued) never launch the same rebuild twice.
+
+² `retraining.quality.evaluate_gate` and the steps after it: defs/retraining/automation.py.
+
+³ `ground_truth_dataset` and `datadog_dataset`. Nothing is held back: every form set gets a record, its status
+(human-reviewed, llm-generated, needs-review, unavailable) from `forms.ground_truth.build_records` (`model_status`
+for model extractions). The Datadog dataset leaves needs-review records out unless `include_needs_review`
+(`forms.datadog_export.to_ddtrace_records`) and is pushed only with DD keys (`DatadogLLMObs.push_dataset`).
+
+⁴ `retraining.review_queue.build_ranking` replaces the cached ranking each run; the served queue checks each
+complaint live, the ranking itself only ages.
 """
 
 from __future__ import annotations
@@ -11,13 +29,24 @@ from __future__ import annotations
 import dagster as dg
 
 from dataset_platform.common.labels import LABELS
-from dataset_platform.defs.retraining.jobs import retraining_job
-from dataset_platform.defs.reviews.jobs import ground_truth_refresh_job
+from dataset_platform.defs.retraining.automation import retraining_job
+from dataset_platform.defs.reviews.assets import review_priorities
 from dataset_platform.resources.review_db import ReviewDatabase
 
 FINGERPRINT = "reviews_fingerprint"
 PULLS = dg.AssetKey("misclassified_pulls")
 GROUND_TRUTH = dg.AssetKey("ground_truth_dataset")
+
+# Assets named by key: they are defined in the forms and experiments domains.
+ground_truth_refresh_job = dg.define_asset_job(
+    "ground_truth_refresh_job",
+    selection=dg.AssetSelection.assets("ground_truth_dataset", "datadog_dataset"),
+    description="Rebuild the ground-truth dataset and its Datadog export after new extraction reviews.",
+)
+
+review_priorities_job = dg.define_asset_job(
+    "review_priorities_job", selection=[review_priorities], description="Re-rank the grievance review queue."
+)
 
 
 def consumed_fingerprint(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None):
@@ -83,3 +112,15 @@ def new_reviews_sensor(context: dg.SensorEvaluationContext, review_db: ReviewDat
         )
     context.log.info("review fingerprints differ: %s", "; ".join(compared))
     return dg.SensorResult(run_requests=requests)
+
+
+@dg.schedule(
+    name="review_priorities_schedule",
+    job=review_priorities_job,
+    cron_schedule="0 */6 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every 6 hours: the served queue checks each complaint live, the ranking itself only ages.",
+)
+def review_priorities_schedule(context: dg.ScheduleEvaluationContext):
+    return dg.RunRequest(run_key=f"review-priorities-{context.scheduled_execution_time:%Y%m%dT%H}")

@@ -1,15 +1,30 @@
-"""``new_form_sets_sensor``: form-set folders whose content differs from what ``raw_form_images`` recorded → runs.
+"""When the forms assets run: `new_form_sets_sensor`, the partitions and extraction runs of new or changed sets.
 
-Each ``raw_form_images`` materialization records, per partition, the folder's ``stat_signature`` and
-``content_fingerprint`` (forms/folder_fingerprint.py). A tick compares every folder with the latest
-materialization of its partition: same stat signature → unchanged (nothing is read); otherwise the pages
-are hashed and only a different content fingerprint requests a run. New folders become partitions in one
-request, so they are contiguous in the partition order and one run over their range extracts them all
-(single-run backfill policy); a changed or never-materialized known folder gets its own run.
+| trigger | job | assets | publish / skip decided by |
+|---|---|---|---|
+| `new_form_sets_sensor`: new or changed folder ¹ | its asset job | `raw_form_images`, `llm_extractions` ² | none ³ |
+| `new_reviews_sensor`: extraction reviews ⁴ | `ground_truth_refresh_job` | `ground_truth_dataset` … ⁴ | ⁴ |
+| manual (launchpad, `make demo`) | any | any | ³ ⁴ |
 
-The cursor only remembers what the sensor already requested (until the materialization records it) and the
-content fingerprint of folders that were touched without changing, so no tick requests or hashes twice.
-Run keys carry the content fingerprint: a duplicate tick can never launch the same extraction twice.
+¹ Each `raw_form_images` materialization records, per partition, the folder's `stat_signature` and
+`content_fingerprint` (forms/folder_fingerprint.py). A tick (every 60 s, running by default) compares every folder
+with the latest materialization of its partition: same stat signature → unchanged (nothing is read); otherwise
+the pages are hashed and only a different content fingerprint requests a run. The cursor only remembers what the
+sensor already requested (until the materialization records it) and the content fingerprint of folders that were
+touched without changing, so no tick requests or hashes twice. Run keys carry the content fingerprint: a
+duplicate tick can never launch the same extraction twice.
+
+² New folders become partitions (defs/forms/partitions.py) in one request, so they are contiguous in the
+partition order and one run over their range extracts them all (single-run backfill policy); a changed or
+never-materialized known folder gets its own run. A new extraction does not rebuild `ground_truth_dataset` by
+itself: that takes new extraction reviews (the row below) or a manual run.
+
+³ Nothing is published here: a form set that cannot be read or extracted is recorded as failed, named, and the
+run goes on (defs/forms/assets.py); a model that cannot run here fails the run.
+
+⁴ Defined in defs/reviews/automation.py: `ground_truth_dataset` and `datadog_dataset`. Every form set gets a
+ground-truth record, its status from `forms.ground_truth.build_records`; the Datadog dataset leaves needs-review
+records out (`forms.datadog_export.to_ddtrace_records`).
 """
 
 from __future__ import annotations
@@ -62,11 +77,10 @@ def recorded_fingerprints(instance: dg.DagsterInstance, partitions: set[str]) ->
 
 
 def _from_manifest(key: str) -> dict[str, tuple[str, str]]:
-    from dataset_platform.defs.forms.assets import manifests_dir
     from dataset_platform.forms.folder_fingerprint import fingerprint_from_manifest
 
     try:
-        manifest = json.loads((manifests_dir() / f"{key}.json").read_text("utf-8"))
+        manifest = json.loads((paths.manifests_dir() / f"{key}.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return {key: ("", fingerprint_from_manifest(manifest))}
