@@ -9,7 +9,7 @@ import dagster as dg
 from pydantic import Field
 
 from dataset_platform.experiments import config as cfg
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import LLMObsResource
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
 
@@ -86,7 +86,7 @@ def experiment_results(
     context: dg.AssetExecutionContext,
     config: ExperimentConfig,
     models: ExtractionModels,
-    datadog: DatadogLLMObs,
+    datadog: LLMObsResource,
     wandb: WandbResource,
 ) -> dg.MaterializeResult:
     from dataset_platform.experiments import history, plot, report, runner, tracking
