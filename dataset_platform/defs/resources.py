@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import DatadogLLMObs, LLMObsResource, LocalLLMObs
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.review_db import ReviewDatabase
@@ -26,6 +26,14 @@ def _env(*names: str) -> dg.EnvVar | None:
 def _set(**fields: Any) -> dict[str, Any]:
     """Only the fields whose variable is set, so unset ones keep the resource's embedded default."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _datadog() -> LLMObsResource:
+    """Datadog LLM Observability when both keys are set, else the local dataset store (one key alone is not enough)."""
+    if os.environ.get("DD_API_KEY") and os.environ.get("DD_APP_KEY"):
+        keys = {"api_key": dg.EnvVar("DD_API_KEY"), "app_key": dg.EnvVar("DD_APP_KEY")}
+        return DatadogLLMObs(**keys, **_set(site=_env("DD_SITE")))
+    return LocalLLMObs()
 
 
 def build_resources() -> dict[str, Any]:
@@ -47,7 +55,7 @@ def build_resources() -> dict[str, Any]:
                 endpoint=_env("HF_ENDPOINT"),
             )
         ),
-        "datadog": DatadogLLMObs(**_set(api_key=_env("DD_API_KEY"), app_key=_env("DD_APP_KEY"), site=_env("DD_SITE"))),
+        "datadog": _datadog(),
         "wandb": WandbResource(
             **_set(api_key=_env("WANDB_API_KEY"), project=_env("WANDB_PROJECT_NAME"), mode=_env("WANDB_MODE"))
         ),

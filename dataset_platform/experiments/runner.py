@@ -12,13 +12,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dataset_platform.experiments import evaluators as ev
 from dataset_platform.experiments.config import ExperimentPlan
 from dataset_platform.forms import paths as form_paths
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
 from dataset_platform.forms.model_config import ModelConfig
+
+if TYPE_CHECKING:
+    from dataset_platform.experiments.datadog_store import ExperimentOutcome
+    from dataset_platform.resources.datadog import LLMObsResource
 
 COMPLETED, UNAVAILABLE, FAILED = "completed", "unavailable", "failed"
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cost_usd", "cache_hit")
@@ -77,7 +81,7 @@ def _score_locally(sample: Sequence[Mapping[str, Any]], envelopes: Mapping[str, 
 
 
 def _score_in_datadog(
-    datadog: Any,
+    datadog: LLMObsResource,
     plan: ExperimentPlan,
     spec: ModelConfig,
     experiment_name: str,
@@ -85,7 +89,7 @@ def _score_in_datadog(
     envelopes: Mapping[str, dict[str, Any]],
     datadog_dataset_version: int | None,
     tags: Mapping[str, str],
-):
+) -> tuple[list[dict[str, Any]], dict[str, Any], ExperimentOutcome]:
     def extract_form_set(input_data: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Any]:
         envelope = envelopes[str(input_data["form_set_name"])]
         if envelope.get("extraction") is None:
@@ -110,13 +114,12 @@ def _score_in_datadog(
         project_name=plan.project_name,
         ml_app=plan.ml_app,
     )
-    by_key = {row["key"]: row for row in outcome["rows"]}
+    evaluations = {row.key: row.evaluations for row in outcome.rows}
     rows = []
     for record in sample:
         rid = str(record["id"])
-        evaluations = (by_key.get(rid) or {}).get("evaluations") or {}
-        rows.append(_record_row(rid, evaluations, envelopes[rid]))
-    summary = dict(outcome["summary"])
+        rows.append(_record_row(rid, evaluations.get(rid) or {}, envelopes[rid]))
+    summary = dict(outcome.summary)
     summary["num_records"] = len(rows)
     return rows, summary, outcome
 
@@ -127,7 +130,7 @@ def run_model_config(
     sample: Sequence[Mapping[str, Any]],
     *,
     models: Models,
-    datadog: Any = None,
+    datadog: LLMObsResource | None = None,
     datadog_dataset_version: int | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -156,11 +159,11 @@ def run_model_config(
         missing = [str(r["id"]) for r in sample if str(r["id"]) not in envelopes]
         for rid in missing:
             envelopes[rid] = {"extraction": None, "error": "no extraction returned for this form set"}
-        if result["mode"] == "datadog":
+        if datadog is not None and datadog.enabled:
             rows, summary, outcome = _score_in_datadog(
                 datadog, plan, spec, experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
             )
-            result.update(experiment_id=outcome["experiment_id"], experiment_url=outcome["url"])
+            result.update(experiment_id=outcome.experiment_id, experiment_url=outcome.url)
         else:
             rows, summary = _score_locally(sample, envelopes)
     except Exception as exc:
@@ -183,7 +186,7 @@ def run_experiment(
     ground_truth: tuple[str, Sequence[Mapping[str, Any]]],
     *,
     models: Models,
-    datadog: Any = None,
+    datadog: LLMObsResource | None = None,
     datadog_dataset_version: int | None = None,
     run_id: str | None = None,
     on_config_done: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -17,6 +17,9 @@ from dataset_platform.common import atomic
 from dataset_platform.pipelines import chat as chatfmt
 from dataset_platform.pipelines.spec import DatadogOutput, ExportOutput, HubOutput, PipelineSpec
 from dataset_platform.pipelines.tables import read_table, write_table
+
+if TYPE_CHECKING:
+    from dataset_platform.resources.datadog import LLMObsResource
 
 # Columns the chat step adds for the quality report; not part of a training file.
 CHAT_REPORT_COLUMNS = ("num_turns", "tokens_estimate", "chat_valid", "chat_problems", "origin")
@@ -216,7 +219,7 @@ def publish_hub(
     return {"status": PUBLISHED, "repo": out.repo, "version": tag, "uri": uri, "content_hash": digest, "rows": rows}
 
 
-def push_datadog(out: DatadogOutput, upstream: Path, datadog: Any) -> dict[str, Any]:
+def push_datadog(out: DatadogOutput, upstream: Path, datadog: LLMObsResource) -> dict[str, Any]:
     rows = [_jsonable(r) for r in read_table(upstream).to_pylist()]
     records = [
         {
@@ -232,11 +235,7 @@ def push_datadog(out: DatadogOutput, upstream: Path, datadog: Any) -> dict[str, 
         records,
         key=lambda rec: str((rec.get("metadata") or {}).get("key")),
     )
-    return {
-        k: v
-        for k, v in result.items()
-        if k in ("mode", "action", "version", "url", "num_records", "inserted", "updated", "deleted")
-    }
+    return {k: v for k, v in result.to_dict().items() if k != "dataset_id"}
 
 
 def run_output(

@@ -1,54 +1,144 @@
-"""Datadog LLM Observability through ddtrace when DD_API_KEY and DD_APP_KEY are set, else a local store.
+"""The ``datadog`` resource: one interface, two types chosen in ``defs/resources.py::build_resources``.
 
-The local store keeps each dataset's versions as JSON files under ``$DATASET_PLATFORM_HOME/datadog``;
-experiments then run locally with the same evaluators (see ``dataset_platform.experiments``).
-ddtrace is imported only when Datadog is actually used. ``DD_LLMOBS_OVERRIDE_ORIGIN`` (a proxy or a
-test endpoint) is honoured by ddtrace itself.
+``DatadogLLMObs`` is a thin layer over ddtrace's LLM Observability (datasets and experiments in Datadog);
+``LocalLLMObs`` keeps datasets in the local store (``experiments/datadog_store.py``) and leaves experiment
+scoring to ``experiments/runner.py``. ddtrace is imported only inside ``DatadogLLMObs.session``;
+``DD_LLMOBS_OVERRIDE_ORIGIN`` (a proxy or a test endpoint) is honoured by ddtrace itself.
 """
 
 from __future__ import annotations
 
-import json
+import inspect
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 from pydantic import Field
 
-from dataset_platform.common import atomic, settings
+from dataset_platform.experiments.datadog_store import (
+    ExperimentOutcome,
+    ExperimentRow,
+    LocalDatasetStore,
+    PulledDataset,
+    PushResult,
+    RecordKey,
+    keep_only,
+    sync_records,
+)
 
 # LLMObs is process-global: one enable/disable session at a time.
 _SESSION_LOCK = threading.Lock()
 
 
-class DatadogLLMObs(dg.ConfigurableResource):
-    api_key: str | None = Field(default=None, description="DD_API_KEY")
-    app_key: str | None = Field(default=None, description="DD_APP_KEY")
+class ExperimentsUnsupportedError(RuntimeError):
+    """The local resource stores datasets only; experiments are then scored by ``experiments.runner``."""
+
+
+class LLMObsResource(dg.ConfigurableResource, ABC):
+    """Where the ground-truth dataset goes and where experiments are recorded."""
+
+    mode: ClassVar[str]  # "datadog" | "local": the value recorded in push logs and experiment results
+    enabled: ClassVar[bool]  # experiments run in Datadog
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where data goes, safe for metadata (no keys)."""
+
+    @abstractmethod
+    def push_dataset(
+        self,
+        name: str,
+        description: str,
+        records: Sequence[Mapping[str, Any]],
+        key: RecordKey,
+        project_name: str | None = None,
+    ) -> PushResult:
+        """Create the dataset, or bring it in line with ``records`` (matched by ``key``)."""
+
+    @abstractmethod
+    def pull_dataset(self, name: str, version: int | None = None, project_name: str | None = None) -> PulledDataset:
+        """A version (default: latest) with its records (input_data/expected_output/metadata)."""
+
+    @abstractmethod
+    def run_experiment(
+        self,
+        *,
+        name: str,
+        task: Callable[..., Any],
+        dataset_name: str,
+        evaluators: Sequence[Callable[..., Any]],
+        summary_evaluators: Sequence[Callable[..., Any]],
+        config: Mapping[str, Any],
+        record_keys: Sequence[str],
+        key: RecordKey,
+        jobs: int,
+        raise_errors: bool,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        dataset_version: int | None = None,
+        project_name: str | None = None,
+        ml_app: str | None = None,
+    ) -> ExperimentOutcome:
+        """The task and evaluators over the records in ``record_keys`` of the pushed dataset."""
+
+
+class LocalLLMObs(LLMObsResource):
+    """Datasets as versioned JSON files under ``$DATASET_PLATFORM_HOME/datadog``; no experiments."""
+
+    mode: ClassVar[str] = "local"
+    enabled: ClassVar[bool] = False
+
+    root: str | None = Field(default=None, description="Store folder; null = $DATASET_PLATFORM_HOME/datadog")
+
+    def store(self) -> LocalDatasetStore:
+        # The default is resolved per call: DATASET_PLATFORM_HOME is read at run time, not when the resource is built.
+        return LocalDatasetStore(Path(self.root)) if self.root else LocalDatasetStore.at_home()
+
+    def describe(self) -> str:
+        return f"local store {self.store().root}"
+
+    def push_dataset(
+        self,
+        name: str,
+        description: str,
+        records: Sequence[Mapping[str, Any]],
+        key: RecordKey,
+        project_name: str | None = None,
+    ) -> PushResult:
+        return self.store().push(name, description, records)
+
+    def pull_dataset(self, name: str, version: int | None = None, project_name: str | None = None) -> PulledDataset:
+        return self.store().pull(name, version)
+
+    def run_experiment(self, **kwargs: Any) -> ExperimentOutcome:
+        raise ExperimentsUnsupportedError(
+            "experiments run in Datadog only when DD_API_KEY and DD_APP_KEY are set; "
+            "without them experiments.runner scores locally"
+        )
+
+
+class DatadogLLMObs(LLMObsResource):
+    """Datasets and experiments in Datadog LLM Observability, through ddtrace (agentless)."""
+
+    mode: ClassVar[str] = "datadog"
+    enabled: ClassVar[bool] = True
+
+    api_key: str = Field(description="DD_API_KEY")
+    app_key: str = Field(description="DD_APP_KEY")
     site: str = Field(default="datadoghq.com", description="DD_SITE")
     ml_app: str = Field(default="vote-extraction", description="LLMObs ml_app")
     project_name: str = Field(default="vote-extraction", description="LLMObs project holding datasets and experiments")
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.api_key and self.app_key)
-
     def describe(self) -> str:
-        """Where data goes, safe for metadata (no keys)."""
-        return f"Datadog LLM Observability ({self.site})" if self.enabled else f"local store {self.local_dir()}"
-
-    def local_dir(self) -> Path:
-        return settings.platform_home() / "datadog"
-
-    # --- ddtrace session -----------------------------------------------------------------------
+        return f"Datadog LLM Observability ({self.site})"
 
     @contextmanager
     def session(self, ml_app: str | None = None, project_name: str | None = None) -> Iterator[Any]:
         """``LLMObs`` enabled (agentless) for the block, flushed and disabled after it."""
-        if not self.enabled:
-            raise RuntimeError("Datadog is not configured: DD_API_KEY and DD_APP_KEY are both required")
         from ddtrace.llmobs import LLMObs
 
         with _SESSION_LOCK:
@@ -69,23 +159,14 @@ class DatadogLLMObs(dg.ConfigurableResource):
                 finally:
                     LLMObs.disable()
 
-    # --- datasets ------------------------------------------------------------------------------
-
     def push_dataset(
         self,
         name: str,
         description: str,
         records: Sequence[Mapping[str, Any]],
-        key: Callable[[Mapping[str, Any]], str],
+        key: RecordKey,
         project_name: str | None = None,
-    ) -> dict[str, Any]:
-        """Create the dataset, or bring it in line with ``records`` (matched by ``key``): insert, update, delete.
-
-        Returns ``{"mode", "action" (created|updated|unchanged), "dataset_id", "version", "url",
-        "inserted", "updated", "deleted", "num_records"}``.
-        """
-        if not self.enabled:
-            return self._push_local(name, description, records)
+    ) -> PushResult:
         project = project_name or self.project_name
         with self.session(project_name=project) as llmobs:
             try:
@@ -96,81 +177,23 @@ class DatadogLLMObs(dg.ConfigurableResource):
                 dataset = llmobs.create_dataset(
                     dataset_name=name, project_name=project, description=description, records=[dict(r) for r in records]
                 )
-                return self._remote_result(dataset, "created", inserted=len(records))
-            inserted, updated, deleted = _sync_records(dataset, records, key)
-            if inserted or updated or deleted:
+                return _push_result(dataset, "created", inserted=len(records), updated=0, deleted=0)
+            changes = sync_records(dataset, records, key)
+            if changes.any:
                 dataset.push()
-            action = "updated" if (inserted or updated or deleted) else "unchanged"
-            return self._remote_result(dataset, action, inserted=inserted, updated=updated, deleted=deleted)
+            return _push_result(
+                dataset,
+                "updated" if changes.any else "unchanged",
+                inserted=changes.inserted,
+                updated=changes.updated,
+                deleted=changes.deleted,
+            )
 
-    def pull_dataset(
-        self, name: str, version: int | None = None, project_name: str | None = None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """(version, records with input_data/expected_output/metadata) from Datadog or the local store."""
-        if not self.enabled:
-            return self._pull_local(name, version)
+    def pull_dataset(self, name: str, version: int | None = None, project_name: str | None = None) -> PulledDataset:
         project = project_name or self.project_name
         with self.session(project_name=project) as llmobs:
             dataset = llmobs.pull_dataset(dataset_name=name, project_name=project, version=version)
-            return dataset.version, [dict(r) for r in dataset]
-
-    def _remote_result(self, dataset: Any, action: str, inserted: int = 0, updated: int = 0, deleted: int = 0):
-        return {
-            "mode": "datadog",
-            "action": action,
-            "dataset_id": dataset._id,
-            "version": dataset.latest_version,
-            "url": dataset.url,
-            "inserted": inserted,
-            "updated": updated,
-            "deleted": deleted,
-            "num_records": len(dataset),
-        }
-
-    def _dataset_dir(self, name: str) -> Path:
-        return self.local_dir() / "datasets" / name
-
-    def _local_versions(self, name: str) -> list[int]:
-        directory = self._dataset_dir(name)
-        if not directory.exists():
-            return []
-        return sorted(int(p.stem[1:]) for p in directory.glob("v*.json") if p.stem[1:].isdigit())
-
-    def _push_local(self, name: str, description: str, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        versions = self._local_versions(name)
-        records = [dict(r) for r in records]
-        if versions:
-            latest = versions[-1]
-            if json.loads((self._dataset_dir(name) / f"v{latest}.json").read_text("utf-8"))["records"] == records:
-                return self._local_result(name, latest, "unchanged", len(records))
-        version = (versions[-1] + 1) if versions else 1
-        path = self._dataset_dir(name) / f"v{version}.json"
-        atomic.write_json(path, {"name": name, "description": description, "version": version, "records": records})
-        return self._local_result(name, version, "updated" if versions else "created", len(records))
-
-    def _local_result(self, name: str, version: int, action: str, count: int) -> dict[str, Any]:
-        return {
-            "mode": "local",
-            "action": action,
-            "dataset_id": name,
-            "version": version,
-            "url": str(self._dataset_dir(name) / f"v{version}.json"),
-            "num_records": count,
-        }
-
-    def _pull_local(self, name: str, version: int | None) -> tuple[int, list[dict[str, Any]]]:
-        versions = self._local_versions(name)
-        if not versions:
-            raise FileNotFoundError(
-                f"no local dataset {name!r} under {self._dataset_dir(name)}; materialise datadog_dataset"
-            )
-        chosen = version or versions[-1]
-        if chosen not in versions:
-            raise FileNotFoundError(f"dataset {name!r} has no version {chosen}; versions: {versions}")
-        data = json.loads((self._dataset_dir(name) / f"v{chosen}.json").read_text("utf-8"))
-        return chosen, data["records"]
-
-    # --- experiments ---------------------------------------------------------------------------
+            return PulledDataset(dataset.version, [dict(r) for r in dataset])
 
     def run_experiment(
         self,
@@ -182,7 +205,7 @@ class DatadogLLMObs(dg.ConfigurableResource):
         summary_evaluators: Sequence[Callable[..., Any]],
         config: Mapping[str, Any],
         record_keys: Sequence[str],
-        key: Callable[[Mapping[str, Any]], str],
+        key: RecordKey,
         jobs: int,
         raise_errors: bool,
         description: str = "",
@@ -190,27 +213,18 @@ class DatadogLLMObs(dg.ConfigurableResource):
         dataset_version: int | None = None,
         project_name: str | None = None,
         ml_app: str | None = None,
-    ) -> dict[str, Any]:
-        """``LLMObs.experiment(...).run(jobs, sample_size, raise_errors)`` over the records in ``record_keys``.
+    ) -> ExperimentOutcome:
+        """``LLMObs.experiment(...).run(jobs, raise_errors)`` over exactly the records in ``record_keys``.
 
-        The pulled dataset's records are reordered so that the chosen (sampled) ones come first, and
-        ``sample_size`` takes exactly those. The dataset is read from this resource's project, the
-        experiment is recorded in ``project_name``. Returns ``{"experiment_id", "url", "dataset_version",
-        "rows": [{"key", "output", "evaluations", "error"}], "summary": {name: value}}``.
+        The dataset is read from this resource's project (where ``datadog_dataset`` pushed it); the
+        experiment is recorded in ``project_name``.
         """
         project = project_name or self.project_name
         with self.session(ml_app=ml_app, project_name=project) as llmobs:
-            # The dataset lives where datadog_dataset pushed it (this resource's project); the experiment
-            # may be recorded in another project.
             dataset = llmobs.pull_dataset(
                 dataset_name=dataset_name, project_name=self.project_name, version=dataset_version
             )
-            wanted = {k: i for i, k in enumerate(record_keys)}
-            missing = set(wanted) - {key(r) for r in dataset}
-            if missing:
-                raise ValueError(f"records missing from Datadog dataset {dataset_name!r}: {sorted(missing)[:5]}")
-            # ddtrace samples the first `sample_size` records; put ours first, in our order.
-            dataset._records.sort(key=lambda r: wanted.get(key(r), len(wanted)))
+            keep_only(dataset, record_keys, key, dataset_name)
             experiment = llmobs.experiment(
                 name=name,
                 task=task,
@@ -222,55 +236,50 @@ class DatadogLLMObs(dg.ConfigurableResource):
                 tags=dict(tags or {}),
                 config=dict(config),
             )
-            result = experiment.run(jobs=jobs, sample_size=len(record_keys), raise_errors=raise_errors)
+            result = experiment.run(jobs=jobs, raise_errors=raise_errors)
             rows = [
-                {
-                    "key": key(dataset[row["idx"]]),
-                    "output": row["output"],
-                    "evaluations": {n: (e or {}).get("value") for n, e in (row.get("evaluations") or {}).items()},
-                    "error": (row.get("error") or {}).get("message"),
-                }
+                ExperimentRow(
+                    key=key(dataset[row["idx"]]),
+                    output=row["output"],
+                    evaluations={n: (e or {}).get("value") for n, e in (row.get("evaluations") or {}).items()},
+                    error=(row.get("error") or {}).get("message"),
+                )
                 for row in result["rows"]
             ]
             summary = {n: (e or {}).get("value") for n, e in (result.get("summary_evaluations") or {}).items()}
-            return {
-                "experiment_id": experiment._id,
-                "url": experiment.url,
-                "dataset_version": dataset.version,
-                "rows": rows,
-                "summary": summary,
-            }
+            return ExperimentOutcome(
+                experiment_id=ddtrace_id(experiment),
+                url=experiment.url,
+                dataset_version=dataset.version,
+                rows=rows,
+                summary=summary,
+            )
+
+
+def _push_result(dataset: Any, action: str, *, inserted: int, updated: int, deleted: int) -> PushResult:
+    return PushResult(
+        mode="datadog",
+        action=action,
+        dataset_id=ddtrace_id(dataset),
+        version=dataset.latest_version,
+        url=dataset.url,
+        num_records=len(dataset),
+        inserted=inserted,
+        updated=updated,
+        deleted=deleted,
+    )
+
+
+def ddtrace_id(obj: Any) -> str:
+    """The id of a ddtrace ``Dataset`` or ``SyncExperiment``.
+
+    ddtrace (4.16) has no public id attribute on either: the id only appears inside ``.url``, so this is
+    the one place that reads the private ``_id`` (test_datadog checks it against the server's ids).
+    """
+    return str(obj._id)
 
 
 def _ml_app_argument(enable: Callable[..., Any], ml_app: str) -> dict[str, Any]:
     """ddtrace ≥ 4.x renamed ``ml_app`` to ``agent_service`` (deprecated, not removed); use what this version takes."""
-    import inspect
-
     name = "agent_service" if "agent_service" in inspect.signature(enable).parameters else "ml_app"
     return {name: ml_app}
-
-
-def _sync_records(dataset: Any, records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], str]):
-    """Stage the changes that make ``dataset`` hold ``records``; returns (inserted, updated, deleted)."""
-    wanted = {key(r): r for r in records}
-    existing = {key(r): i for i, r in enumerate(dataset)}
-    updated = 0
-    for k, index in existing.items():
-        if k not in wanted:
-            continue
-        current, new = dataset[index], wanted[k]
-        changes = {
-            f: new.get(f)
-            for f in ("input_data", "expected_output", "metadata")
-            if (current.get(f) or None) != (new.get(f) or None)
-        }
-        if changes:
-            dataset.update(index, changes)
-            updated += 1
-    stale = sorted((i for k, i in existing.items() if k not in wanted), reverse=True)
-    for index in stale:  # highest index first, so the others keep their positions
-        dataset.delete(index)
-    new_keys = [k for k in wanted if k not in existing]
-    for k in new_keys:
-        dataset.append(dict(wanted[k]))
-    return len(new_keys), updated, len(stale)

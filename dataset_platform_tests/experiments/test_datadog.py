@@ -13,7 +13,7 @@ from dataset_platform.defs.experiments import datadog_dataset, experiment_result
 from dataset_platform.experiments import history
 from dataset_platform.forms import datadog_export as dx
 from dataset_platform.forms.ground_truth import load_ground_truth, write_ground_truth
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import DatadogLLMObs, LocalLLMObs
 from dataset_platform.resources.wandb import WandbResource
 from dataset_platform_tests.support.datadog_server import DatadogTestServer
 
@@ -102,18 +102,18 @@ def test_needs_review_records_are_left_out_unless_included():
 def test_datadog_dataset_excludes_needs_review_by_config(platform_home):
     records = [_gt_record("a", "human-reviewed", "ส.ส. 5/18"), _gt_record("b", "needs-review", "ส.ส. 5/18")]
     write_ground_truth(records)
-    meta = _metadata(dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}), "datadog_dataset")
+    meta = _metadata(dg.materialize([datadog_dataset], resources={"datadog": LocalLLMObs()}), "datadog_dataset")
     assert meta["scorable_records"].value == 1 and meta["needs_review_excluded"].value == 1
     assert meta["needs_review_records"].value == 1
     config = dg.RunConfig(ops={"datadog_dataset": {"config": {"include_needs_review": True}}})
-    result = dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}, run_config=config)
+    result = dg.materialize([datadog_dataset], resources={"datadog": LocalLLMObs()}, run_config=config)
     meta = _metadata(result, "datadog_dataset")
     assert meta["scorable_records"].value == 2 and meta["needs_review_excluded"].value == 0
 
 
 def test_datadog_dataset_without_keys_is_local_only(tiny_ground_truth):
     version, truths = tiny_ground_truth
-    result = dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()})
+    result = dg.materialize([datadog_dataset], resources={"datadog": LocalLLMObs()})
     meta = _metadata(result, "datadog_dataset")
     assert meta["destination"].value.startswith("local-only")
     assert meta["dagster/row_count"].value == len(truths)
@@ -121,7 +121,7 @@ def test_datadog_dataset_without_keys_is_local_only(tiny_ground_truth):
     assert json.loads(path.read_text())["version"] == version
     assert meta["dataset_action"].value == "created"
     # unchanged ground truth → the local dataset keeps its version
-    again = _metadata(dg.materialize([datadog_dataset], resources={"datadog": DatadogLLMObs()}), "datadog_dataset")
+    again = _metadata(dg.materialize([datadog_dataset], resources={"datadog": LocalLLMObs()}), "datadog_dataset")
     assert again["dataset_action"].value == "unchanged" and again["dataset_version"].value == 1
 
 
@@ -134,6 +134,9 @@ def test_datadog_dataset_push_create_then_update(tiny_ground_truth, dd_server):
     [dataset] = dd_server.state.datasets.values()
     assert dataset.name == dx.DATASET_NAME and len(dataset.records) == len(truths)
     assert meta["dataset_url"].value == f"https://app.datadoghq.eu/llm/datasets/{dataset.id}"
+    # the push log names the dataset by the id ddtrace got from the server (ddtrace_id reads ddtrace's _id)
+    [logged] = [json.loads(line) for line in dx.pushes_path().read_text().splitlines()]
+    assert logged["dataset_id"] == dataset.id and logged["mode"] == "datadog" and logged["inserted"] == len(truths)
     stored = sorted(dataset.records.values(), key=lambda r: r["input"]["form_set_name"])
     first_id = sorted(truths)[0]
     assert stored[0]["input"]["form_set_name"] == first_id
@@ -202,6 +205,7 @@ def test_experiment_pushed_to_datadog(tiny_ground_truth, dd_server, models, gemi
     [config] = history.load_results(entry)["configs"]
     assert config["mode"] == "datadog"
     assert config["experiment_url"] == f"https://app.datadoghq.eu/llm/experiments/{experiment_id}"
+    assert config["experiment_id"] == experiment_id
     failed = [r for r in config["records"] if r["error"]]
     assert len(failed) == 1 and failed[0]["field_accuracy"] == 0.0
     assert config["summary"]["success_rate"] == pytest.approx((len(truths) - 1) / len(truths))
@@ -209,3 +213,30 @@ def test_experiment_pushed_to_datadog(tiny_ground_truth, dd_server, models, gemi
     assert meta["datadog/gemini-2.5-flash-t0.0"].value == config["experiment_url"]
     assert "[Datadog](https://app.datadoghq.eu/llm/experiments/" in meta["comparison"].value
     _assert_no_secret(meta)
+
+
+def test_experiment_runs_over_exactly_the_sampled_records(tiny_ground_truth, dd_server, models, gemini):
+    version, truths = tiny_ground_truth
+    resources = {"models": models, "datadog": _resource(), "wandb": WandbResource()}
+    run_config = {
+        "ops": {
+            "experiment_results": {
+                "config": {"model_configs": [{"model": "gemini-2.5-flash"}], "jobs": 1, "sample_size": 2, "seed": 3}
+            }
+        }
+    }
+    result = dg.materialize([datadog_dataset, experiment_results], resources=resources, run_config=run_config)
+    assert result.success
+    [experiment_id] = dd_server.state.experiments
+    metrics = [m for batch in dd_server.state.experiment_events[experiment_id] for m in batch["metrics"]]
+    assert [m["label"] for m in metrics].count("field_accuracy") == 2
+    [entry] = history.read_history()
+    results = history.load_results(entry)
+    [config] = results["configs"]
+    # every sampled record was scored in Datadog (a record left out of the run would have no evaluation)
+    assert [r["id"] for r in config["records"]] == results["record_ids"] and len(results["record_ids"]) == 2
+    assert all(r["field_accuracy"] == 1.0 for r in config["records"])
+    # the records left out of the run were dropped from the pulled copy only, never from the dataset
+    [dataset] = dd_server.state.datasets.values()
+    assert len(dataset.records) == len(truths) and dataset.version == 1
+    assert len(dd_server.state.find("POST", "/batch_update$")) == 1  # the create's upload, no later edit

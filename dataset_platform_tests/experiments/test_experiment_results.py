@@ -12,7 +12,7 @@ from dataset_platform.common import settings
 from dataset_platform.defs.experiments import datadog_dataset, experiment_results
 from dataset_platform.defs.experiments.checks import accuracy_not_regressed
 from dataset_platform.experiments import history
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import LocalLLMObs
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
 
@@ -21,7 +21,7 @@ def _materialize(models, configs, **extra):
     run_config = {"ops": {"experiment_results": {"config": {"model_configs": configs, "jobs": 2, **extra}}}}
     return dg.materialize(
         [datadog_dataset, experiment_results, accuracy_not_regressed],
-        resources={"models": models, "datadog": DatadogLLMObs(), "wandb": WandbResource()},
+        resources={"models": models, "datadog": LocalLLMObs(), "wandb": WandbResource()},
         run_config=run_config,
         raise_on_error=False,
     )

@@ -16,7 +16,7 @@ from dataset_platform.experiments.config import (
     ExperimentConfigError,
     validate_plan,
 )
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import LocalLLMObs
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
 
@@ -24,7 +24,7 @@ from dataset_platform.resources.wandb import WandbResource
 def _defs(models) -> dg.Definitions:
     return dg.Definitions.merge(
         experiments_defs.defs,
-        dg.Definitions(resources={"models": models, "datadog": DatadogLLMObs(), "wandb": WandbResource()}),
+        dg.Definitions(resources={"models": models, "datadog": LocalLLMObs(), "wandb": WandbResource()}),
     )
 
 

@@ -164,9 +164,9 @@ def test_datadog_output_pushes_records_through_the_datadog_resource(tmp_path):
     assert result.success, step_failures(result)
     meta = materialized(result)["to_dd/datadog"]
     assert meta["mode"] == "local" and meta["num_records"] == 2 and meta["action"] == "created"
-    from dataset_platform.resources.datadog import DatadogLLMObs
+    from dataset_platform.resources.datadog import LocalLLMObs
 
-    _, pulled = DatadogLLMObs().pull_dataset("tiny-eval")
+    pulled = LocalLLMObs().pull_dataset("tiny-eval").records
     assert sorted((r["input_data"]["question"], r["expected_output"]) for r in pulled) == [("2+2", "4"), ("3+3", "6")]
     exported = json.loads(Path(materialized(result)["to_dd/export_json"]["path"]).read_text())
     assert exported == rows

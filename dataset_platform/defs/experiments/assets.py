@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 
 from dataset_platform.defs.run_config import ExperimentConfig
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import LLMObsResource
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
 
@@ -53,7 +53,7 @@ def experiment_results(
     context: dg.AssetExecutionContext,
     config: ExperimentConfig,
     models: ExtractionModels,
-    datadog: DatadogLLMObs,
+    datadog: LLMObsResource,
     wandb: WandbResource,
 ) -> dg.MaterializeResult:
     from dataset_platform.experiments import history, plot, report, runner, tracking

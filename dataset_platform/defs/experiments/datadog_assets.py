@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from dataset_platform.forms import datadog_export as dx
-from dataset_platform.resources.datadog import DatadogLLMObs
+from dataset_platform.resources.datadog import LLMObsResource
 
 
 def _preview(export: dict) -> str:
@@ -37,7 +37,7 @@ class DatadogDatasetConfig(dg.Config):
     ),
 )
 def datadog_dataset(
-    context: dg.AssetExecutionContext, config: DatadogDatasetConfig, datadog: DatadogLLMObs
+    context: dg.AssetExecutionContext, config: DatadogDatasetConfig, datadog: LLMObsResource
 ) -> dg.MaterializeResult:
     from dataset_platform.forms.ground_truth import load_ground_truth
 
@@ -47,10 +47,10 @@ def datadog_dataset(
     dd_records = dx.to_ddtrace_records(export, include_needs_review=config.include_needs_review)
     needs_review = sum(r["metadata"].get("status") == dx.NEEDS_REVIEW for r in export["records"])
     push = datadog.push_dataset(dx.DATASET_NAME, dx.DATASET_DESCRIPTION, dd_records, dx.record_key)
-    dx.record_push(version, push)
+    dx.record_push(version, push.to_dict())
     context.log.info(
         f"dataset {dx.DATASET_NAME} ({version}): {len(dd_records)} scorable records → {datadog.describe()}: "
-        f"{push['action']} version {push['version']}"
+        f"{push.action} version {push.version}"
     )
     metadata = {
         "dagster/row_count": len(export["records"]),
@@ -60,18 +60,16 @@ def datadog_dataset(
         "needs_review_excluded": 0 if config.include_needs_review else needs_review,
         "status_counts": dg.MetadataValue.json(export["status_counts"]),
         "export_file": dg.MetadataValue.path(str(path)),
-        "destination": "pushed to Datadog"
-        if push["mode"] == "datadog"
-        else "local-only (DD_API_KEY/DD_APP_KEY not set)",
-        "dataset_action": push["action"],
-        "dataset_version": push["version"],
+        "destination": "pushed to Datadog" if push.mode == "datadog" else "local-only (DD_API_KEY/DD_APP_KEY not set)",
+        "dataset_action": push.action,
+        "dataset_version": push.version,
         "preview": dg.MetadataValue.md(_preview(export)),
     }
-    if push["mode"] == "datadog":
-        metadata["dagster/uri"] = dg.MetadataValue.url(push["url"])
-        metadata["dataset_url"] = dg.MetadataValue.url(push["url"])
-        metadata["records_inserted_updated_deleted"] = f"{push['inserted']}/{push['updated']}/{push['deleted']}"
+    if push.mode == "datadog":
+        metadata["dagster/uri"] = dg.MetadataValue.url(push.url)
+        metadata["dataset_url"] = dg.MetadataValue.url(push.url)
+        metadata["records_inserted_updated_deleted"] = f"{push.inserted}/{push.updated}/{push.deleted}"
     else:
-        metadata["dagster/uri"] = dg.MetadataValue.path(push["url"])
-        metadata["local_dataset_file"] = dg.MetadataValue.path(push["url"])
+        metadata["dagster/uri"] = dg.MetadataValue.path(push.url)
+        metadata["local_dataset_file"] = dg.MetadataValue.path(push.url)
     return dg.MaterializeResult(metadata=metadata)
