@@ -191,9 +191,9 @@ def test_the_docstring_table_names_every_trigger_of_its_file(domain):
 )
 def test_schedule_run_keys_and_tags(repo, name, at, expected):
     schedule = repo.get_schedule_def(name)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at, repository_def=repo)
-        result = schedule.evaluate_tick(context)
+    # No test instance here: a disposed one would stay referenced by Dagster's definitions load context.
+    context = dg.build_schedule_context(scheduled_execution_time=at, repository_def=repo)
+    result = schedule.evaluate_tick(context)
     assert result.skip_message is None
     requests = [
         (r.run_key, r.partition_key, {k: v for k, v in r.tags.items() if "/trigger" in k})
