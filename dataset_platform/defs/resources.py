@@ -11,6 +11,7 @@ from typing import Any
 
 import dagster as dg
 
+from dataset_platform.platform.status import datadog_configured
 from dataset_platform.resources.datadog import DatadogLLMObs, LLMObsResource, LocalLLMObs
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.models import ExtractionModels
@@ -30,7 +31,7 @@ def _set(**fields: Any) -> dict[str, Any]:
 
 def _datadog() -> LLMObsResource:
     """Datadog LLM Observability when both keys are set, else the local dataset store (one key alone is not enough)."""
-    if os.environ.get("DD_API_KEY") and os.environ.get("DD_APP_KEY"):
+    if datadog_configured():
         keys = {"api_key": dg.EnvVar("DD_API_KEY"), "app_key": dg.EnvVar("DD_APP_KEY")}
         return DatadogLLMObs(**keys, **_set(site=_env("DD_SITE")))
     return LocalLLMObs()

@@ -21,21 +21,32 @@ def review_db_mode(url: str | None) -> str:
     return "embedded: SQLite" if not url or url.startswith("sqlite") else "real: " + url.split(":", 1)[0]
 
 
+def datadog_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """Datadog needs both keys (the API key sends, the application key reads datasets back); one alone is local."""
+    env = os.environ if environ is None else environ
+    return _set(env, "DD_API_KEY") and _set(env, "DD_APP_KEY")
+
+
+def _models_mode(env: Mapping[str, str]) -> str:
+    if env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes"):
+        gemini = "real: Gemini on Vertex AI"
+    elif _set(env, "GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        gemini = "real: Gemini Developer API"
+    else:
+        gemini = "embedded: the offline handwriting reader (Gemini configs unavailable)"
+    return gemini + (" + OpenAI-compatible server" if _set(env, "OPENAI_BASE_URL") else "")
+
+
 def service_modes(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Service name → "real: ..." or "embedded: ..." following DESIGN.md's configuration table."""
     env = os.environ if environ is None else environ
-    vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
     wandb_online = _set(env, "WANDB_API_KEY") and (env.get("WANDB_MODE") or "online") == "online"
     return {
         "review_db": review_db_mode(env.get("POSTGRES_URL")),
-        "models": "real: Gemini on Vertex AI"
-        if vertex
-        else "real: Gemini Developer API"
-        if _set(env, "GEMINI_API_KEY", "GOOGLE_API_KEY")
-        else "embedded: offline tesseract only (Gemini configs unavailable)",
+        "models": _models_mode(env),
         "hub": "real: Hugging Face Hub" if _set(env, "HF_TOKEN") else "embedded: local hub directory",
         "datadog": "real: Datadog LLM Observability"
-        if _set(env, "DD_API_KEY") and _set(env, "DD_APP_KEY")
+        if datadog_configured(env)
         else "embedded: local experiment and dataset store",
         "wandb": "real: W&B online" if wandb_online else "embedded: W&B offline runs",
     }

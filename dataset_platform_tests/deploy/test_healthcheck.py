@@ -57,6 +57,11 @@ def test_service_modes_follow_the_configuration_table(environ, service, mode):
     assert service_modes(environ)[service].startswith(mode)
 
 
+def test_models_mode_names_the_offline_reader_and_an_openai_server():
+    assert "offline handwriting reader" in service_modes({})["models"]
+    assert service_modes({"OPENAI_BASE_URL": "http://gpu:8000/v1"})["models"].endswith("+ OpenAI-compatible server")
+
+
 def test_service_modes_never_contain_secret_values():
     environ = {"POSTGRES_URL": "postgresql://u:topsecret@h/db", "HF_TOKEN": "hf_topsecret", "DD_API_KEY": "topsecret"}
     assert "topsecret" not in repr(service_modes(environ))
