@@ -128,11 +128,16 @@ attributes:
 """
 
 
-def test_failing_quality_gate_blocks_the_outputs_in_the_same_run(tmp_path):
+def _one_pipeline(tmp_path: Path, name: str, yaml: str):
+    """A project holding just the pipeline ``name``, with the platform's resources; (defs, its folder)."""
     project_dir = tmp_path / "proj"
     project_dir.mkdir()
-    defs = with_resources(load_project(project_dir, {"gated": GATED}))
-    folder = next(project_dir.glob("tmp_pipelines_*/defs/gated"))
+    defs = with_resources(load_project(project_dir, {name: yaml}))
+    return defs, next(project_dir.glob(f"tmp_pipelines_*/defs/{name}"))
+
+
+def test_failing_quality_gate_blocks_the_outputs_in_the_same_run(tmp_path):
+    defs, folder = _one_pipeline(tmp_path, "gated", GATED)
     (folder / "rows.csv").write_text("id,amount\n1,5\n2,-3\n")
     result = materialize_pipeline(defs, "gated")
     (check,) = result.get_asset_check_evaluations()
@@ -154,10 +159,7 @@ attributes:
 
 
 def test_datadog_output_pushes_records_through_the_datadog_resource(tmp_path):
-    project_dir = tmp_path / "proj"
-    project_dir.mkdir()
-    defs = with_resources(load_project(project_dir, {"to_dd": TO_DATADOG}))
-    folder = next(project_dir.glob("tmp_pipelines_*/defs/to_dd"))
+    defs, folder = _one_pipeline(tmp_path, "to_dd", TO_DATADOG)
     rows = [{"id": 1, "question": "2+2", "answer": "4"}, {"id": 2, "question": "3+3", "answer": "6"}]
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = materialize_pipeline(defs, "to_dd")
