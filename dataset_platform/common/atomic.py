@@ -23,19 +23,27 @@ STALE_STAGING_S = 6 * 3600  # longer than any write we stage; a live writer touc
 SUPERSEDED_GRACE_S = 600  # a reader that resolved an old version a moment ago can still finish reading it
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A hidden temp file beside ``path`` for the block to write with any writer (DuckDB ``COPY``, a Parquet
+    writer); renamed over ``path`` only if the block succeeds, removed otherwise."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def write_text(path: Path, text: str) -> None:
@@ -53,17 +61,32 @@ def staged_directory(target: Path) -> Iterator[Path]:
     Fails if ``target`` already exists, so a published folder is never overwritten.
     """
     target = Path(target)
+    with _staging(target) as staging:
+        yield staging
+        if target.exists():
+            raise FileExistsError(f"{target} already exists; published folders are immutable")
+        os.rename(staging, target)
+
+
+@contextmanager
+def swapped_directory(target: Path, grace_s: float = SUPERSEDED_GRACE_S) -> Iterator[Path]:
+    """Yield a hidden temp folder beside ``target``; it becomes ``target``'s content (``swap_directory``) only if
+    the block succeeds. For folders that are rewritten, unlike ``staged_directory``."""
+    target = Path(target)
+    with _staging(target) as staging:
+        yield staging
+        swap_directory(staging, target, grace_s)
+
+
+@contextmanager
+def _staging(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(target.parent)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=STAGING_SUFFIX))
     try:
         yield staging
-        if target.exists():
-            raise FileExistsError(f"{target} already exists; published folders are immutable")
-        os.rename(staging, target)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)  # already renamed away when the block succeeded
 
 
 def _newest_mtime(folder: Path) -> float:
@@ -96,7 +119,9 @@ def remove_stale_staging(parent: Path, max_age_s: float = STALE_STAGING_S, now: 
 
 
 @contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
+def locked(lock_path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``lock_path`` (created if missing) for the block: the one file lock here."""
+    Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -116,7 +141,7 @@ def swap_directory(new: Path, target: Path, grace_s: float = SUPERSEDED_GRACE_S)
     """
     new, target = Path(new), Path(target)
     version = target.with_name(f".{target.name}.{uuid.uuid4().hex[:16]}{VERSION_SUFFIX}")
-    with _locked(target.with_name(f".{target.name}.lock")):
+    with locked(target.with_name(f".{target.name}.lock")):
         os.rename(new, version)
         previous = target.resolve() if target.is_symlink() else None
         if target.exists() and not target.is_symlink():  # a plain folder from before versioning: moved aside once

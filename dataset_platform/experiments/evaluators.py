@@ -23,18 +23,15 @@ from dataset_platform.forms.schema import (
     BALLOT_FIELDS,
     CANDIDATE_FIELDS,
     FORM_INFO_FIELDS,
+    INT_FIELDS,
+    SECTION_FIELDS,
     VOTER_FIELDS,
     FormExtraction,
 )
 from dataset_platform.forms.thai import normalize_text
 from dataset_platform.forms.validation import is_dash
 
-# Fields compared as integers (a string of digits, Thai or Arabic, counts as that integer).
-INT_FIELDS = frozenset(
-    {"constituency_number", "polling_station_number", "candidate_number", "vote_count"}
-    | set(VOTER_FIELDS)
-    | set(BALLOT_FIELDS)
-)
+# Fields in INT_FIELDS are compared as integers (a string of digits, Thai or Arabic, counts as that integer).
 HEADER_FIELD_COUNT = len(FORM_INFO_FIELDS) + len(VOTER_FIELDS) + len(BALLOT_FIELDS)  # 15
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 42
@@ -113,11 +110,7 @@ def _candidate_union(predicted: Mapping[str, Any], expected: Mapping[str, Any]):
 
 def _header_correct(predicted: Mapping[str, Any], expected: Mapping[str, Any]) -> int:
     correct = 0
-    for section, fields in (
-        ("form_info", FORM_INFO_FIELDS),
-        ("voter_statistics", VOTER_FIELDS),
-        ("ballot_statistics", BALLOT_FIELDS),
-    ):
+    for section, fields in SECTION_FIELDS.items():
         p, e = _section(predicted, section), _section(expected, section)
         correct += sum(_same(p.get(f), e.get(f), f) for f in fields)
     return correct
@@ -126,12 +119,23 @@ def _header_correct(predicted: Mapping[str, Any], expected: Mapping[str, Any]) -
 # --- per-record evaluators -------------------------------------------------------------------
 
 
-def field_accuracy(input_data: Any, output_data: Any, expected_output: Any) -> float:
+def _scored(score: Callable[[dict[str, Any], dict[str, Any]], float]) -> Callable[[Any, Any, Any], float]:
+    """``score(predicted, expected)`` as an evaluator (Datadog's signature); a record with no extraction scores 0."""
+
+    def evaluator(input_data: Any, output_data: Any, expected_output: Any) -> float:
+        expected = _expected(expected_output)
+        predicted = unwrap_output(output_data)
+        return 0.0 if predicted is None else score(predicted, expected)
+
+    # Not functools.wraps: its __wrapped__ would make the evaluator's signature read as score's.
+    evaluator.__name__ = evaluator.__qualname__ = score.__name__
+    evaluator.__doc__ = score.__doc__
+    return evaluator
+
+
+@_scored
+def field_accuracy(predicted: dict[str, Any], expected: dict[str, Any]) -> float:
     """Correct leaf fields / (15 + 4·|K|); a candidate present on one side only counts 4 wrong."""
-    expected = _expected(expected_output)
-    predicted = unwrap_output(output_data)
-    if predicted is None:
-        return 0.0
     p, e, union = _candidate_union(predicted, expected)
     correct = _header_correct(predicted, expected)
     for number in union:
@@ -140,22 +144,16 @@ def field_accuracy(input_data: Any, output_data: Any, expected_output: Any) -> f
     return correct / (HEADER_FIELD_COUNT + len(CANDIDATE_FIELDS) * len(union))
 
 
-def ballot_accuracy(input_data: Any, output_data: Any, expected_output: Any) -> float:
+@_scored
+def ballot_accuracy(predicted: dict[str, Any], expected: dict[str, Any]) -> float:
     """Correct ballot_statistics fields / 6."""
-    expected = _expected(expected_output)
-    predicted = unwrap_output(output_data)
-    if predicted is None:
-        return 0.0
     p, e = _section(predicted, "ballot_statistics"), _section(expected, "ballot_statistics")
     return sum(_same(p.get(f), e.get(f), f) for f in BALLOT_FIELDS) / len(BALLOT_FIELDS)
 
 
-def vote_accuracy(input_data: Any, output_data: Any, expected_output: Any) -> float:
+@_scored
+def vote_accuracy(predicted: dict[str, Any], expected: dict[str, Any]) -> float:
     """Candidates in K whose vote_count matches / |K|; 1.0 when neither side has candidates."""
-    expected = _expected(expected_output)
-    predicted = unwrap_output(output_data)
-    if predicted is None:
-        return 0.0
     p, e, union = _candidate_union(predicted, expected)
     if not union:
         return 1.0
@@ -173,7 +171,7 @@ def _with_int_fields(extraction: Mapping[str, Any]) -> dict[str, Any]:
     """Integer leaves given as digit strings (Thai or Arabic) become ints, so the rules can do arithmetic."""
     sections = {
         name: {k: normalize_value(v, integer=k in INT_FIELDS) for k, v in _section(extraction, name).items()}
-        for name in ("form_info", "voter_statistics", "ballot_statistics")
+        for name in SECTION_FIELDS
     }
     candidates = [
         {k: normalize_value(v, integer=k in INT_FIELDS) for k, v in c.items()}

@@ -7,11 +7,10 @@ rewritten, so earlier results stay readable and the weekly runs form a trend.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +35,8 @@ def _summary_line(result: Mapping[str, Any], directory: Path) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _locked() -> Iterator[None]:
-    lock = settings.experiments_dir() / ".history.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked() -> AbstractContextManager[None]:
+    return atomic.locked(settings.experiments_dir() / ".history.lock")
 
 
 def append(result: Mapping[str, Any]) -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dataset_platform.common import atomic
+from dataset_platform.common import atomic, markdown
 
 
 def accuracy_vs_cost_png(configs: Sequence[Mapping[str, Any]]) -> bytes:
@@ -41,4 +40,4 @@ def write_plot(configs: Sequence[Mapping[str, Any]], path: Path) -> tuple[Path, 
     """Write the PNG; return its path and markdown that embeds it (data URI, shown inline by the Dagster UI)."""
     png = accuracy_vs_cost_png(configs)
     atomic.write_bytes(path, png)
-    return path, f"![accuracy vs cost](data:image/png;base64,{base64.b64encode(png).decode()})"
+    return path, markdown.png_image(png, "accuracy vs cost")

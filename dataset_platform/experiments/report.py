@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dataset_platform.common import markdown
 from dataset_platform.experiments.summary import best_config, failures
 
 
@@ -16,52 +17,60 @@ def _num(value: float | None, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
-def _escape(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+COMPARISON_HEADER = [
+    "config",
+    "status",
+    "overall accuracy (95% CI)",
+    "success",
+    "ballot acc.",
+    "exact match",
+    "consistency",
+    "tokens",
+    "cost (USD)",
+    "p50 / p95 latency (s)",
+    "where",
+]
+
+
+def _comparison_row(c: Mapping[str, Any]) -> list[Any]:
+    if c["status"] != "completed":
+        return [c["config_name"], f"**{c['status']}**", *["—"] * 8, c["reason"]]
+    s = c.get("summary") or {}
+    records = c["records"]
+    exact = sum(bool(r["exact_match"]) for r in records) / len(records) if records else None
+    consistency = sum(r["consistency"] or 0 for r in records) / len(records) if records else None
+    where = f"[Datadog]({c['experiment_url']})" if c.get("experiment_url") else c.get("mode", "local")
+    accuracy = (
+        f"{_pct(s.get('overall_accuracy'))} "
+        f"({_pct(s.get('overall_accuracy_ci_low'))}–{_pct(s.get('overall_accuracy_ci_high'))})"
+    )
+    return [
+        c["config_name"],
+        "completed",
+        accuracy,
+        _pct(s.get("success_rate")),
+        _pct(s.get("avg_ballot_accuracy")),
+        _pct(exact),
+        _pct(consistency),
+        f"{s.get('total_tokens', 0):,}",
+        _num(s.get("estimated_cost_usd"), ".4f"),
+        f"{_num(s.get('latency_p50_s'), '.2f')} / {_num(s.get('latency_p95_s'), '.2f')}",
+        where,
+    ]
 
 
 def comparison_table(configs: Sequence[Mapping[str, Any]]) -> str:
-    header = (
-        "| config | status | overall accuracy (95% CI) | success | ballot acc. | exact match | consistency "
-        "| tokens | cost (USD) | p50 / p95 latency (s) | where |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
-    )
-    lines = [header]
-    for c in configs:
-        s = c.get("summary") or {}
-        if c["status"] != "completed":
-            lines.append(
-                f"| {_escape(c['config_name'])} | **{c['status']}** |"
-                f" — | — | — | — | — | — | — | — | {_escape(c['reason'])} |"
-            )
-            continue
-        records = c["records"]
-        exact = sum(bool(r["exact_match"]) for r in records) / len(records) if records else None
-        consistency = sum(r["consistency"] or 0 for r in records) / len(records) if records else None
-        where = f"[Datadog]({c['experiment_url']})" if c.get("experiment_url") else c.get("mode", "local")
-        lines.append(
-            f"| {_escape(c['config_name'])} | completed "
-            f"| {_pct(s.get('overall_accuracy'))} ({_pct(s.get('overall_accuracy_ci_low'))}–"
-            f"{_pct(s.get('overall_accuracy_ci_high'))}) "
-            f"| {_pct(s.get('success_rate'))} | {_pct(s.get('avg_ballot_accuracy'))} | {_pct(exact)} "
-            f"| {_pct(consistency)} | {s.get('total_tokens', 0):,} | {_num(s.get('estimated_cost_usd'), '.4f')} "
-            f"| {_num(s.get('latency_p50_s'), '.2f')} / {_num(s.get('latency_p95_s'), '.2f')} | {where} |"
-        )
-    return "\n".join(lines)
+    return markdown.table(COMPARISON_HEADER, [_comparison_row(c) for c in configs])
 
 
 def failures_table(configs: Sequence[Mapping[str, Any]], limit: int = 25) -> str:
     rows = failures(configs)
     if not rows:
         return "No failures."
-    lines = ["| config | form set | status | error |", "|---|---|---|---|"]
-    lines += [
-        f"| {_escape(r['config'])} | {_escape(r['id'])} | {r['status']} | {_escape(r['error'])[:200]} |"
-        for r in rows[:limit]
-    ]
+    shown = [[r["config"], r["id"], r["status"], markdown.escape(r["error"])[:200]] for r in rows[:limit]]
     if len(rows) > limit:
-        lines.append(f"| … | {len(rows) - limit} more | | |")
-    return "\n".join(lines)
+        shown.append(["…", f"{len(rows) - limit} more", "", ""])
+    return markdown.table(["config", "form set", "status", "error"], shown)
 
 
 def trend_table(history: Sequence[Mapping[str, Any]], limit: int = 8) -> str:
@@ -70,13 +79,13 @@ def trend_table(history: Sequence[Mapping[str, Any]], limit: int = 8) -> str:
     names = list(dict.fromkeys(c["config_name"] for e in runs for c in e["configs"] if c["status"] == "completed"))
     if not runs or not names:
         return "No completed runs yet."
-    lines = ["| run | " + " | ".join(_escape(n) for n in names) + " |", "|---|" + "---|" * len(names)]
+    rows = []
     for e in runs:
         values = {
             c["config_name"]: c["summary"].get("overall_accuracy") for c in e["configs"] if c["status"] == "completed"
         }
-        lines.append(f"| {e['run_at']} | " + " | ".join(_pct(values.get(n)) for n in names) + " |")
-    return "\n".join(lines)
+        rows.append([e["run_at"], *(_pct(values.get(n)) for n in names)])
+    return markdown.table(["run", *names], rows)
 
 
 def best_line(configs: Sequence[Mapping[str, Any]]) -> str:

@@ -115,6 +115,8 @@ def load_extractions(directory: Path | None = None) -> dict[str, dict[str, Any]]
     directory = directory or extractions_dir()
     records: dict[str, dict[str, Any]] = {}
     for path in sorted(Path(directory).glob("*.json")) if Path(directory).is_dir() else []:
+        if paths.is_hidden(path):
+            continue
         try:
             record = json.loads(path.read_text("utf-8"))
         except (OSError, json.JSONDecodeError):

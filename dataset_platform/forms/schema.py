@@ -69,6 +69,27 @@ FORM_INFO_FIELDS = tuple(FormInfo.model_fields)
 VOTER_FIELDS = tuple(VoterStatistics.model_fields)
 BALLOT_FIELDS = tuple(BallotStatistics.model_fields)
 CANDIDATE_FIELDS = ("candidate_name", "party_name", "vote_count", "vote_count_text")
+# The header's sections in form order: section name → its fields.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "form_info": FORM_INFO_FIELDS,
+    "voter_statistics": VOTER_FIELDS,
+    "ballot_statistics": BALLOT_FIELDS,
+}
+
+
+def _int_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name, f in model.model_fields.items() if f.annotation in (int, int | None))
+
+
+# Whole-number fields, read from the models above (a new count field is an integer everywhere at once).
+SECTION_INT_FIELDS: dict[str, tuple[str, ...]] = {
+    "form_info": _int_fields(FormInfo),
+    "voter_statistics": _int_fields(VoterStatistics),
+    "ballot_statistics": _int_fields(BallotStatistics),
+}
+HEADER_INT_FIELDS = frozenset(f for fields in SECTION_INT_FIELDS.values() for f in fields)
+CANDIDATE_INT_FIELDS = frozenset(_int_fields(VoteResult))  # candidate_number, vote_count
+INT_FIELDS = HEADER_INT_FIELDS | CANDIDATE_INT_FIELDS
 
 # The fields an advance-vote batch (5/16, 5/17 and their (บช) forms) carries; every other header field is None.
 # Its ``ballots_used`` is the ballots received (ได้รับบัตรเลือกตั้งทั้งหมด).

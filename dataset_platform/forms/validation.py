@@ -13,14 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from dataset_platform.forms.consistency import broken_candidates
-from dataset_platform.forms.schema import BALLOT_FIELDS, FormExtraction
+from dataset_platform.forms.schema import SECTION_INT_FIELDS, FormExtraction
 from dataset_platform.forms.thai import parse_number
-
-_INT_FIELDS = {
-    "form_info": ("constituency_number", "polling_station_number"),
-    "voter_statistics": ("eligible_voters", "voters_present"),
-    "ballot_statistics": BALLOT_FIELDS,
-}
 
 
 class InvalidResponse(ValueError):
@@ -50,7 +44,7 @@ def _as_int(value: Any) -> Any:
 def _coerce_numbers(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
-    for section, fields in _INT_FIELDS.items():
+    for section, fields in SECTION_INT_FIELDS.items():
         block = data.get(section)
         if isinstance(block, dict):
             for field in fields:

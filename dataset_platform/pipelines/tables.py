@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+
+from dataset_platform.common import atomic
 
 PII_NAME_HINT = re.compile(
     r"e-?mail|phone|mobile|tel(ephone)?$|^tel|address|national_?id|citizen|passport|ssn|card|iban|"
@@ -40,33 +41,18 @@ def duck() -> Iterator[Any]:
         con.close()
 
 
-def _tmp_beside(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(tmp)
-
-
 def duck_copy(con: Any, query: str, out: Path, params: list | None = None) -> int:
     """COPY (query) TO a temp Parquet file, renamed into place: streamed, never held in Python memory."""
-    tmp = _tmp_beside(out)
-    try:
+    with atomic.replacing(out) as tmp:
         con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)", params or [])
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return parquet_rows(out)
 
 
 def write_table(table: pa.Table, out: Path) -> int:
     import pyarrow.parquet as pq
 
-    tmp = _tmp_beside(out)
-    try:
+    with atomic.replacing(out) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return table.num_rows
 
 

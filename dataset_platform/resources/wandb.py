@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import dagster as dg
@@ -17,6 +20,30 @@ WandbMode = Literal["online", "offline", "disabled", "shared"]
 
 class WandbUnavailable(RuntimeError):
     """W&B failed to start earlier in this process; not tried again."""
+
+
+@dataclass(frozen=True)
+class WandbArtifact:
+    """A reference artifact (the data stays where ``uri`` points), logged with aliases ``tag`` and ``latest``."""
+
+    name: str
+    tag: str
+    uri: str
+    metadata: Mapping[str, Any]
+    type: str = "dataset"
+
+
+@dataclass(frozen=True)
+class WandbOutcome:
+    """What one logging attempt did; ``status`` is the metadata value ("logged (offline)", "failed: <type>")."""
+
+    status: str
+    run_id: str | None = None
+    mode: str | None = None
+
+    @property
+    def logged(self) -> bool:
+        return self.run_id is not None
 
 
 class WandbResource(dg.ConfigurableResource):
@@ -73,3 +100,45 @@ class WandbResource(dg.ConfigurableResource):
             raise
         else:
             run.finish()
+
+    def log_run(
+        self,
+        logger: logging.Logger | logging.LoggerAdapter,
+        name: str,
+        job_type: str,
+        config: Mapping[str, Any],
+        tags: Sequence[str],
+        *,
+        metrics: Mapping[str, Any] | None = None,
+        summary: Mapping[str, Any] | None = None,
+        images: Mapping[str, Path] | None = None,
+        tables: Mapping[str, tuple[Sequence[str], Sequence[Sequence[Any]]]] | None = None,
+        artifact: WandbArtifact | None = None,
+    ) -> WandbOutcome:
+        """The one way assets log to W&B: a finished run, or a warning on ``logger`` (pass ``context.log``).
+
+        ``metrics`` (and ``images``, ``tables``: columns and rows) go to ``run.log``, ``summary`` to the run's
+        summary. Never raises: W&B is reporting, not the product, so a failure is the outcome's status.
+        """
+        try:
+            with self.run(name=name, job_type=job_type, config=dict(config), tags=list(tags)) as run:
+                import wandb  # heavy: only when a run is actually logged
+
+                data: dict[str, Any] = dict(metrics or {})
+                data.update({key: wandb.Image(str(path)) for key, path in (images or {}).items()})
+                for key, (columns, rows) in (tables or {}).items():
+                    data[key] = wandb.Table(columns=list(columns), data=[list(row) for row in rows])
+                if data:
+                    run.log(data)
+                if summary:
+                    run.summary.update(dict(summary))
+                if artifact:
+                    logged = wandb.Artifact(artifact.name, type=artifact.type, metadata=dict(artifact.metadata))
+                    logged.add_reference(artifact.uri, name=artifact.tag, checksum=False)
+                    run.log_artifact(logged, aliases=[artifact.tag, "latest"])
+                outcome = WandbOutcome(f"logged ({self.effective_mode()})", run_id=run.id, mode=self.effective_mode())
+        except Exception as exc:
+            message = str(exc).replace(self.api_key, "***") if self.api_key else str(exc)
+            logger.warning("W&B logging of %s failed: %s: %s", name, type(exc).__name__, message)
+            return WandbOutcome(f"failed: {type(exc).__name__}")
+        return outcome

@@ -28,77 +28,81 @@ def _share(count: int, n: int) -> float:
     return min(1.0, count / n) if n else 0.0
 
 
-def missing_values(df: pd.DataFrame, blank: pd.Series) -> Finding:
-    missing = df.isna().any(axis=1) | blank
-    n = int(missing.sum())
+# Each check's severity weighs it in the quality score (report.SEVERITY_WEIGHTS); a failed critical check scores 0.
+SEVERITY = {
+    "missing_values": "high",
+    "invalid_labels": "critical",
+    "exact_duplicates": "high",
+    "near_duplicates": "medium",
+    "leakage": "critical",
+    "gold_leakage": "critical",
+    "near_copies_across_splits": "medium",
+    "label_distribution": "medium",
+    "label_drift": "medium",
+    "label_mix_vs_population": "medium",
+    "length_outliers": "low",
+    "encoding_anomalies": "low",
+    "pii": "critical",
+}
+
+
+def _flagged(check: str, n: int, total: int, shown, detail: str, share: float | None = None) -> Finding:
+    """A finding that counts flagged items: passed when there are none; ``n`` of ``total`` rows affected."""
     return Finding(
-        check="missing_values",
-        severity="high",
+        check=check,
+        severity=SEVERITY[check],
         passed=not n,
         count=n,
-        examples=examples(df.loc[missing].head(5).to_dict("records")),
-        detail="rows with a null value or an empty text",
-        affected_share=_share(n, len(df)),
+        examples=examples(shown),
+        detail=detail,
+        affected_share=_share(n, total) if share is None else share,
     )
+
+
+def _distance(check: str, tvd: float, threshold: float, lines: list[str], detail: str) -> Finding:
+    """A finding on a total variation distance: fails above ``threshold``; the distance is the affected share."""
+    return Finding(
+        check=check,
+        severity=SEVERITY[check],
+        passed=tvd <= threshold,
+        count=int(tvd > threshold),
+        examples=lines[:5],
+        affected_share=tvd,
+        detail=f"total variation distance {tvd:.3f} {detail}",
+    )
+
+
+def missing_values(df: pd.DataFrame, blank: pd.Series) -> Finding:
+    missing = df.isna().any(axis=1) | blank
+    shown = df.loc[missing].head(5).to_dict("records")
+    return _flagged("missing_values", int(missing.sum()), len(df), shown, "rows with a null value or an empty text")
 
 
 def invalid_labels(labels: pd.Series, names: Sequence[str]) -> Finding:
     numeric = pd.api.types.is_numeric_dtype(labels)
     invalid = ~(labels.isin(range(len(names))) if numeric else labels.isin(names))
-    n = int(invalid.sum())
-    return Finding(
-        check="invalid_labels",
-        severity="critical",
-        passed=not n,
-        count=n,
-        examples=examples(labels[invalid].unique()),
-        detail=f"labels outside {list(names)}",
-        affected_share=_share(n, len(labels)),
-    )
+    shown = labels[invalid].unique()
+    return _flagged("invalid_labels", int(invalid.sum()), len(labels), shown, f"labels outside {list(names)}")
 
 
 def exact_duplicates(texts: pd.Series, n_rows: int) -> Finding:
     dup = texts.duplicated(keep="first")
-    n = int(dup.sum())
-    return Finding(
-        check="exact_duplicates",
-        severity="high",
-        passed=not n,
-        count=n,
-        examples=examples(texts[dup].unique()),
-        detail="rows whose text repeats an earlier row",
-        affected_share=_share(n, n_rows),
-    )
+    detail = "rows whose text repeats an earlier row"
+    return _flagged("exact_duplicates", int(dup.sum()), n_rows, texts[dup].unique(), detail)
 
 
 def near_duplicates(texts: pd.Series, n_rows: int) -> Finding:
     """Same text after case folding and dropping punctuation/spacing; combining marks are kept."""
     keys = pd.Series(near_copies.normalize(pa_strings(texts)).to_pylist(), index=texts.index)
     near = keys.duplicated(keep="first") & ~texts.duplicated(keep="first") & (keys != "")
-    n = int(near.sum())
-    return Finding(
-        check="near_duplicates",
-        severity="medium",
-        passed=not n,
-        count=n,
-        examples=examples(texts[near].unique()),
-        detail="same text after case folding and dropping punctuation/spacing (marks kept)",
-        affected_share=_share(n, n_rows),
-    )
+    detail = "same text after case folding and dropping punctuation/spacing (marks kept)"
+    return _flagged("near_duplicates", int(near.sum()), n_rows, texts[near].unique(), detail)
 
 
 def leakage(df: pd.DataFrame, text_col: str, blank: pd.Series) -> Finding:
     per_text = df.loc[~blank].groupby(df.loc[~blank, text_col].astype(str))["_split"].nunique()
     leaked = per_text[per_text > 1]
-    return Finding(
-        check="leakage",
-        severity="critical",
-        passed=leaked.empty,
-        count=int(len(leaked)),
-        examples=examples(leaked.index),
-        detail="texts present in more than one split",
-        affected_share=_share(int(len(leaked)), len(df)),
-    )
+    return _flagged("leakage", len(leaked), len(df), leaked.index, "texts present in more than one split")
 
 
 def gold_leakage(texts: pd.Series, gold_texts: pd.Series) -> Finding:
@@ -109,27 +113,21 @@ def gold_leakage(texts: pd.Series, gold_texts: pd.Series) -> Finding:
     signatures = near_copies.signatures
     matches = near_copies.near_matches(signatures(pa_strings(texts)), signatures(pa_strings(gold_texts)))
     leaked = exact.to_numpy() | matches.found
-    n = int(leaked.sum())
     shown = [
         f"{_short(texts[i])} ≈ gold: {_short(gold_texts[matches.index[i]] if matches.index[i] >= 0 else texts[i])}"
         for i in leaked.nonzero()[0][:5]
     ]
-    return Finding(
-        check="gold_leakage",
-        severity="critical",
-        passed=not n,
-        count=n,
-        examples=examples(shown),
-        detail=f"split texts equal to or near copies (Jaccard ≥ {near_copies.NEAR_THRESHOLD}) of the {len(gold_texts)} "
-        "gold texts",
-        affected_share=_share(n, len(texts)),
+    detail = (
+        f"split texts equal to or near copies (Jaccard ≥ {near_copies.NEAR_THRESHOLD}) of the {len(gold_texts)} "
+        "gold texts"
     )
+    return _flagged("gold_leakage", int(leaked.sum()), len(texts), shown, detail)
 
 
 def near_copies_across_splits(splits: dict[str, pd.DataFrame], text_col: str) -> Finding:
     """Eval/test rows with a near copy in train: a template seen in training inflates test scores."""
     if "train" not in splits or len(splits) < 2:
-        return Finding(check="near_copies_across_splits", severity="medium", passed=True, detail="needs a train split")
+        return _flagged("near_copies_across_splits", 0, 0, [], "needs a train split")
     train = splits["train"][text_col].astype(str)
     detail = f"eval/test texts with a train text of Jaccard ≥ {near_copies.NEAR_THRESHOLD} (5-character shingles)"
     if len(train) > NEAR_COPY_SAMPLE:
@@ -147,28 +145,13 @@ def near_copies_across_splits(splits: dict[str, pd.DataFrame], text_col: str) ->
         found += int(matches.found.sum())
         for i in matches.found.nonzero()[0][:3]:
             shown.append(f"{name}: {_short(texts[i])} ≈ train: {_short(train[matches.index[i]])}")
-    return Finding(
-        check="near_copies_across_splits",
-        severity="medium",
-        passed=not found,
-        count=found,
-        examples=examples(shown),
-        detail=detail,
-        affected_share=_share(found, total),
-    )
+    return _flagged("near_copies_across_splits", found, total, shown, detail)
 
 
 def label_distribution(distribution: dict[str, dict[str, int]], names: Sequence[str]) -> Finding:
     absent = [f"{split}: {c}" for split, counts in distribution.items() for c in names if counts.get(c, 0) == 0]
-    return Finding(
-        check="label_distribution",
-        severity="medium",
-        passed=not absent,
-        count=len(absent),
-        examples=examples(absent),
-        detail="classes missing from a split",
-        affected_share=len(absent) / max(1, len(names) * len(distribution)),
-    )
+    share = len(absent) / max(1, len(names) * len(distribution))
+    return _flagged("label_distribution", len(absent), 0, absent, "classes missing from a split", share=share)
 
 
 def _tvd(current: dict[str, int], reference: dict[str, int]) -> tuple[float, list[str]]:
@@ -181,30 +164,18 @@ def _tvd(current: dict[str, int], reference: dict[str, int]) -> tuple[float, lis
 
 def label_drift(current: dict[str, int], previous: dict[str, int]) -> Finding:
     tvd, lines = _tvd(current, previous)
-    return Finding(
-        check="label_drift",
-        severity="medium",
-        passed=tvd <= DRIFT_THRESHOLD,
-        count=int(tvd > DRIFT_THRESHOLD),
-        examples=lines[:5],
-        affected_share=tvd,
-        detail=f"total variation distance {tvd:.3f} vs latest published version (threshold {DRIFT_THRESHOLD})",
-    )
+    detail = f"vs latest published version (threshold {DRIFT_THRESHOLD})"
+    return _distance("label_drift", tvd, DRIFT_THRESHOLD, lines, detail)
 
 
 def label_mix(current: dict[str, int], reference: dict[str, int], reference_name: str) -> Finding:
     """The version's label mix vs the complaints it should represent (gold: true labels; else predictions)."""
     tvd, lines = _tvd(current, reference)
-    return Finding(
-        check="label_mix_vs_population",
-        severity="medium",
-        passed=tvd <= MIX_THRESHOLD,
-        count=int(tvd > MIX_THRESHOLD),
-        examples=lines[:5],
-        affected_share=tvd,
-        detail=f"total variation distance {tvd:.3f} between the version and the {reference_name} "
-        f"(threshold {MIX_THRESHOLD}; an error-driven pull over-represents the classes the model gets wrong)",
+    detail = (
+        f"between the version and the {reference_name} (threshold {MIX_THRESHOLD}; "
+        "an error-driven pull over-represents the classes the model gets wrong)"
     )
+    return _distance("label_mix_vs_population", tvd, MIX_THRESHOLD, lines, detail)
 
 
 def length_outliers(texts: pd.Series, n_rows: int) -> Finding | None:
@@ -214,16 +185,8 @@ def length_outliers(texts: pd.Series, n_rows: int) -> Finding | None:
     q1, q3 = lengths.quantile(0.25), lengths.quantile(0.75)
     upper = max(q3 + 3 * (q3 - q1), 50)
     outlier = (lengths < 3) | (lengths > upper)
-    n = int(outlier.sum())
-    return Finding(
-        check="length_outliers",
-        severity="low",
-        passed=not n,
-        count=n,
-        examples=examples(texts[outlier].str[:60]),
-        detail=f"length < 3 or > {upper:.0f} characters (Q3 + 3·IQR)",
-        affected_share=_share(n, n_rows),
-    )
+    detail = f"length < 3 or > {upper:.0f} characters (Q3 + 3·IQR)"
+    return _flagged("length_outliers", int(outlier.sum()), n_rows, texts[outlier].str[:60], detail)
 
 
 # Scripts in which ZWJ/ZWNJ are part of correct spelling (Indic conjuncts, Persian/Arabic, Sinhala,
@@ -255,17 +218,12 @@ def encoding_anomalies(texts: pd.Series) -> pd.Series:
 
 def encoding(texts: pd.Series, n_rows: int) -> Finding:
     anomalies = encoding_anomalies(texts)
-    n = int(anomalies.index.nunique())
-    return Finding(
-        check="encoding_anomalies",
-        severity="low",
-        passed=anomalies.empty,
-        count=n,
-        examples=examples(f"{kind}: {texts[i]!r}" for i, kind in anomalies.items()),
-        detail="replacement chars, control chars, stray zero-width chars (joiners in Indic/Arabic script are text), "
-        "mojibake, non-NFC, stray whitespace",
-        affected_share=_share(n, n_rows),
+    shown = (f"{kind}: {texts[i]!r}" for i, kind in anomalies.items())
+    detail = (
+        "replacement chars, control chars, stray zero-width chars (joiners in Indic/Arabic script are text), "
+        "mojibake, non-NFC, stray whitespace"
     )
+    return _flagged("encoding_anomalies", int(anomalies.index.nunique()), n_rows, shown, detail)
 
 
 def pii_left(texts: pd.Series, n_rows: int, policy: str | None = None) -> Finding:
@@ -274,9 +232,10 @@ def pii_left(texts: pd.Series, n_rows: int, policy: str | None = None) -> Findin
     detail = kinds or "emails, phones (any digits), cards (Luhn + issuer), IMEIs, Thai IDs, IPs"
     if policy:
         detail += f" — after PII policy {policy!r}"
+    # count: the matches; affected: the rows that hold one
     return Finding(
         check="pii",
-        severity="critical",
+        severity=SEVERITY["pii"],
         passed=not scan.rows,
         count=scan.n_matches,
         examples=scan.examples(),

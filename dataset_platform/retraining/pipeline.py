@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,19 +61,12 @@ def run_clean_split(label: str, pull_path: Path | None = None, out_dir: Path | N
         "content_hash": digest,
         "n_gold": len(gold),
     }
-    target = Path(out_dir or paths.splits_dir(label))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.remove_stale_staging(target.parent)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=atomic.STAGING_SUFFIX))
-    try:
+    # Safe without the production one-run-per-partition limit: concurrent writers serialise on a lock,
+    # readers see the previous version or this one (splits/ is a symlink replaced in one rename).
+    with atomic.swapped_directory(Path(out_dir or paths.splits_dir(label))) as staging:
         splitting.write_splits(splits, staging, label)
         splitting.write_gold(gold, staging, label)
         atomic.write_json(staging / "split_report.json", report)
-        # Safe without the production one-run-per-partition limit: concurrent writers serialise on a lock,
-        # readers see the previous version or this one (splits/ is a symlink replaced in one rename).
-        atomic.swap_directory(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return report
 
 

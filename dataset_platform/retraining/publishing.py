@@ -9,11 +9,9 @@ nothing (``unchanged``).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -287,16 +285,9 @@ class LocalHub:
                 write_version_file(staging / relpath, data)
         return self.version_uri(tag)
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> AbstractContextManager[None]:
         """Serialises check-then-publish between concurrent runs of the same repo."""
-        self.repo_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.repo_dir / ".publish.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return atomic.locked(self.repo_dir / ".publish.lock")
 
 
 def write_version_file(path: Path, data: bytes) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -33,6 +32,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from dataset_platform.common import atomic
 from dataset_platform.common.db import complaints, gold_labels, misclassified_complaints
 from dataset_platform.common.labels import LABELS
 from dataset_platform.retraining.transport import arrow_batches, decode_utf8
@@ -304,7 +304,6 @@ def pull(
     _columns(label)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     with engine.connect() as conn:
         gold_ids = _ids(conn, gold_ids_query(), chunk_size)
         dialect = query_dialect(conn)
@@ -320,7 +319,7 @@ def pull(
         sample = background.submit(
             _sample_correct, engine, label, rows, correct_ratio, random_state, chunk_size, dialect
         )
-        try:
+        with atomic.replacing(out_path) as tmp:
             with engine.connect() as conn, pq.ParquetWriter(tmp, PULL_SCHEMA, compression=PULL_COMPRESSION) as writer:
                 for raw in _batches(conn, misclassified_query(label, dialect), _REVIEWED_RAW, chunk_size, dialect):
                     part = rows.accept(raw, "misclassified")
@@ -346,9 +345,6 @@ def pull(
                     writer.write_table(_with_source(base_part, "base"))
                     n_base = base_part.num_rows
             n_gold = _write_gold(engine, label, rows, gold_path, chunk_size, dialect) if gold_path else 0
-            os.replace(tmp, out_path)
-        finally:
-            tmp.unlink(missing_ok=True)
     if drawn.confirmed.num_rows:
         newest.append(pc.max(drawn.confirmed.column("reviewed_at")).as_py())
     newest = [t for t in newest if t is not None]
@@ -465,11 +461,8 @@ def _write_gold(engine: sa.Engine, label: str, rows: _Rows, path: Path, chunk_si
             for raw in _batches(conn, gold_query(label, dialect), _ROWS_RAW, chunk_size, dialect)
         ]
     table = pa.concat_tables(parts) if parts else GOLD_SCHEMA.empty_table()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        pq.write_table(table, tmp)
     return table.num_rows
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dataset_platform.common import markdown
+
 SEVERITY_WEIGHTS = {"critical": 1.0, "high": 0.7, "medium": 0.4, "low": 0.1}
 MAX_EXAMPLES = 5
 
@@ -69,20 +71,17 @@ class QualityReport:
         )
 
     def findings_markdown(self) -> str:
-        lines = ["| check | severity | status | count | examples |", "|---|---|---|---|---|"]
-        for f in self.findings:
-            examples = "; ".join(md_cell(e) for e in f.examples[:3])
-            status = "pass" if f.passed else "**FAIL**"
-            lines.append(f"| {f.check} | {f.severity} | {status} | {f.count} | {examples} |")
-        return "\n".join(lines)
+        rows = [
+            [f.check, f.severity, "pass" if f.passed else "**FAIL**", f.count, "; ".join(map(md_cell, f.examples[:3]))]
+            for f in self.findings
+        ]
+        return markdown.table(["check", "severity", "status", "count", "examples"], rows)
 
     def distribution_markdown(self) -> str:
         splits = list(self.label_distribution)
         classes = sorted({c for counts in self.label_distribution.values() for c in counts}, key=str)
-        lines = ["| label | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
-        for c in classes:
-            lines.append(f"| {c} | " + " | ".join(str(self.label_distribution[s].get(c, 0)) for s in splits) + " |")
-        return "\n".join(lines)
+        rows = [[c, *(self.label_distribution[s].get(c, 0) for s in splits)] for c in classes]
+        return markdown.table(["label", *splits], rows)
 
     def to_markdown(self) -> str:
         gate = self.context.get("gate")
@@ -96,13 +95,7 @@ class QualityReport:
         )
 
 
-def md_cell(value) -> str:
-    text = str(value).replace("|", "\\|").replace("\n", " ")
-    return text[:80] + ("…" if len(text) > 80 else "")
-
-
-def md_table(rows: dict[str, Any], key: str, value: str) -> str:
-    return "\n".join([f"| {key} | {value} |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows.items())])
+md_cell = markdown.cell  # examples are stored escaped and cut, ready for a table
 
 
 def examples(values) -> list:

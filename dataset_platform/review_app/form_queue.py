@@ -10,6 +10,7 @@ and the latest review per form set.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
@@ -110,39 +111,31 @@ def queue_item(
     extraction = record.get("extraction") if record else None
     error = (record.get("error") if record else None) or (None if record else "no model extraction yet")
     if review is not None:
-        score, broken, total = _consistency(review.extraction)
-        info = review.extraction.get("form_info") or {}
-        return QueueItem(
-            form_set_id,
-            "reviewed",
-            info.get("province"),
-            info.get("district"),
-            score,
-            broken,
-            model,
-            None,
-            review.reviewer,
-            review.reviewed_at,
-            num_pages,
-            rules_total=total,
-        )
+        item = _checked(form_set_id, "reviewed", review.extraction, model, num_pages)
+        return dataclasses.replace(item, reviewer=review.reviewer, reviewed_at=review.reviewed_at)
     if extraction is None:
         return QueueItem(form_set_id, "failed", model=model, error=error or "extraction failed", num_pages=num_pages)
+    uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
+    item = _checked(form_set_id, "unreviewed", extraction, model, num_pages)
+    status = "uncertain" if uncertain else "inconsistent" if item.broken_rules else "unreviewed"
+    return dataclasses.replace(item, status=status, uncertain_fields=uncertain)
+
+
+def _checked(
+    form_set_id: str, status: str, extraction: Mapping[str, Any], model: str | None, num_pages: int
+) -> QueueItem:
+    """An item for ``extraction`` (the model's or the reviewed one): where the form is from, its rule check."""
     score, broken, total = _consistency(extraction)
     info = extraction.get("form_info") or {}
-    uncertain = tuple(str(f) for f in (record or {}).get("uncertain_fields") or [])
-    status = "uncertain" if uncertain else "inconsistent" if broken else "unreviewed"
     return QueueItem(
         form_set_id,
         status,
-        info.get("province"),
-        info.get("district"),
-        score,
-        broken,
-        model,
-        None,
+        province=info.get("province"),
+        district=info.get("district"),
+        consistency=score,
+        broken_rules=broken,
+        model=model,
         num_pages=num_pages,
-        uncertain_fields=uncertain,
         rules_total=total,
     )
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from dataset_platform.common import settings
 from dataset_platform.common.labels import LABELS
-from dataset_platform.forms.paths import ground_truth_dir
+from dataset_platform.forms.paths import ground_truth_dir, is_hidden
 from dataset_platform.review_app import form_queue, store
 
 _TAG = re.compile(r"v(\d{8})_(\d{6})")
@@ -98,7 +98,7 @@ def latest_datadog_export() -> Path | None:
     folder = settings.exports_dir()
     if not folder.is_dir():
         return None
-    files = [p for p in folder.rglob("*.json") if p.is_file() and not p.name.startswith(".")]
+    files = [p for p in folder.rglob("*.json") if p.is_file() and not is_hidden(p)]
     return max(files, key=lambda p: p.stat().st_mtime) if files else None
 
 

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dataset_platform.forms.schema import (
-    BALLOT_FIELDS,
     CANDIDATE_FIELDS,
-    FORM_INFO_FIELDS,
-    VOTER_FIELDS,
+    HEADER_INT_FIELDS,
+    SECTION_FIELDS,
     FormExtraction,
     canonical_form_type,
     kind_problems,
@@ -30,12 +29,6 @@ MAX_COUNT = 10_000_000  # far above any polling station; catches pasted junk and
 MAX_CANDIDATES = 300
 MAX_REVIEWER_CHARS = 100
 
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "form_info": FORM_INFO_FIELDS,
-    "voter_statistics": VOTER_FIELDS,
-    "ballot_statistics": BALLOT_FIELDS,
-}
-INT_FIELDS = frozenset({"constituency_number", "polling_station_number", *VOTER_FIELDS, *BALLOT_FIELDS})
 
 _PLAIN_INT = re.compile(r"\d+")
 _GROUPED_INT = re.compile(r"\d{1,3}(?:[,\s]\d{3})+")
@@ -126,7 +119,7 @@ def clean_reviewer(value: Any) -> str:
 
 
 def _field(name: str, value: Any) -> Any:
-    if name in INT_FIELDS:
+    if name in HEADER_INT_FIELDS:  # candidates' numbers are checked on their own
         return parse_count(value)
     if name == "election_date":
         return parse_date(value)
@@ -154,10 +147,10 @@ def normalise_extraction(raw: Mapping[str, Any] | None) -> tuple[dict[str, Any],
     errors: dict[str, str] = {}
     raw = _mapping(raw, "extraction", errors)
     for key in raw:
-        if key not in (*SECTIONS, "vote_results"):
+        if key not in (*SECTION_FIELDS, "vote_results"):
             errors[str(key)[:60]] = "unknown field"
     cleaned: dict[str, Any] = {}
-    for section, fields in SECTIONS.items():
+    for section, fields in SECTION_FIELDS.items():
         values = _mapping(raw.get(section), section, errors)
         cleaned[section] = {}
         for key in values:

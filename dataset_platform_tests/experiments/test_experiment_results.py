@@ -1,9 +1,11 @@
 """experiment_results end to end, offline: rendered demo forms, tesseract + a Gemini test server, local scoring,
-append-only history, plot, W&B offline run files and the regression check. No Datadog (see test_datadog_*)."""
+append-only history, plot, W&B offline run files (and an unreachable W&B server: a warning, the results kept) and
+the regression check. No Datadog (see test_datadog_*)."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 import dagster as dg
 import pytest
@@ -15,15 +17,17 @@ from dataset_platform.experiments import history
 from dataset_platform.resources.datadog import LocalLLMObs
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
+from dataset_platform_tests.support.postgres import free_port
 
 
-def _materialize(models, configs, **extra):
+def _materialize(models, configs, wandb=None, instance=None, **extra):
     run_config = {"ops": {"experiment_results": {"config": {"model_configs": configs, "jobs": 2, **extra}}}}
     return dg.materialize(
         [datadog_dataset, experiment_results, accuracy_not_regressed],
-        resources={"models": models, "datadog": LocalLLMObs(), "wandb": WandbResource()},
+        resources={"models": models, "datadog": LocalLLMObs(), "wandb": wandb or WandbResource()},
         run_config=run_config,
         raise_on_error=False,
+        instance=instance,
     )
 
 
@@ -90,6 +94,7 @@ def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, 
     assert len(runs) == 3
     assert all(list(r.glob("*.wandb")) for r in runs)
     assert {c["wandb_mode"] for c in by_name.values()} == {"offline"}
+    assert set(_metadata(result)["wandb"].value.values()) == {"logged (offline)"}
 
     # datadog_dataset ran locally: export file + local store, no push
     dd_meta = _metadata(result, "datadog_dataset")
@@ -161,3 +166,18 @@ def test_sample_size_is_seeded(tiny_ground_truth, models):
     assert first["record_ids"] == second["record_ids"] and len(first["record_ids"]) == 2
     assert _materialize(models, [{"model": "gemini-2.5-flash"}], sample_size=2, seed=8).success
     assert history.read_history()[-1]["num_records"] == 2
+
+
+def test_a_wandb_failure_is_a_run_log_warning_and_a_metadata_status(tiny_ground_truth, models, gemini, monkeypatch):
+    monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{free_port()}")  # a closed local port
+    unreachable = WandbResource(api_key="x" * 40, mode="online", init_timeout_s=2)
+    with dg.instance_for_test() as instance:
+        result = _materialize(models, [{"model": "gemini-2.5-flash"}], wandb=unreachable, instance=instance)
+        assert result.success
+        warnings = [r.user_message for r in instance.all_logs(result.run_id) if r.level == logging.WARNING]
+    [entry] = history.read_history()
+    [config] = history.load_results(entry)["configs"]
+    assert config["status"] == "completed" and config["summary"]["overall_accuracy"] == 1.0  # results kept
+    assert config["wandb"].startswith("failed: ") and "wandb_run_id" not in config
+    assert _metadata(result)["wandb"].value == {"gemini-2.5-flash-t0.0": config["wandb"]}
+    assert [w for w in warnings if w.startswith("W&B logging of vote-extraction")], warnings

@@ -28,6 +28,10 @@ def _exports(name: str):
     return settings.exports_dir() / "pipelines" / name
 
 
+def _jsonl(name: str, file: str) -> list[dict]:
+    return [json.loads(line) for line in (_exports(name) / file).read_text().splitlines()]
+
+
 def test_vote_extraction_sft_builds_a_multimodal_set_from_reviewed_ground_truth():
     write_reviewed_ground_truth(n=6)
     result = materialize_pipeline(project.defs, "vote_extraction_sft")
@@ -35,12 +39,7 @@ def test_vote_extraction_sft_builds_a_multimodal_set_from_reviewed_ground_truth(
     meta = materialized(result)
     assert meta["vote_extraction_sft/source"]["dagster/row_count"] == 6
     assert meta["vote_extraction_sft/reviewed"]["dagster/row_count"] == 3  # human-reviewed only
-    sharegpt = [
-        json.loads(line)
-        for line in (_exports("vote_extraction_sft") / "vote_extraction_sft_export_jsonl_sharegpt.jsonl")
-        .read_text()
-        .splitlines()
-    ]
+    sharegpt = _jsonl("vote_extraction_sft", "vote_extraction_sft_export_jsonl_sharegpt.jsonl")
     assert len(sharegpt) == 3
     first = sharegpt[0]
     assert [t["from"] for t in first["conversations"]] == ["human", "gpt"]
@@ -49,12 +48,7 @@ def test_vote_extraction_sft_builds_a_multimodal_set_from_reviewed_ground_truth(
     answer = json.loads(first["conversations"][1]["value"])
     assert answer["ballot_statistics"]["good_ballots"] == 380  # the reviewer's value, not the model's 300
     assert answer["form_info"]["election_date"] == "2023-05-14"
-    openai = [
-        json.loads(line)
-        for line in (_exports("vote_extraction_sft") / "vote_extraction_sft_export_jsonl_openai.jsonl")
-        .read_text()
-        .splitlines()
-    ]
+    openai = _jsonl("vote_extraction_sft", "vote_extraction_sft_export_jsonl_openai.jsonl")
     assert [m["role"] for m in openai[0]["messages"]] == ["user", "assistant"]
     assert openai[0]["images"] == first["images"]
     info = json.loads((_exports("vote_extraction_sft") / "dataset_info.json").read_text())
@@ -70,12 +64,7 @@ def test_grievance_instructions_merges_both_published_labels_into_alpaca_and_mes
     publish_grievance_versions(n=60)
     result = materialize_pipeline(project.defs, "grievance_instructions")
     assert result.success, step_failures(result)
-    alpaca = [
-        json.loads(line)
-        for line in (_exports("grievance_instructions") / "grievance_instructions_export_jsonl_alpaca.jsonl")
-        .read_text()
-        .splitlines()
-    ]
+    alpaca = _jsonl("grievance_instructions", "grievance_instructions_export_jsonl_alpaca.jsonl")
     assert len(alpaca) == 120
     dept = [r for r in alpaca if r["instruction"].startswith("Which department")]
     urgency = [r for r in alpaca if r["instruction"].startswith("How urgent")]
@@ -128,11 +117,16 @@ attributes:
 """
 
 
-def test_failing_quality_gate_blocks_the_outputs_in_the_same_run(tmp_path):
+def _one_pipeline(tmp_path: Path, name: str, yaml: str):
+    """A project holding just the pipeline ``name``, with the platform's resources; (defs, its folder)."""
     project_dir = tmp_path / "proj"
     project_dir.mkdir()
-    defs = with_resources(load_project(project_dir, {"gated": GATED}))
-    folder = next(project_dir.glob("tmp_pipelines_*/defs/gated"))
+    defs = with_resources(load_project(project_dir, {name: yaml}))
+    return defs, next(project_dir.glob(f"tmp_pipelines_*/defs/{name}"))
+
+
+def test_failing_quality_gate_blocks_the_outputs_in_the_same_run(tmp_path):
+    defs, folder = _one_pipeline(tmp_path, "gated", GATED)
     (folder / "rows.csv").write_text("id,amount\n1,5\n2,-3\n")
     result = materialize_pipeline(defs, "gated")
     (check,) = result.get_asset_check_evaluations()
@@ -154,10 +148,7 @@ attributes:
 
 
 def test_datadog_output_pushes_records_through_the_datadog_resource(tmp_path):
-    project_dir = tmp_path / "proj"
-    project_dir.mkdir()
-    defs = with_resources(load_project(project_dir, {"to_dd": TO_DATADOG}))
-    folder = next(project_dir.glob("tmp_pipelines_*/defs/to_dd"))
+    defs, folder = _one_pipeline(tmp_path, "to_dd", TO_DATADOG)
     rows = [{"id": 1, "question": "2+2", "answer": "4"}, {"id": 2, "question": "3+3", "answer": "6"}]
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = materialize_pipeline(defs, "to_dd")

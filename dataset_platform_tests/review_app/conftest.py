@@ -82,6 +82,11 @@ def write_form_set(
 ) -> None:
     for n in range(1, pages + 1):
         write_page(home / "forms" / form_set_id / f"page_{n:02d}.png", f"{form_set_id} page {n}")
+    write_extraction(home, form_set_id, extraction, error)
+
+
+def write_extraction(home: Path, form_set_id: str, extraction: dict | None, error: str | None = None) -> None:
+    """The Tesseract extraction record the forms runner writes for a form set (no tokens, no cost)."""
     record = {
         "form_set_id": form_set_id,
         "model": "tesseract",

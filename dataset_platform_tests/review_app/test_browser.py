@@ -5,7 +5,6 @@ the new-reviews sensor would request a ground-truth rebuild. Stores screenshots.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import shutil
 import socket
@@ -23,6 +22,7 @@ from dataset_platform.common import db
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.review_app import store
 from dataset_platform.review_app.launch import streamlit_command
+from dataset_platform_tests.review_app.conftest import write_extraction
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,6 @@ def demo_forms(platform_home):
     from dataset_platform.forms.demo import render_demo_form_sets
 
     made = render_demo_form_sets(platform_home / "forms", 3, 1)
-    (platform_home / "extractions").mkdir()
     for n, (form_set_id, truth) in enumerate(made):
         extraction, error = truth.model_dump(mode="json"), None
         if n == 0:
@@ -60,20 +59,7 @@ def demo_forms(platform_home):
             extraction["vote_results"][0]["vote_count"] += 10
         elif n == 1:
             extraction, error = None, "ResourceExhausted: quota"
-        record = {
-            "form_set_id": form_set_id,
-            "model": "tesseract",
-            "config_name": "tesseract",
-            "prompt_version": "v1",
-            "extraction": extraction,
-            "error": error,
-            "input_tokens": 0,
-            "output_tokens": 0,
-            "latency_s": 0.0,
-            "cost_usd": 0.0,
-            "cache_hit": False,
-        }
-        (platform_home / "extractions" / f"{form_set_id}.json").write_text(json.dumps(record, ensure_ascii=False))
+        write_extraction(platform_home, form_set_id, extraction, error)
     form_set_id, truth = made[0]
     return form_set_id, truth.model_dump(mode="json"), made[2]
 

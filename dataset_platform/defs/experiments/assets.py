@@ -23,6 +23,7 @@ def _metadata(result: dict[str, Any], run_path, plot_path, markdown: str) -> dic
         "ground_truth_version": result["dataset_version"],
         "comparison": dg.MetadataValue.md(markdown),
         "config_status": dg.MetadataValue.json(statuses),
+        "wandb": dg.MetadataValue.json({c["config_name"]: c.get("wandb", "not logged") for c in result["configs"]}),
         "best_config": best["config_name"] if best else "none completed",
         "failures": len(failures(result["configs"])),
         "results_file": dg.MetadataValue.path(str(run_path / "results.json")),
@@ -83,11 +84,7 @@ def experiment_results(
             f"{config_result['config_name']}: {config_result['status']}"
             + (f" ({config_result['reason']})" if config_result["reason"] else "")
         )
-        try:
-            return tracking.log_config_result(wandb, config_result, run_info)
-        except Exception as exc:  # tracking must not lose the experiment's results
-            context.log.warning(f"W&B logging failed for {config_result['config_name']}: {exc}")
-            return {"wandb_error": str(exc)}
+        return tracking.log_config_result(wandb, config_result, run_info, context.log)
 
     result = runner.run_experiment(
         plan,

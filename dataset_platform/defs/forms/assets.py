@@ -9,7 +9,7 @@ from typing import Any
 
 import dagster as dg
 
-from dataset_platform.common import atomic
+from dataset_platform.common import atomic, markdown
 from dataset_platform.defs.forms.partitions import form_sets_partitions
 from dataset_platform.defs.run_config import ExtractionConfig
 from dataset_platform.forms import paths
@@ -25,12 +25,6 @@ MAX_REASONS = 20
 
 
 manifests_dir = paths.manifests_dir
-
-
-def _md_table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 @dg.asset(
@@ -71,7 +65,7 @@ def raw_form_images(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "\n".join(f"- `{m.form_set_id}`: {m.error}" for m in unreadable[:MAX_REASONS]) or "none"
             ),
             "pages_preview": dg.MetadataValue.md(
-                _md_table(["form set", "page", "pixels", "bytes", "sha256", "status"], rows)
+                markdown.table(["form set", "page", "pixels", "bytes", "sha256", "status"], rows)
             ),
             "dagster/uri": str(manifests_dir()),
         }
@@ -149,7 +143,7 @@ def llm_extractions(
             "cost_usd": round(sum(r.cost_usd for r in fresh), 6),
             "dagster/row_count": len(records),
             "preview": dg.MetadataValue.md(
-                _md_table(["form set", "status", "candidates", "tokens", "latency s", "notes"], rows)
+                markdown.table(["form set", "status", "candidates", "tokens", "latency s", "notes"], rows)
             ),
             "dagster/uri": str(extractions_dir()),
         }
@@ -216,7 +210,7 @@ def ground_truth_dataset(context: dg.AssetExecutionContext, review_db: ReviewDat
             "reviews_fingerprint": reviews_fingerprint,  # what new_reviews_sensor compares with the database
             "dagster/row_count": len(records),
             "preview": dg.MetadataValue.md(
-                _md_table(["form set", "status", "model", "reviewer", "candidates", "consistency"], rows)
+                markdown.table(["form set", "status", "model", "reviewer", "candidates", "consistency"], rows)
             ),
             "dagster/uri": str(ground_truth_dir() / f"{version}.jsonl"),
         }

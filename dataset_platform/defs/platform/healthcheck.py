@@ -6,7 +6,7 @@ server and the run worker like any asset run, and touches no external paid servi
 
 import dagster as dg
 
-from dataset_platform.common import settings
+from dataset_platform.common import markdown, settings
 from dataset_platform.platform.status import check_writable, review_db_mode, service_modes
 from dataset_platform.resources.review_db import ReviewDatabase
 
@@ -20,7 +20,7 @@ def check_platform(context: dg.OpExecutionContext, review_db: ReviewDatabase) ->
     modes = {**service_modes(), "review_db": review_db_mode(review_db.url)}
     report = {"review_db_url": review_db.describe(), "connect_attempts": attempts, "platform_home": str(home), **modes}
     context.log.info(f"review database {review_db.describe()} reachable after {attempts} attempt(s)")
-    table = "\n".join(["| service | mode |", "|---|---|", *(f"| {k} | {v} |" for k, v in modes.items())])
+    table = markdown.table(["service", "mode"], modes.items())
     return dg.Output(
         report,
         metadata={

@@ -4,28 +4,25 @@ Thin glue: the logic lives in dataset_platform.retraining; data moves through fi
 $DATASET_PLATFORM_HOME/retraining/<label>/ (see retraining/paths.py).
 """
 
-import base64
 import json
-import logging
 from dataclasses import asdict
 from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field
 
-from dataset_platform.common import atomic
+from dataset_platform.common import atomic, markdown
 from dataset_platform.common.db import DatabaseUnavailable
 from dataset_platform.defs.retraining.partitions import label_partitions
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
-from dataset_platform.resources.wandb import WandbResource
+from dataset_platform.resources.wandb import WandbArtifact, WandbResource
 from dataset_platform.retraining import paths
 from dataset_platform.retraining.policy import DEFAULT_MIN_NEW_REVIEWS, DEFAULT_MIN_PER_CLASS, LabelPolicy
 
-log = logging.getLogger(__name__)
-
 GROUP = "retraining"
 CODE_VERSION = "retraining-v1"
+WANDB_TAGS = ["retraining"]
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 SPLIT_COLUMNS = dg.TableSchema(
@@ -70,32 +67,6 @@ class PullConfig(dg.Config):
         )
 
 
-def wandb_log(
-    wandb: WandbResource, name: str, job_type: str, config: dict, data: dict, artifact: dict | None = None
-) -> str:
-    """Log to W&B without ever failing the asset; returns 'logged (<mode>)' or the error type."""
-    try:
-        with wandb.run(name=name, job_type=job_type, config=config, tags=["retraining"]) as run:
-            run.log(data)
-            for key, value in data.items():
-                run.summary[key] = value
-            if artifact:
-                import wandb as wandb_sdk
-
-                art = wandb_sdk.Artifact(artifact["name"], type="dataset", metadata=artifact["metadata"])
-                art.add_reference(artifact["uri"], name=artifact["tag"], checksum=False)
-                run.log_artifact(art, aliases=[artifact["tag"], "latest"])
-        return f"logged ({wandb.effective_mode()})"
-    except Exception as exc:  # W&B is reporting, not the product: never fail the dataset on it
-        log.warning("W&B logging failed: %s", type(exc).__name__)
-        return f"failed: {type(exc).__name__}"
-
-
-def _png_markdown(path) -> dg.MetadataValue:
-    encoded = base64.b64encode(path.read_bytes()).decode()
-    return dg.MetadataValue.md(f"![label distribution](data:image/png;base64,{encoded})")
-
-
 @dg.asset(
     group_name=GROUP,
     partitions_def=label_partitions,
@@ -121,7 +92,7 @@ def misclassified_pulls(
     try:
         attempts = review_db.check_connection()
     except DatabaseUnavailable as exc:
-        wandb_log(wandb, f"pull-{label}", "pull", wb_config, {"connection_ok": 0})
+        wandb.log_run(context.log, f"pull-{label}", "pull", wb_config, WANDB_TAGS, metrics={"connection_ok": 0})
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     engine = review_db.get_engine()
     try:
@@ -150,18 +121,13 @@ def misclassified_pulls(
             stats.quarantined_count,
             [q.complaint_id for q in stats.quarantined[:10]],
         )
-    wb_status = wandb_log(
-        wandb,
-        f"pull-{label}",
-        "pull",
-        wb_config,
-        {
-            "connection_ok": 1,
-            f"records_fetched/{label}": stats.n_records,
-            f"misclassified/{label}": stats.n_misclassified,
-            f"correct/{label}": stats.n_correct,
-        },
-    )
+    pulled = {
+        "connection_ok": 1,
+        f"records_fetched/{label}": stats.n_records,
+        f"misclassified/{label}": stats.n_misclassified,
+        f"correct/{label}": stats.n_correct,
+    }
+    wb = wandb.log_run(context.log, f"pull-{label}", "pull", wb_config, WANDB_TAGS, metrics=pulled, summary=pulled)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": stats.n_records,
@@ -182,7 +148,7 @@ def misclassified_pulls(
             ),
             "policy": dg.MetadataValue.json(config.policy().to_dict()),
             "base_dataset": config.base_dataset or config.base_table or "",
-            "wandb": wb_status,
+            "wandb": wb.status,
             # What new_reviews_sensor compares with the database (retraining/review_changes.py).
             "reviews_fingerprint": fingerprint,
         }
@@ -223,7 +189,6 @@ def _latest_metadata(hub: DatasetHub, label: str, log) -> tuple[dict | None, str
 )
 def cleaned_splits(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.MaterializeResult:
     from dataset_platform.retraining.pipeline import run_clean_split, run_quality
-    from dataset_platform.retraining.report import md_table
     from dataset_platform.retraining.splitting import read_splits
 
     label = context.partition_key
@@ -243,7 +208,7 @@ def cleaned_splits(context: dg.AssetExecutionContext, hub: DatasetHub) -> dg.Mat
             "dagster/uri": dg.MetadataValue.path(str(paths.splits_dir(label))),
             "content_hash": report["content_hash"],
             "splits": dg.MetadataValue.json(report["split"]["sizes"]),
-            "dropped": dg.MetadataValue.md(md_table(drops, "reason", "rows")),
+            "dropped": dg.MetadataValue.md(markdown.table(["reason", "rows"], drops.items())),
             "pii": dg.MetadataValue.json(
                 {
                     "policy": report["clean"]["pii_policy"],
@@ -289,7 +254,9 @@ def quality_reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "compared_with": report.context.get("compared_with") or "no published version",
             "findings": dg.MetadataValue.md(report.findings_markdown()),
             "label_distribution": dg.MetadataValue.md(report.distribution_markdown()),
-            "label_distribution_plot": _png_markdown(out / "label_distribution.png"),
+            "label_distribution_plot": dg.MetadataValue.md(
+                markdown.png_image((out / "label_distribution.png").read_bytes(), "label distribution")
+            ),
             "report": dg.MetadataValue.path(str(out / "report.json")),
         }
     )
@@ -365,20 +332,23 @@ def published_versions(
         )
     atomic.write_json(paths.published_file(label), result.to_dict())
     artifact = None
-    if result.status == "published":
-        artifact = {
-            "name": f"{hub.repo_id(label).replace('/', '-')}",
-            "tag": result.version_tag,
-            "uri": result.uri,
-            "metadata": {k: result.metadata.get(k) for k in ("version_tag", "content_hash", "num_samples", "splits")},
-        }
-    wb_status = wandb_log(
-        wandb,
+    if result.status == "published" and result.version_tag and result.uri:
+        artifact = WandbArtifact(
+            name=hub.repo_id(label).replace("/", "-"),
+            tag=result.version_tag,
+            uri=result.uri,
+            metadata={k: result.metadata.get(k) for k in ("version_tag", "content_hash", "num_samples", "splits")},
+        )
+    pushed = {f"push_status/{label}": result.status, f"num_samples/{label}": result.num_samples}
+    wb = wandb.log_run(
+        context.log,
         f"publish-{label}",
         "publish",
         {"label": label, "hub": hub.describe(), "repo_id": hub.repo_id(label)},
-        {f"push_status/{label}": result.status, f"num_samples/{label}": result.num_samples},
-        artifact,
+        WANDB_TAGS,
+        metrics=pushed,
+        summary=pushed,
+        artifact=artifact,
     )
     context.log.info("%s: %s %s", label, result.status, result.version_tag or result.detail)
     metadata: dict[str, Any] = {
@@ -390,7 +360,7 @@ def published_versions(
         "splits": dg.MetadataValue.json(result.splits),
         "previous_version": result.previous_version or "",
         "detail": result.detail,
-        "wandb": wb_status,
+        "wandb": wb.status,
     }
     if result.uri:
         metadata["dagster/uri"] = dg.MetadataValue.url(result.uri) if result.uri.startswith("http") else result.uri

@@ -47,35 +47,31 @@ def _result(label: str, check_name: str) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    asset=cleaned_splits,
-    blocking=True,
-    partitions_def=label_partitions,
-    description="No text in two splits, and no split text equal to or a near copy of a gold text.",
-)
-def no_text_shared_between_splits(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    return _result(context.partition_key, "no_text_shared_between_splits")
+def label_gate(asset, name: str, description: str):
+    """A blocking check on one label partition: its failure stops the assets downstream in the same run."""
+    return dg.asset_check(
+        asset=asset, name=name, blocking=True, partitions_def=label_partitions, description=description
+    )
 
 
-@dg.asset_check(
-    asset=cleaned_splits,
-    blocking=True,
-    partitions_def=label_partitions,
-    description="At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the "
-    "published version.",
-)
-def enough_records(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    return _result(context.partition_key, "enough_records")
+def _gate_part(name: str, description: str) -> dg.AssetChecksDefinition:
+    """A check reporting the part ``name`` of the recorded gate decision (``quality.ASSET_CHECKS``)."""
+
+    @label_gate(cleaned_splits, name, description)
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        return _result(context.partition_key, name)
+
+    return _check
 
 
-@dg.asset_check(
-    asset=cleaned_splits,
-    blocking=True,
-    partitions_def=label_partitions,
-    description="No PII left in any split after the label's PII policy.",
-)
-def no_pii(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    return _result(context.partition_key, "no_pii")
-
-
-blocking_checks = [no_text_shared_between_splits, enough_records, no_pii]
+blocking_checks = [
+    _gate_part(
+        "no_text_shared_between_splits",
+        "No text in two splits, and no split text equal to or a near copy of a gold text.",
+    ),
+    _gate_part(
+        "enough_records",
+        "At least MIN_DATASET_LEN records, the per-class minimum, and enough new reviews since the published version.",
+    ),
+    _gate_part("no_pii", "No PII left in any split after the label's PII policy."),
+]

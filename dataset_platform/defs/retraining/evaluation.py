@@ -4,42 +4,25 @@ The gate's check reads the report the asset wrote; a failure stops published_ver
 (published_versions depends on classifier_evaluation).
 """
 
-import base64
 import json
-import logging
 import warnings
 
 import dagster as dg
 
-from dataset_platform.defs.retraining.assets import GROUP, cleaned_splits
+from dataset_platform.common import markdown
+from dataset_platform.defs.retraining.assets import GROUP, WANDB_TAGS, cleaned_splits
+from dataset_platform.defs.retraining.checks import label_gate
 from dataset_platform.defs.retraining.partitions import label_partitions
 from dataset_platform.resources.hub import DatasetHub
 from dataset_platform.resources.review_db import ReviewDatabase
 from dataset_platform.resources.wandb import WandbResource
 from dataset_platform.retraining import paths
 
-log = logging.getLogger(__name__)
-
 warnings.filterwarnings(
     "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
 )
 
 EVALUATION_CODE_VERSION = "evaluation-v1"
-
-
-def _wandb_log(wandb: WandbResource, label: str, config: dict, metrics: dict, png_path) -> str:
-    """Metrics and the confusion plot to W&B; never fails the asset (W&B is reporting, not the product)."""
-    try:
-        with wandb.run(name=f"evaluate-{label}", job_type="evaluation", config=config, tags=["retraining"]) as run:
-            import wandb as wandb_sdk
-
-            run.log({**metrics, f"confusion/{label}": wandb_sdk.Image(str(png_path))})
-            for key, value in metrics.items():
-                run.summary[key] = value
-        return f"logged ({wandb.effective_mode()})"
-    except Exception as exc:
-        log.warning("W&B logging failed: %s", type(exc).__name__)
-        return f"failed: {type(exc).__name__}"
 
 
 def _fmt(interval: dict) -> str:
@@ -51,15 +34,18 @@ def _fmt(interval: dict) -> str:
 
 
 def metrics_markdown(report: dict) -> str:
-    rows = ["| set | model | n | accuracy (95% CI) | macro-F1 (95% CI) |", "|---|---|---|---|---|"]
-    for split in ("gold", "test"):
-        for model, s in report[split].items():
-            rows.append(f"| {split} | {model} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['macro_f1'])} |")
-    rows += ["", "| gold recall | " + " | ".join(report["gold"]) + " |", "|---|" + "---|" * len(report["gold"])]
+    scores = [
+        [split, model, s["n"], _fmt(s["accuracy"]), _fmt(s["macro_f1"])]
+        for split in ("gold", "test")
+        for model, s in report[split].items()
+    ]
     first = next(iter(report["gold"].values()))
-    for name in first["recall"]:
-        rows.append(f"| {name} | " + " | ".join(_fmt(s["recall"][name]) for s in report["gold"].values()) + " |")
-    return "\n".join(rows)
+    recall = [[name, *(_fmt(s["recall"][name]) for s in report["gold"].values())] for name in first["recall"]]
+    return (
+        markdown.table(["set", "model", "n", "accuracy (95% CI)", "macro-F1 (95% CI)"], scores)
+        + "\n\n"
+        + markdown.table(["gold recall", *report["gold"]], recall)
+    )
 
 
 @dg.asset(
@@ -109,17 +95,21 @@ def classifier_evaluation(
     summary = {
         f"gold_accuracy/{label}/{model}": s["accuracy"]["value"] for model, s in report["gold"].items() if s["n"]
     } | {f"gold_macro_f1/{label}/{model}": s["macro_f1"]["value"] for model, s in report["gold"].items() if s["n"]}
-    wb_status = _wandb_log(
-        wandb,
-        label,
+    scores = {**summary, f"gate_passed/{label}": int(gate["passed"])}
+    wb = wandb.log_run(
+        context.log,
+        f"evaluate-{label}",
+        "evaluation",
         {
             "label": label,
             "model": evaluation.MODEL_VERSION,
             "published": report["published_version"],
             "content_hash": content_hash,
         },
-        {**summary, f"gate_passed/{label}": int(gate["passed"])},
-        paths.quality_dir(label) / "confusion_matrix.png",
+        WANDB_TAGS,
+        metrics=scores,
+        summary=scores,
+        images={f"confusion/{label}": paths.quality_dir(label) / "confusion_matrix.png"},
     )
     context.log.info("%s: %s", label, gate["message"])
     gold_scores = report["gold"]
@@ -132,20 +122,17 @@ def classifier_evaluation(
             "published_version": report["published_version"] or "nothing published",
             "gate": gate["message"],
             "metrics": dg.MetadataValue.md(metrics_markdown(report)),
-            "confusion_matrix": dg.MetadataValue.md(
-                f"![confusion on gold](data:image/png;base64,{base64.b64encode(png).decode()})"
-            ),
+            "confusion_matrix": dg.MetadataValue.md(markdown.png_image(png, "confusion on gold")),
             "report": dg.MetadataValue.path(str(paths.evaluation_file(label))),
-            "wandb": wb_status,
+            "wandb": wb.status,
         }
     )
 
 
-@dg.asset_check(
-    asset=classifier_evaluation,
-    blocking=True,
-    partitions_def=label_partitions,
-    description="The candidate's reference model is not worse on gold than the published one's (or the "
+@label_gate(
+    classifier_evaluation,
+    "not_worse_on_gold",
+    "The candidate's reference model is not worse on gold than the published one's (or the "
     "production model's when nothing is published), beyond the paired bootstrap 95% CI.",
 )
 def not_worse_on_gold(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:

@@ -13,12 +13,13 @@ from dataset_platform.forms.consistency import RULE_FIELDS, RULES, broken_candid
 from dataset_platform.forms.schema import (
     CANDIDATE_FIELDS,
     FORM_KINDS,
+    SECTION_FIELDS,
     canonical_form_type,
     is_party_list,
     present_fields,
 )
 from dataset_platform.review_app import form_queue, status, store, ui
-from dataset_platform.review_app.validation import SECTIONS, ReviewValidationError, normalise_extraction
+from dataset_platform.review_app.validation import ReviewValidationError, normalise_extraction
 
 FIELD_LABELS = {
     "form_type": "แบบ · form type",
@@ -171,7 +172,7 @@ def edit_extraction(form_set_id: str, base: dict[str, Any], uncertain: tuple[str
     titles = {"form_info": "Form", "voter_statistics": "Voters", "ballot_statistics": "Ballots"}
     form_type = None  # form_type is the first field: the fields after it follow its kind
     hidden: list[str] = []
-    for section, fields in SECTIONS.items():
+    for section, fields in SECTION_FIELDS.items():
         values = base.get(section) or {}
         raw[section] = {}
         cols = None

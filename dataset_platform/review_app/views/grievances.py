@@ -30,6 +30,41 @@ def _index(options: list[str], value: str | None) -> int | None:
     return options.index(value) if value in options else None
 
 
+def _label_pickers(complaint: store.Complaint, key: str, blind: bool) -> tuple[str | None, str | None]:
+    """Department and urgency pickers; ``blind`` (gold labels): no prediction as default or help text."""
+    chosen = []
+    for column, label in zip(st.columns([3, 2]), ("department", "urgency"), strict=True):
+        names = label_names(label)
+        predicted = None if blind else getattr(complaint, label)
+        chosen.append(
+            column.selectbox(
+                label.title(),
+                names,
+                index=_index(names, predicted),
+                key=f"{key}{complaint.id}.{label}",
+                placeholder=f"choose the {label}" if blind else f"choose the right {label}",
+                help=None if blind else f"Model predicted: {predicted or 'nothing'}",
+            )
+        )
+    return chosen[0], chosen[1]
+
+
+def _skip_button(key: str, complaint_id: int, skipped: list[int]) -> None:
+    if st.button("Skip", key=key, shortcut="Alt+S"):
+        skipped.append(complaint_id)
+        st.session_state.pop(CURRENT, None)
+        st.rerun()
+
+
+def _not_saved(exc: ReviewValidationError) -> None:
+    """A refused save: reviewed by someone else meanwhile (or gone) moves on to the next one; else the errors."""
+    if "complaint_id" in exc.errors:
+        st.session_state.pop(CURRENT, None)
+        st.session_state[FLASH] = ("warning", f"Not saved: {exc.errors['complaint_id']}. Here is the next one.")
+        st.rerun()
+    ui.show_errors(exc.errors)
+
+
 def main() -> None:
     engine = ui.engine()
     st.title("Grievance review")
@@ -69,33 +104,13 @@ def main() -> None:
             f"Model predicted: **{ui.escape_md(complaint.department or 'no department')}** · "
             f"**{ui.escape_md(complaint.urgency or 'no urgency')}**"
         )
-    departments, urgencies = label_names("department"), label_names("urgency")
     with st.form(key=f"grievance-{complaint.id}", border=False):
-        c1, c2 = st.columns([3, 2])
-        department = c1.selectbox(
-            "Department",
-            departments,
-            index=_index(departments, complaint.department),
-            key=f"g{complaint.id}.department",
-            placeholder="choose the right department",
-            help=f"Model predicted: {complaint.department or 'nothing'}",
-        )
-        urgency = c2.selectbox(
-            "Urgency",
-            urgencies,
-            index=_index(urgencies, complaint.urgency),
-            key=f"g{complaint.id}.urgency",
-            placeholder="choose the right urgency",
-            help=f"Model predicted: {complaint.urgency or 'nothing'}",
-        )
+        department, urgency = _label_pickers(complaint, "g", blind=False)
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_grievance", shortcut="Ctrl+Enter", icon=":material/check:"
         )
     st.caption("Keep the prediction and press Ctrl+Enter to confirm it, or change a label first. Alt+S skips.")
-    if st.button("Skip", key="skip_grievance", shortcut="Alt+S"):
-        skipped.append(complaint.id)
-        st.session_state.pop(CURRENT, None)
-        st.rerun()
+    _skip_button("skip_grievance", complaint.id, skipped)
     if submitted:
         _save(engine, complaint, department, urgency)
     _recent()
@@ -126,26 +141,12 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
     with st.container(border=True):
         st.caption(f"Complaint #{complaint.id} · random sample for the gold set: label it from the text alone")
         st.html(ui.literal_html(complaint.message))
-    departments, urgencies = label_names("department"), label_names("urgency")
     with st.form(key=f"gold-{complaint.id}", border=False):
-        c1, c2 = st.columns([3, 2])
-        department = c1.selectbox(
-            "Department",
-            departments,
-            index=None,
-            key=f"gold{complaint.id}.department",
-            placeholder="choose the department",
-        )
-        urgency = c2.selectbox(
-            "Urgency", urgencies, index=None, key=f"gold{complaint.id}.urgency", placeholder="choose the urgency"
-        )
+        department, urgency = _label_pickers(complaint, "gold", blind=True)
         submitted = st.form_submit_button(
             "Save & next", type="primary", key="save_gold", shortcut="Ctrl+Enter", icon=":material/check:"
         )
-    if st.button("Skip", key="skip_gold", shortcut="Alt+S"):
-        skipped.append(complaint.id)
-        st.session_state.pop(CURRENT, None)
-        st.rerun()
+    _skip_button("skip_gold", complaint.id, skipped)
     if not submitted:
         return
     reviewer = ui.reviewer_for_save(auth.ADMIN)
@@ -154,11 +155,7 @@ def _gold(engine, complaint: store.Complaint, skipped: list[int]) -> None:
     try:
         store.save_gold_label(engine, complaint.id, department, urgency, reviewer)
     except ReviewValidationError as exc:
-        if "complaint_id" in exc.errors:
-            st.session_state.pop(CURRENT, None)
-            st.session_state[FLASH] = ("warning", f"Not saved: {exc.errors['complaint_id']}. Here is the next one.")
-            st.rerun()
-        ui.show_errors(exc.errors)
+        _not_saved(exc)
         return
     st.session_state.pop(CURRENT, None)
     st.session_state[FLASH] = ("success", f"Complaint #{complaint.id}: gold label saved.")
@@ -172,11 +169,7 @@ def _save(engine, complaint: store.Complaint, department: str | None, urgency: s
     try:
         saved = store.save_grievance_review(engine, complaint.id, department, urgency, reviewer)
     except ReviewValidationError as exc:
-        if "complaint_id" in exc.errors:  # reviewed by someone else meanwhile (or gone): move on
-            st.session_state.pop(CURRENT, None)
-            st.session_state[FLASH] = ("warning", f"Not saved: {exc.errors['complaint_id']}. Here is the next one.")
-            st.rerun()
-        ui.show_errors(exc.errors)
+        _not_saved(exc)
         return
     st.session_state.pop(CURRENT, None)
     verdict = "prediction confirmed" if saved.confirmed else f"corrected to {department} / {urgency}"
