@@ -3,19 +3,23 @@
 import dagster as dg
 from pydantic import Field
 
+from dataset_platform.common import markdown
 from dataset_platform.forms import datadog_export as dx
 from dataset_platform.resources.datadog import LLMObsResource
 
 
 def _preview(export: dict) -> str:
-    lines = ["| id | status | pages | candidates | reviewer |", "|---|---|---|---|---|"]
-    for r in export["records"][:10]:
-        expected = r["expected_output"] or {}
-        lines.append(
-            f"| {r['id']} | {r['metadata'].get('status')} | {r['input']['num_pages']} "
-            f"| {len(expected.get('vote_results') or [])} | {r['metadata'].get('reviewer') or '—'} |"
-        )
-    return "\n".join(lines)
+    rows = [
+        [
+            r["id"],
+            r["metadata"].get("status"),
+            r["input"]["num_pages"],
+            len((r["expected_output"] or {}).get("vote_results") or []),
+            r["metadata"].get("reviewer") or "—",
+        ]
+        for r in export["records"][:10]
+    ]
+    return markdown.table(["id", "status", "pages", "candidates", "reviewer"], rows)
 
 
 class DatadogDatasetConfig(dg.Config):
