@@ -174,7 +174,7 @@ def _step_asset(spec: PipelineSpec, step: Any, upstream: dg.AssetKey) -> dg.Asse
             raise FileNotFoundError(f"{up} missing: materialise {upstream.to_user_string()} first")
         out = directory / f"{step.id}.parquet"
         started = time.perf_counter()
-        outcome = run_step(spec, step, up, out, _resources(context), context.run_id)
+        outcome = run_step(spec, step, up, out, _resources(context), context.run.run_id)
         seconds = time.perf_counter() - started
         return dg.MaterializeResult(metadata=_metadata(out, outcome.rows, seconds, outcome.metadata))
 
@@ -218,7 +218,7 @@ def _output_asset(spec: PipelineSpec, out: Any, out_id: str, upstream: dg.AssetK
         from dataset_platform.pipelines.outputs import run_output
 
         up = pipeline_dir(spec.name) / f"{upstream.path[-1]}.parquet"
-        result = run_output(spec, out, out_id, up, _resources(context), context.run_id)
+        result = run_output(spec, out, out_id, up, _resources(context), context.run.run_id)
         meta: dict[str, Any] = {"dagster/row_count": result.get("rows", result.get("num_records", 0))}
         if result.get("uri") or result.get("url"):
             meta["dagster/uri"] = result.get("uri") or result.get("url")
