@@ -9,41 +9,33 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 from dataset_platform.common import atomic, settings
+from dataset_platform.experiments.results import ConfigResult, ExperimentRun
 
 
 def history_path() -> Path:
     return settings.experiments_dir() / "history.jsonl"
 
 
-def run_dir(result: Mapping[str, Any]) -> Path:
-    stamp = re.sub(r"[^0-9T]", "", str(result["run_at"]))[:15]
-    suffix = re.sub(r"[^A-Za-z0-9_-]", "", str(result.get("run_id") or "local"))[:8]
+def run_dir(run: ExperimentRun) -> Path:
+    stamp = re.sub(r"[^0-9T]", "", str(run.run_at))[:15]
+    suffix = re.sub(r"[^A-Za-z0-9_-]", "", str(run.run_id or "local"))[:8]
     return settings.experiments_dir() / "runs" / f"{stamp}_{suffix}"
-
-
-def _summary_line(result: Mapping[str, Any], directory: Path) -> dict[str, Any]:
-    return {
-        **{k: v for k, v in result.items() if k != "configs"},
-        "results_path": str(directory / "results.json"),
-        "configs": [{k: v for k, v in c.items() if k != "records"} for c in result["configs"]],
-    }
 
 
 def _locked() -> AbstractContextManager[None]:
     return atomic.locked(settings.experiments_dir() / ".history.lock")
 
 
-def append(result: Mapping[str, Any]) -> Path:
-    """Store a run: its full results file (atomic), then one history line. Returns the run folder."""
-    directory = run_dir(result)
-    atomic.write_json(directory / "results.json", result)
-    line = json.dumps(_summary_line(result, directory), ensure_ascii=False, sort_keys=True, default=str)
+def append(run: ExperimentRun) -> Path:
+    """Store a run: its full results file (atomic), then one history line (no per-record rows). Returns its folder."""
+    directory = run_dir(run)
+    atomic.write_json(directory / "results.json", run.to_dict())
+    summary_line = {**run.to_dict(records=False), "results_path": str(directory / "results.json")}
+    line = json.dumps(summary_line, ensure_ascii=False, sort_keys=True, default=str)
     with _locked():
         path = history_path()
         existing = path.read_text("utf-8") if path.exists() else ""
@@ -53,36 +45,39 @@ def append(result: Mapping[str, Any]) -> Path:
     return directory
 
 
-def read_history() -> list[dict[str, Any]]:
-    """Every stored run, oldest first; unreadable lines are skipped."""
+def read_history() -> list[ExperimentRun]:
+    """Every stored run, oldest first (configs without their per-record rows); unreadable lines are skipped."""
     path = history_path()
     if not path.exists():
         return []
     runs = []
     for line in path.read_text("utf-8").splitlines():
         try:
-            runs.append(json.loads(line))
-        except json.JSONDecodeError:
+            runs.append(ExperimentRun.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError, ValueError, KeyError):
             continue
     return runs
 
 
-def load_results(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return json.loads(Path(entry["results_path"]).read_text("utf-8"))
+def load_results(entry: ExperimentRun) -> ExperimentRun:
+    """The full results (per-record rows included) of a history entry."""
+    if entry.results_path is None:
+        raise FileNotFoundError(f"history entry of run {entry.run_id} names no results file")
+    return ExperimentRun.from_dict(json.loads(Path(entry.results_path).read_text("utf-8")))
 
 
-def find_run(run_id: str) -> dict[str, Any] | None:
+def find_run(run_id: str) -> ExperimentRun | None:
     """The newest history entry written by Dagster run ``run_id``."""
-    matches = [e for e in read_history() if e.get("run_id") == run_id]
+    matches = [e for e in read_history() if e.run_id == run_id]
     return matches[-1] if matches else None
 
 
-def previous_config_result(config_name: str, before: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The latest completed result of ``config_name`` in a run stored before ``before``."""
+def previous_config_result(config_name: str, before: ExperimentRun) -> tuple[ExperimentRun, ConfigResult] | None:
+    """The latest completed result of ``config_name`` in a run stored before ``before``, with that run."""
     runs = read_history()
-    index = next((i for i, e in enumerate(runs) if e is before or e == before), len(runs))
+    index = next((i for i, e in enumerate(runs) if e == before), len(runs))
     for entry in reversed(runs[:index]):
-        for c in entry["configs"]:
-            if c["config_name"] == config_name and c["status"] == "completed":
-                return {**c, "run_at": entry["run_at"], "run_id": entry.get("run_id")}
+        for c in entry.configs:
+            if c.config_name == config_name and c.completed:
+                return entry, c
     return None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dataset_platform.experiments import evaluators as ev
 from dataset_platform.experiments.config import ExperimentPlan
+from dataset_platform.experiments.results import COMPLETED, FAILED, UNAVAILABLE, ConfigResult, ExperimentRun
 from dataset_platform.forms import paths as form_paths
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
 from dataset_platform.forms.model_config import ModelConfig
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from dataset_platform.experiments.datadog_store import ExperimentOutcome
     from dataset_platform.resources.datadog import LLMObsResource
 
-COMPLETED, UNAVAILABLE, FAILED = "completed", "unavailable", "failed"
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cost_usd", "cache_hit")
 
 
@@ -133,25 +133,15 @@ def run_model_config(
     datadog: LLMObsResource | None = None,
     datadog_dataset_version: int | None = None,
     tags: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> ConfigResult:
     """One config's result: status, summary, per-record rows, and where it was recorded."""
-    name = spec.name
-    experiment_name = f"{plan.experiment_name}-{name}"
-    result: dict[str, Any] = {
-        "config_name": name,
-        "experiment_name": experiment_name,
-        **spec.model_dump(),
-        "status": COMPLETED,
-        "reason": None,
-        "mode": "datadog" if datadog is not None and datadog.enabled else "local",
-        "experiment_id": None,
-        "experiment_url": None,
-        "summary": {},
-        "records": [],
-    }
+    in_datadog = datadog is not None and datadog.enabled
+    result = ConfigResult(
+        config=spec, experiment_name=f"{plan.experiment_name}-{spec.name}", mode="datadog" if in_datadog else "local"
+    )
     reason = models.availability(spec.model)
     if reason is not None:
-        return {**result, "status": UNAVAILABLE, "reason": reason}
+        return result.with_changes(status=UNAVAILABLE, reason=reason)
     started = time.monotonic()
     try:
         extracted = models.extract([form_set_dir(r) for r in sample], spec, max_concurrency=plan.jobs)
@@ -159,26 +149,25 @@ def run_model_config(
         missing = [str(r["id"]) for r in sample if str(r["id"]) not in envelopes]
         for rid in missing:
             envelopes[rid] = {"extraction": None, "error": "no extraction returned for this form set"}
-        if datadog is not None and datadog.enabled:
+        if datadog is not None and in_datadog:
             rows, summary, outcome = _score_in_datadog(
-                datadog, plan, spec, experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
+                datadog, plan, spec, result.experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
             )
-            result.update(experiment_id=outcome.experiment_id, experiment_url=outcome.url)
+            result = result.with_changes(experiment_id=outcome.experiment_id, experiment_url=outcome.url)
         else:
             rows, summary = _score_locally(sample, envelopes)
     except Exception as exc:
         if plan.raise_errors:
             raise
-        return {**result, "status": FAILED, "reason": f"{type(exc).__name__}: {exc}"}
+        return result.with_changes(status=FAILED, reason=f"{type(exc).__name__}: {exc}")
     summary["wall_time_s"] = round(time.monotonic() - started, 3)
     summary["cache_hits"] = sum(bool(r.get("cache_hit")) for r in rows)
-    result.update(summary=summary, records=rows)
     failures = [r for r in rows if r["error"]]
     if plan.raise_errors and failures:
         raise ExperimentError(
-            f"{name}: {len(failures)} record(s) failed, first: {failures[0]['id']}: {failures[0]['error']}"
+            f"{spec.name}: {len(failures)} record(s) failed, first: {failures[0]['id']}: {failures[0]['error']}"
         )
-    return result
+    return result.with_changes(status=COMPLETED, summary=summary, records=rows)
 
 
 def run_experiment(
@@ -189,12 +178,12 @@ def run_experiment(
     datadog: LLMObsResource | None = None,
     datadog_dataset_version: int | None = None,
     run_id: str | None = None,
-    on_config_done: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
-) -> dict[str, Any]:
-    """Every model config of ``plan`` over the sampled ground truth; the run's full result (JSON-able).
+    on_config_done: Callable[[ConfigResult], ConfigResult] | None = None,
+) -> ExperimentRun:
+    """Every model config of ``plan`` over the sampled ground truth.
 
     ``on_config_done`` sees each config's result as soon as it is complete (e.g. to log it to W&B)
-    and may return fields to add to it.
+    and returns the result to keep (e.g. with the W&B status added).
     """
     version, records = ground_truth
     usable = scorable(records)
@@ -215,18 +204,16 @@ def run_experiment(
             datadog_dataset_version=datadog_dataset_version,
             tags=tags,
         )
-        if on_config_done is not None:
-            config_result.update(on_config_done(config_result) or {})
-        configs.append(config_result)
-    return {
-        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run_id": run_id,
-        "dataset_name": DATASET_NAME,
-        "dataset_version": version,
-        "datadog_dataset_version": datadog_dataset_version,
-        "num_records": len(sample),
-        "num_scorable": len(usable),
-        "record_ids": [str(r["id"]) for r in sample],
-        "plan": plan.model_dump(),
-        "configs": configs,
-    }
+        configs.append(on_config_done(config_result) if on_config_done is not None else config_result)
+    return ExperimentRun(
+        run_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=run_id,
+        dataset_name=DATASET_NAME,
+        dataset_version=version,
+        datadog_dataset_version=datadog_dataset_version,
+        num_records=len(sample),
+        num_scorable=len(usable),
+        record_ids=[str(r["id"]) for r in sample],
+        plan=plan.model_dump(),
+        configs=configs,
+    )

@@ -202,15 +202,15 @@ def test_experiment_pushed_to_datadog(tiny_ground_truth, dd_server, models, gemi
     assert state.intake, "experiment spans reach the span intake"
 
     [entry] = history.read_history()
-    [config] = history.load_results(entry)["configs"]
-    assert config["mode"] == "datadog"
-    assert config["experiment_url"] == f"https://app.datadoghq.eu/llm/experiments/{experiment_id}"
-    assert config["experiment_id"] == experiment_id
-    failed = [r for r in config["records"] if r["error"]]
+    [config] = history.load_results(entry).configs
+    assert config.mode == "datadog"
+    assert config.experiment_url == f"https://app.datadoghq.eu/llm/experiments/{experiment_id}"
+    assert config.experiment_id == experiment_id
+    failed = [r for r in config.records if r["error"]]
     assert len(failed) == 1 and failed[0]["field_accuracy"] == 0.0
-    assert config["summary"]["success_rate"] == pytest.approx((len(truths) - 1) / len(truths))
+    assert config.summary["success_rate"] == pytest.approx((len(truths) - 1) / len(truths))
     meta = _metadata(result, "experiment_results")
-    assert meta["datadog/gemini-2.5-flash-t0.0"].value == config["experiment_url"]
+    assert meta["datadog/gemini-2.5-flash-t0.0"].value == config.experiment_url
     assert "[Datadog](https://app.datadoghq.eu/llm/experiments/" in meta["comparison"].value
     _assert_no_secret(meta)
 
@@ -232,10 +232,10 @@ def test_experiment_runs_over_exactly_the_sampled_records(tiny_ground_truth, dd_
     assert [m["label"] for m in metrics].count("field_accuracy") == 2
     [entry] = history.read_history()
     results = history.load_results(entry)
-    [config] = results["configs"]
+    [config] = results.configs
     # every sampled record was scored in Datadog (a record left out of the run would have no evaluation)
-    assert [r["id"] for r in config["records"]] == results["record_ids"] and len(results["record_ids"]) == 2
-    assert all(r["field_accuracy"] == 1.0 for r in config["records"])
+    assert [r["id"] for r in config.records] == results.record_ids and len(results.record_ids) == 2
+    assert all(r["field_accuracy"] == 1.0 for r in config.records)
     # the records left out of the run were dropped from the pulled copy only, never from the dataset
     [dataset] = dd_server.state.datasets.values()
     assert len(dataset.records) == len(truths) and dataset.version == 1

@@ -49,31 +49,31 @@ def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, 
     )
     assert result.success
     [entry] = history.read_history()
-    assert entry["dataset_version"] == version and entry["run_id"] == result.run_id
-    by_name = {c["config_name"]: c for c in history.load_results(entry)["configs"]}
+    assert entry.dataset_version == version and entry.run_id == result.run_id
+    by_name = {c.config_name: c for c in history.load_results(entry).configs}
     assert set(by_name) == {"gemini-2.5-flash-t0.0", "gemini-2.5-flash-lite-t0.0", "tesseract-t0.0"}
 
     flash = by_name["gemini-2.5-flash-t0.0"]
-    assert flash["status"] == "completed" and flash["mode"] == "local"
-    assert flash["summary"]["overall_accuracy"] == 1.0
-    assert flash["summary"]["success_rate"] == 1.0
-    assert flash["summary"]["total_tokens"] == len(truths) * 1500  # the server's usage: 1200 + 300 per form set
-    assert flash["summary"]["estimated_cost_usd"] > 0
-    assert [r["id"] for r in flash["records"]] == sorted(truths)
-    assert all(r["exact_match"] for r in flash["records"])
+    assert flash.status == "completed" and flash.mode == "local"
+    assert flash.summary["overall_accuracy"] == 1.0
+    assert flash.summary["success_rate"] == 1.0
+    assert flash.summary["total_tokens"] == len(truths) * 1500  # the server's usage: 1200 + 300 per form set
+    assert flash.summary["estimated_cost_usd"] > 0
+    assert [r["id"] for r in flash.records] == sorted(truths)
+    assert all(r["exact_match"] for r in flash.records)
 
     lite = by_name["gemini-2.5-flash-lite-t0.0"]  # one candidate's vote count misread per form
-    for record in lite["records"]:
+    for record in lite.records:
         n = len(truths[record["id"]]["vote_results"])
         assert record["vote_accuracy"] == pytest.approx((n - 1) / n)
         assert record["field_accuracy"] == pytest.approx((15 + 4 * n - 1) / (15 + 4 * n))
-    assert lite["summary"]["overall_accuracy"] < 1.0
+    assert lite.summary["overall_accuracy"] < 1.0
 
     ocr = by_name["tesseract-t0.0"]
-    assert ocr["status"] == "completed"
-    assert ocr["summary"]["cache_hits"] == len(truths)  # the OCR ran once per session; this run reused it
-    assert ocr["summary"]["estimated_cost_usd"] == 0.0
-    assert 0.5 < ocr["summary"]["avg_ballot_accuracy"] <= 1.0
+    assert ocr.status == "completed"
+    assert ocr.summary["cache_hits"] == len(truths)  # the OCR ran once per session; this run reused it
+    assert ocr.summary["estimated_cost_usd"] == 0.0
+    assert 0.5 < ocr.summary["avg_ballot_accuracy"] <= 1.0
 
     # every Gemini call went to the test server: one per form set for flash; the lite model's answers fail the
     # words-vs-digits guard, so the forms runner asks it a second time
@@ -93,7 +93,7 @@ def test_offline_experiment_tesseract_gemini_and_unavailable(tiny_ground_truth, 
     runs = sorted(settings.wandb_dir().glob("wandb/offline-run-*"))
     assert len(runs) == 3
     assert all(list(r.glob("*.wandb")) for r in runs)
-    assert {c["wandb_mode"] for c in by_name.values()} == {"offline"}
+    assert {c.wandb_mode for c in by_name.values()} == {"offline"}
     assert set(_metadata(result)["wandb"].value.values()) == {"logged (offline)"}
 
     # datadog_dataset ran locally: export file + local store, no push
@@ -113,8 +113,8 @@ def test_unavailable_models_are_reported_not_fatal(tiny_ground_truth):
     result = _materialize(offline, [{"model": "gemini-2.5-flash"}, {"model": "gemini-2.5-pro", "temperature": 1.0}])
     assert result.success
     [entry] = history.read_history()
-    assert [c["status"] for c in entry["configs"]] == ["unavailable", "unavailable"]
-    assert "GEMINI_API_KEY" in entry["configs"][0]["reason"]
+    assert [c.status for c in entry.configs] == ["unavailable", "unavailable"]
+    assert "GEMINI_API_KEY" in (entry.configs[0].reason or "")
     assert "**unavailable**" in _metadata(result)["comparison"].value
     [check] = result.get_asset_check_evaluations()
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
@@ -128,10 +128,10 @@ def test_history_is_append_only_and_reruns_hit_the_cache(tiny_ground_truth, mode
     assert second.success
     assert len(gemini.requests) == len(tiny_ground_truth[1])  # the second run made no model call
     runs = history.read_history()
-    assert [r["run_id"] for r in runs] == [first.run_id, second.run_id]
+    assert [r.run_id for r in runs] == [first.run_id, second.run_id]
     assert runs[:1] == runs_after_first  # the earlier line is untouched
-    assert runs[1]["configs"][0]["summary"]["cache_hits"] == len(tiny_ground_truth[1])
-    assert history.load_results(runs[0])["configs"][0]["records"]  # the earlier full results stay readable
+    assert runs[1].configs[0].summary["cache_hits"] == len(tiny_ground_truth[1])
+    assert history.load_results(runs[0]).configs[0].records  # the earlier full results stay readable
     [check] = second.get_asset_check_evaluations()
     assert check.passed and check.metadata["previous_ci_low"].value == 1.0
     assert "Trend" in _metadata(second)["comparison"].value
@@ -163,9 +163,9 @@ def test_sample_size_is_seeded(tiny_ground_truth, models):
     for _ in range(2):
         assert _materialize(models, [{"model": "gemini-2.5-flash"}], sample_size=2, seed=7).success
     first, second = history.read_history()
-    assert first["record_ids"] == second["record_ids"] and len(first["record_ids"]) == 2
+    assert first.record_ids == second.record_ids and len(first.record_ids) == 2
     assert _materialize(models, [{"model": "gemini-2.5-flash"}], sample_size=2, seed=8).success
-    assert history.read_history()[-1]["num_records"] == 2
+    assert history.read_history()[-1].num_records == 2
 
 
 def test_a_wandb_failure_is_a_run_log_warning_and_a_metadata_status(tiny_ground_truth, models, gemini, monkeypatch):
@@ -176,8 +176,9 @@ def test_a_wandb_failure_is_a_run_log_warning_and_a_metadata_status(tiny_ground_
         assert result.success
         warnings = [r.user_message for r in instance.all_logs(result.run_id) if r.level == logging.WARNING]
     [entry] = history.read_history()
-    [config] = history.load_results(entry)["configs"]
-    assert config["status"] == "completed" and config["summary"]["overall_accuracy"] == 1.0  # results kept
-    assert config["wandb"].startswith("failed: ") and "wandb_run_id" not in config
-    assert _metadata(result)["wandb"].value == {"gemini-2.5-flash-t0.0": config["wandb"]}
+    [config] = history.load_results(entry).configs
+    assert config.status == "completed" and config.summary["overall_accuracy"] == 1.0  # results kept
+    assert (config.wandb or "").startswith("failed: ") and config.wandb_run_id is None
+    assert "wandb_run_id" not in config.to_dict()
+    assert _metadata(result)["wandb"].value == {"gemini-2.5-flash-t0.0": config.wandb}
     assert [w for w in warnings if w.startswith("W&B logging of vote-extraction")], warnings

@@ -64,9 +64,9 @@ def test_quick_test_preset_runs_two_records(tiny_ground_truth, models, gemini):
     result = _defs(models).resolve_job_def("experiment_quick_test").execute_in_process()
     assert result.success
     [entry] = history.read_history()
-    assert entry["num_records"] == 2 and len(gemini.requests) == 2
-    [config] = entry["configs"]
-    assert config["status"] == "completed" and config["summary"]["overall_accuracy"] == 1.0
+    assert entry.num_records == 2 and len(gemini.requests) == 2
+    [config] = entry.configs
+    assert config.status == "completed" and config.summary["overall_accuracy"] == 1.0
     assert result.dagster_run.tags["experiments/preset"] == "experiment_quick_test"
     [check] = result.get_asset_check_evaluations()  # the regression check runs with every preset
     assert check.check_name == "accuracy_not_regressed" and check.passed
@@ -75,7 +75,7 @@ def test_quick_test_preset_runs_two_records(tiny_ground_truth, models, gemini):
 def test_temperature_sweep_preset(tiny_ground_truth, models, gemini):
     assert _defs(models).resolve_job_def("experiment_temperature_sweep").execute_in_process().success
     [entry] = history.read_history()
-    assert [c["status"] for c in entry["configs"]] == ["completed"] * 3
+    assert [c.status for c in entry.configs] == ["completed"] * 3
     temperatures = sorted(r.generation_config.get("temperature") for r in gemini.requests)
     assert temperatures == [0.0] * 3 + [0.5] * 3 + [1.0] * 3
 
@@ -84,7 +84,7 @@ def test_cost_optimization_preset_offline(tiny_ground_truth, warm_ocr_cache):
     """Without a Gemini key the two Gemini configs are unavailable and tesseract still runs."""
     assert _defs(ExtractionModels()).resolve_job_def("experiment_cost_optimization").execute_in_process().success
     [entry] = history.read_history()
-    assert [(c["config_name"], c["status"]) for c in entry["configs"]] == [
+    assert [(c.config_name, c.status) for c in entry.configs] == [
         ("gemini-2.5-flash-t0.0", "unavailable"),
         ("gemini-2.5-flash-lite-t0.0", "unavailable"),
         ("tesseract-t0.0", "completed"),

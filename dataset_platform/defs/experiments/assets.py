@@ -3,7 +3,7 @@
 No `from __future__ import annotations` here: Dagster reads the config class from the real annotation.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -12,29 +12,31 @@ from dataset_platform.resources.datadog import LLMObsResource
 from dataset_platform.resources.models import ExtractionModels
 from dataset_platform.resources.wandb import WandbResource
 
+if TYPE_CHECKING:  # the experiments package is imported inside the asset (cheap definitions load)
+    from dataset_platform.experiments.results import ConfigResult, ExperimentRun
 
-def _metadata(result: dict[str, Any], run_path, plot_path, markdown: str) -> dict[str, Any]:
+
+def _metadata(run: "ExperimentRun", run_path, plot_path, markdown: str) -> dict[str, Any]:
     from dataset_platform.experiments.summary import best_config, failures
 
-    best = best_config(result["configs"])
-    statuses = {c["config_name"]: c["status"] for c in result["configs"]}
+    best = best_config(run.configs)
     metadata: dict[str, Any] = {
-        "dagster/row_count": result["num_records"],
-        "ground_truth_version": result["dataset_version"],
+        "dagster/row_count": run.num_records,
+        "ground_truth_version": run.dataset_version,
         "comparison": dg.MetadataValue.md(markdown),
-        "config_status": dg.MetadataValue.json(statuses),
-        "wandb": dg.MetadataValue.json({c["config_name"]: c.get("wandb", "not logged") for c in result["configs"]}),
-        "best_config": best["config_name"] if best else "none completed",
-        "failures": len(failures(result["configs"])),
+        "config_status": dg.MetadataValue.json({c.config_name: c.status for c in run.configs}),
+        "wandb": dg.MetadataValue.json({c.config_name: c.wandb or "not logged" for c in run.configs}),
+        "best_config": best.config_name if best else "none completed",
+        "failures": len(failures(run.configs)),
         "results_file": dg.MetadataValue.path(str(run_path / "results.json")),
         "plot": dg.MetadataValue.path(str(plot_path)),
         "dagster/uri": dg.MetadataValue.path(str(run_path)),
     }
     if best:
-        metadata["best_overall_accuracy"] = dg.MetadataValue.float(float(best["summary"]["overall_accuracy"]))
-    for c in result["configs"]:
-        if c.get("experiment_url"):
-            metadata[f"datadog/{c['config_name']}"] = dg.MetadataValue.url(c["experiment_url"])
+        metadata["best_overall_accuracy"] = dg.MetadataValue.float(float(best.summary["overall_accuracy"]))
+    for c in run.configs:
+        if c.experiment_url:
+            metadata[f"datadog/{c.config_name}"] = dg.MetadataValue.url(c.experiment_url)
     return metadata
 
 
@@ -79,11 +81,9 @@ def experiment_results(
         "seed": plan.seed,
     }
 
-    def log_to_wandb(config_result: dict[str, Any]) -> dict[str, Any]:
-        context.log.info(
-            f"{config_result['config_name']}: {config_result['status']}"
-            + (f" ({config_result['reason']})" if config_result["reason"] else "")
-        )
+    def log_to_wandb(config_result: "ConfigResult") -> "ConfigResult":
+        reason = f" ({config_result.reason})" if config_result.reason else ""
+        context.log.info(f"{config_result.config_name}: {config_result.status}{reason}")
         return tracking.log_config_result(wandb, config_result, run_info, context.log)
 
     result = runner.run_experiment(
@@ -96,7 +96,7 @@ def experiment_results(
         on_config_done=log_to_wandb,
     )
     run_path = history.run_dir(result)
-    plot_path, plot_md = plot.write_plot(result["configs"], run_path / "accuracy_vs_cost.png")
+    plot_path, plot_md = plot.write_plot(result.configs, run_path / "accuracy_vs_cost.png")
     history.append(result)
     markdown = report.render(result, history.read_history(), plot_md)
     return dg.MaterializeResult(metadata=_metadata(result, run_path, plot_path, markdown))

@@ -22,24 +22,24 @@ def accuracy_not_regressed(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
         entry = stored[-1] if stored else None
     if entry is None:
         return dg.AssetCheckResult(passed=True, metadata={"reason": "no experiment stored yet"})
-    reference = summary.primary_config(entry["configs"])
+    reference = summary.primary_config(entry.configs)
     if reference is None:
         return dg.AssetCheckResult(
             passed=False,
             severity=dg.AssetCheckSeverity.WARN,
             description="no config completed in this run",
-            metadata={"run_at": entry["run_at"]},
+            metadata={"run_at": entry.run_at},
         )
-    previous = history.previous_config_result(reference["config_name"], entry)
+    previous = history.previous_config_result(reference.config_name, entry)
     verdict = summary.regression(reference, previous)
     return dg.AssetCheckResult(
         passed=not verdict.regressed,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
-            f"{reference['config_name']}: overall accuracy {verdict.overall_accuracy:.3f} below the previous "
+            f"{reference.config_name}: overall accuracy {verdict.overall_accuracy:.3f} below the previous "
             f"run's CI lower bound {verdict.previous_ci_low:.3f}"
             if verdict.regressed
             else None
         ),
-        metadata={"config": reference["config_name"], **verdict.metadata()},
+        metadata={"config": reference.config_name, **verdict.metadata()},
     )
