@@ -11,7 +11,8 @@ same form-set folders through `extract_form_sets` (2 worker processes, a fresh c
 Figures per model and split: vote accuracy (candidates whose vote_count is right / all candidates),
 ballot accuracy (the 6 ballot fields), precision of returned numbers (non-null numbers that are right /
 non-null numbers returned, over ballot, voter and vote fields), share of those fields abstained (None),
-share listed in uncertain_fields, and pages/s. Writes bench/results/real_forms.json.
+share listed in uncertain_fields, and pages/s; the same figures per form kind (the truth's form_type) within
+each split. Writes bench/results/real_forms.json.
 """
 
 from __future__ import annotations
@@ -125,6 +126,18 @@ def summarise(rows: list[dict[str, Any]], pages: int, seconds: float) -> dict[st
     }
 
 
+def by_kind(per_set: dict[str, dict[str, Any]], truths: dict[str, dict[str, Any]], pages: dict[str, int]):
+    """form_type → the split's figures over that kind's form sets only (no pages/s: the sets ran together)."""
+    kinds: dict[str, list[str]] = {}
+    for stem in per_set:
+        kinds.setdefault(truths[stem]["extraction"]["form_info"]["form_type"], []).append(stem)
+    keys = [k for k in next(iter(per_set.values()), {}) if k != "error"]
+    return {
+        kind: summarise([{k: per_set[s][k] for k in keys} for s in stems], sum(pages[s] for s in stems), 0.0)
+        for kind, stems in sorted(kinds.items())
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="held-out constituency forms only, offline only")
@@ -170,7 +183,8 @@ def main() -> int:
                     per_set[stem] = {**row, "error": record.error}
                 summary = summarise(rows, sum(page_counts[s] for s in stems), seconds)
                 summary["uncertain_listed"] = sum(r["uncertain"] for r in rows)
-                result["models"][model][split] = {**summary, "per_form_set": per_set}
+                kinds = by_kind(per_set, truths, page_counts)
+                result["models"][model][split] = {**summary, "by_kind": kinds, "per_form_set": per_set}
                 print(
                     f"{model:9s} {split:7s} sets={summary['form_sets']} vote_acc={summary['vote_accuracy']} "
                     f"ballot_acc={summary['ballot_accuracy']} number_precision={summary['number_precision']} "
@@ -178,6 +192,13 @@ def main() -> int:
                     f"pages/s={summary['pages_per_s']} (2 workers)",
                     flush=True,
                 )
+                for kind, figures in kinds.items():
+                    print(
+                        f"{'':9s} {'':7s}   {kind}: sets={figures['form_sets']} vote_acc={figures['vote_accuracy']} "
+                        f"ballot_acc={figures['ballot_accuracy']} number_precision={figures['number_precision']} "
+                        f"abstained={figures['abstained']}",
+                        flush=True,
+                    )
     out = HERE / "results" / "real_forms.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
