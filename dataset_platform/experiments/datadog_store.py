@@ -45,6 +45,27 @@ class PulledDataset:
 
 
 @dataclass(frozen=True)
+class ExperimentRequest:
+    """One experiment to run over records of a pushed dataset: the task, the evaluators, where to record it."""
+
+    name: str
+    task: Callable[..., Any]
+    dataset_name: str
+    evaluators: Sequence[Callable[..., Any]]
+    summary_evaluators: Sequence[Callable[..., Any]]
+    config: Mapping[str, Any]
+    record_keys: Sequence[str]  # exactly these records, matched by ``key``
+    key: RecordKey
+    jobs: int
+    raise_errors: bool
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    dataset_version: int | None = None  # None = latest
+    project_name: str | None = None  # where the experiment is recorded; None = the resource's project
+    ml_app: str | None = None
+
+
+@dataclass(frozen=True)
 class ExperimentRow:
     key: str
     output: Any

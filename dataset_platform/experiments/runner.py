@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dataset_platform.experiments import evaluators as ev
 from dataset_platform.experiments.config import ExperimentPlan
+from dataset_platform.experiments.datadog_store import ExperimentOutcome, ExperimentRequest
 from dataset_platform.experiments.results import COMPLETED, FAILED, UNAVAILABLE, ConfigResult, ExperimentRun
 from dataset_platform.forms import paths as form_paths
 from dataset_platform.forms.datadog_export import DATASET_NAME, record_key
 from dataset_platform.forms.model_config import ModelConfig
 
 if TYPE_CHECKING:
-    from dataset_platform.experiments.datadog_store import ExperimentOutcome
     from dataset_platform.resources.datadog import LLMObsResource
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cost_usd", "cache_hit")
@@ -97,7 +97,7 @@ def _score_in_datadog(
             raise RuntimeError(envelope.get("error") or "extraction failed")
         return envelope
 
-    outcome = datadog.run_experiment(
+    request = ExperimentRequest(
         name=experiment_name,
         task=extract_form_set,
         dataset_name=DATASET_NAME,
@@ -114,6 +114,7 @@ def _score_in_datadog(
         project_name=plan.project_name,
         ml_app=plan.ml_app,
     )
+    outcome = datadog.run_experiment(request)
     evaluations = {row.key: row.evaluations for row in outcome.rows}
     rows = []
     for record in sample:

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from dataset_platform.experiments.datadog_store import (
     ExperimentOutcome,
+    ExperimentRequest,
     ExperimentRow,
     LocalDatasetStore,
     PulledDataset,
@@ -64,25 +65,7 @@ class LLMObsResource(dg.ConfigurableResource, ABC):
         """A version (default: latest) with its records (input_data/expected_output/metadata)."""
 
     @abstractmethod
-    def run_experiment(
-        self,
-        *,
-        name: str,
-        task: Callable[..., Any],
-        dataset_name: str,
-        evaluators: Sequence[Callable[..., Any]],
-        summary_evaluators: Sequence[Callable[..., Any]],
-        config: Mapping[str, Any],
-        record_keys: Sequence[str],
-        key: RecordKey,
-        jobs: int,
-        raise_errors: bool,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-        dataset_version: int | None = None,
-        project_name: str | None = None,
-        ml_app: str | None = None,
-    ) -> ExperimentOutcome:
+    def run_experiment(self, request: ExperimentRequest) -> ExperimentOutcome:
         """The task and evaluators over the records in ``record_keys`` of the pushed dataset."""
 
 
@@ -114,7 +97,7 @@ class LocalLLMObs(LLMObsResource):
     def pull_dataset(self, name: str, version: int | None = None, project_name: str | None = None) -> PulledDataset:
         return self.store().pull(name, version)
 
-    def run_experiment(self, **kwargs: Any) -> ExperimentOutcome:
+    def run_experiment(self, request: ExperimentRequest) -> ExperimentOutcome:
         raise ExperimentsUnsupportedError(
             "experiments run in Datadog only when DD_API_KEY and DD_APP_KEY are set; "
             "without them experiments.runner scores locally"
@@ -195,51 +178,34 @@ class DatadogLLMObs(LLMObsResource):
             dataset = llmobs.pull_dataset(dataset_name=name, project_name=project, version=version)
             return PulledDataset(dataset.version, [dict(r) for r in dataset])
 
-    def run_experiment(
-        self,
-        *,
-        name: str,
-        task: Callable[..., Any],
-        dataset_name: str,
-        evaluators: Sequence[Callable[..., Any]],
-        summary_evaluators: Sequence[Callable[..., Any]],
-        config: Mapping[str, Any],
-        record_keys: Sequence[str],
-        key: RecordKey,
-        jobs: int,
-        raise_errors: bool,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-        dataset_version: int | None = None,
-        project_name: str | None = None,
-        ml_app: str | None = None,
-    ) -> ExperimentOutcome:
+    def run_experiment(self, request: ExperimentRequest) -> ExperimentOutcome:
         """``LLMObs.experiment(...).run(jobs, raise_errors)`` over exactly the records in ``record_keys``.
 
         The dataset is read from this resource's project (where ``datadog_dataset`` pushed it); the
         experiment is recorded in ``project_name``.
         """
-        project = project_name or self.project_name
-        with self.session(ml_app=ml_app, project_name=project) as llmobs:
+        r = request
+        project = r.project_name or self.project_name
+        with self.session(ml_app=r.ml_app, project_name=project) as llmobs:
             dataset = llmobs.pull_dataset(
-                dataset_name=dataset_name, project_name=self.project_name, version=dataset_version
+                dataset_name=r.dataset_name, project_name=self.project_name, version=r.dataset_version
             )
-            keep_only(dataset, record_keys, key, dataset_name)
+            keep_only(dataset, r.record_keys, r.key, r.dataset_name)
             experiment = llmobs.experiment(
-                name=name,
-                task=task,
+                name=r.name,
+                task=r.task,
                 dataset=dataset,
-                evaluators=list(evaluators),
-                summary_evaluators=list(summary_evaluators),
-                description=description,
+                evaluators=list(r.evaluators),
+                summary_evaluators=list(r.summary_evaluators),
+                description=r.description,
                 project_name=project,
-                tags=dict(tags or {}),
-                config=dict(config),
+                tags=dict(r.tags),
+                config=dict(r.config),
             )
-            result = experiment.run(jobs=jobs, raise_errors=raise_errors)
+            result = experiment.run(jobs=r.jobs, raise_errors=r.raise_errors)
             rows = [
                 ExperimentRow(
-                    key=key(dataset[row["idx"]]),
+                    key=r.key(dataset[row["idx"]]),
                     output=row["output"],
                     evaluations={n: (e or {}).get("value") for n, e in (row.get("evaluations") or {}).items()},
                     error=(row.get("error") or {}).get("message"),

@@ -8,7 +8,13 @@ import json
 import pytest
 
 from dataset_platform.defs.resources import build_resources
-from dataset_platform.experiments.datadog_store import LocalDatasetStore, PushResult, keep_only, sync_records
+from dataset_platform.experiments.datadog_store import (
+    ExperimentRequest,
+    LocalDatasetStore,
+    PushResult,
+    keep_only,
+    sync_records,
+)
 from dataset_platform.resources.datadog import DatadogLLMObs, ExperimentsUnsupportedError, LocalLLMObs
 
 
@@ -73,7 +79,20 @@ def test_push_result_to_dict_leaves_unknown_counts_out():
 
 def test_local_resource_does_not_run_experiments():
     with pytest.raises(ExperimentsUnsupportedError):
-        LocalLLMObs().run_experiment(name="x")
+        LocalLLMObs().run_experiment(
+            ExperimentRequest(
+                name="x",
+                task=lambda input_data, config=None: input_data,
+                dataset_name="d",
+                evaluators=[],
+                summary_evaluators=[],
+                config={},
+                record_keys=["a"],
+                key=lambda r: str(r["input_data"]),
+                jobs=1,
+                raise_errors=False,
+            )
+        )
 
 
 def _ddtrace_dataset(records):
