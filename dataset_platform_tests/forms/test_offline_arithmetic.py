@@ -187,3 +187,10 @@ def test_rows_of_a_page_whose_table_lost_a_column_rule_are_not_returned():
     out = assemble([page1, page2, page3])
     assert [r.vote_count for r in out.extraction.vote_results] == [10, 0, 10, 0, None, None]
     assert "vote_results[4].vote_count" in out.uncertain and "vote_results[5].vote_count" in out.uncertain
+
+
+def test_statistics_repeated_after_the_party_table_do_not_make_its_rows_doubtful():
+    rows = [RowReading(1, None, _read(10)), RowReading(2, None, _read(7))]
+    table = PageReading(PARTY_HEADER, True, {}, rows, _read(17), 3)
+    out = assemble([table, PageReading("", False, PARTY_STATS)])
+    assert [r.vote_count for r in out.extraction.vote_results] == [10, 7]
