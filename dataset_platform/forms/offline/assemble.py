@@ -78,8 +78,8 @@ def _term(path: str, reading: Reading | None) -> Term:
 def _doubtful_tables(pages: Sequence[PageReading], party_list: bool) -> tuple[set[int], list[str]]:
     """Indexes (into the table pages) whose rows may be misaligned with the printed rows: their values are not
     returned. A party-list table starts under the statistics, so when a statistics page comes before the first
-    table found, that page's table was missed and every row's number is unknown; a page whose table has another column count than the set's others
-    has lost (or gained) a rule, so its vote column may be the wrong one."""
+    table found, that page's table was missed and every row's number is unknown; a page whose table has another
+    column count than the set's others has lost (or gained) a rule, so its vote column may be the wrong one."""
     tables = [p for p in pages if p.has_table]
     first_table = next((i for i, p in enumerate(pages) if p.has_table), None)
     # (a set's last page may repeat the statistics after the table: only a statistics page before it counts)
