@@ -155,3 +155,42 @@ def test_an_unchecked_unsure_reading_is_not_returned():
     assert (v.eligible_voters, v.voters_present) == (None, 721)
     assert "voter_statistics.eligible_voters" in out.uncertain
     assert "voter_statistics.voters_present" not in out.uncertain
+
+
+PARTY_HEADER = "ส.ส.5/17(บช)นอกเขตเลือกตั้งแบบบัญชีรายชื่อ"
+PARTY_STATS = {
+    "ballots_received": _read(20),
+    "good_ballots": _read(17),
+    "bad_ballots": _read(2),
+    "no_vote_ballots": _read(1),
+}
+
+
+def test_party_rows_are_not_returned_when_the_statistics_page_lost_its_table():
+    # the table starts under the statistics: without it, page 2's first row would be numbered 1, not 11
+    blank = Reading("", None, 1.0, blank=True)
+    page1 = PageReading(PARTY_HEADER, False, PARTY_STATS)
+    page2 = PageReading("", True, {}, [RowReading(1, None, _read(10)), RowReading(2, None, blank)], _read(17), 3)
+    out = assemble([page1, page2])
+    assert [r.vote_count for r in out.extraction.vote_results] == [None, None]
+    assert {"vote_results[0].vote_count", "vote_results[1].vote_count"} <= set(out.uncertain)
+    assert any("statistics page" in w for w in out.warnings)
+
+
+def test_rows_of_a_page_whose_table_lost_a_column_rule_are_not_returned():
+    blank = Reading("", None, 1.0, blank=True)
+    rows = [RowReading(1, None, _read(10)), RowReading(2, None, blank)]
+    page1 = PageReading(PARTY_HEADER, True, PARTY_STATS, rows, None, 3)
+    page2 = PageReading("", True, {}, list(rows), None, 3)
+    # the name and vote columns ran together: the "vote" cell holds the printed party name
+    page3 = PageReading("", True, {}, [RowReading(1, None, _read(1)), RowReading(2, None, _read(1))], _read(17), 2)
+    out = assemble([page1, page2, page3])
+    assert [r.vote_count for r in out.extraction.vote_results] == [10, 0, 10, 0, None, None]
+    assert "vote_results[4].vote_count" in out.uncertain and "vote_results[5].vote_count" in out.uncertain
+
+
+def test_statistics_repeated_after_the_party_table_do_not_make_its_rows_doubtful():
+    rows = [RowReading(1, None, _read(10)), RowReading(2, None, _read(7))]
+    table = PageReading(PARTY_HEADER, True, {}, rows, _read(17), 3)
+    out = assemble([table, PageReading("", False, PARTY_STATS)])
+    assert [r.vote_count for r in out.extraction.vote_results] == [10, 7]

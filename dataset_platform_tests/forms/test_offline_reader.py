@@ -29,7 +29,7 @@ def _font(path: str, size: int):
     return ImageFont.truetype(path, size)
 
 
-def draw_batch_page(votes=VOTES, stats=STATS, rotate: float = 0.6):
+def draw_batch_page(votes=VOTES, stats=STATS, rotate: float = 0.6, rule: int = 3):
     """Page 1 of a ส.ส. 5/17 batch form at 200 dpi: header, statistics lines, candidate table and total row."""
     from PIL import Image, ImageDraw
 
@@ -55,9 +55,9 @@ def draw_batch_page(votes=VOTES, stats=STATS, rotate: float = 0.6):
     rows = 1 + 10 + 1
     ys = [top, top + 120] + [top + 120 + row_h * i for i in range(1, rows)]
     for x in xs:
-        d.line([(x, ys[0]), (x, ys[-1] if x in (xs[0], xs[-1], xs[-2]) else ys[-2])], fill="black", width=3)
+        d.line([(x, ys[0]), (x, ys[-1] if x in (xs[0], xs[-1], xs[-2]) else ys[-2])], fill="black", width=rule)
     for yy in ys:
-        d.line([(xs[0], yy), (xs[-1], yy)], fill="black", width=3)
+        d.line([(xs[0], yy), (xs[-1], yy)], fill="black", width=rule)
     d.text((xs[-2] + 120, top + 30), "ได้คะแนน", font=printed, fill="black")
     for i in range(10):
         ry = ys[1 + i]
@@ -150,3 +150,29 @@ def test_a_flat_stroke_is_a_dash_but_a_digit_is_not():
     assert not _is_dash(crop((8, 48, 26, 31)))  # a `1`
     assert not _is_dash(crop((24, 29, 8, 50), (5, 45, 52, 58)))  # a dash beside a digit
     assert not _is_dash(np.full((56, 60), 245, dtype=np.uint8))
+
+
+def _bend(page, drift: float = 9.0):
+    """The page as a curved scan: rules bow by up to `drift` px (up/down along the width, sideways down the
+    height), which no single deskew angle straightens."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    image = np.asarray(page)
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    map_y = yy + drift * np.sin(np.pi * xx / w) ** 2
+    map_x = xx + drift * np.sin(np.pi * yy / h) ** 2
+    bent = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderValue=(250, 248, 242))
+    return Image.fromarray(bent)
+
+
+def test_locates_every_row_and_column_of_a_table_whose_rules_bow():
+    from dataset_platform.forms.offline.layout import find_table
+    from dataset_platform.forms.offline.page import normalise_page
+
+    table = find_table(normalise_page(_bend(draw_batch_page(rotate=0.0, rule=1))))  # thin rules, as scanned
+    # a missed rule shifts the vote column or drops rows: later rows would get their neighbours' values
+    assert table is not None and len(table.xs) == 5 and table.rows == 12
+    assert table.merged[-1] and not any(table.merged[1:-1])

@@ -7,7 +7,7 @@ across pages, and the arithmetic of `arithmetic` deciding which readings are con
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from dataset_platform.forms.offline.arithmetic import Term, check_sum
@@ -75,12 +75,36 @@ def _term(path: str, reading: Reading | None) -> Term:
     return Term(path, reading.value, reading.score >= CONFIDENT_SCORE, reading.alternatives, score=reading.score)
 
 
-def _row_terms(pages: Sequence[PageReading], party_list: bool) -> tuple[list[tuple[int, Term, bool]], list[str]]:
-    """(number, term, blank) for every table row over the pages, numbered by printed numbers or in order."""
+def _doubtful_tables(pages: Sequence[PageReading], party_list: bool) -> tuple[set[int], list[str]]:
+    """Indexes (into the table pages) whose rows may be misaligned with the printed rows: their values are not
+    returned. A party-list table starts under the statistics, so when a statistics page comes before the first
+    table found, that page's table was missed and every row's number is unknown; a page whose table has another
+    column count than the set's others has lost (or gained) a rule, so its vote column may be the wrong one."""
+    tables = [p for p in pages if p.has_table]
+    first_table = next((i for i, p in enumerate(pages) if p.has_table), None)
+    # (a set's last page may repeat the statistics after the table: only a statistics page before it counts)
+    opening = next((i for i, p in enumerate(pages) if p.stats), None)
+    if party_list and first_table is not None and opening is not None and opening < first_table:
+        return set(range(len(tables))), ["party rows not numbered: the statistics page's table was not found"]
+    counts = [p.columns for p in tables]
+    if len(set(counts)) <= 1:
+        return set(), []
+    ranked = sorted(set(counts), key=counts.count, reverse=True)
+    if counts.count(ranked[0]) == counts.count(ranked[1]):  # no majority: none of the pages can be trusted
+        return set(range(len(tables))), [f"table pages disagree on their column count {counts}"]
+    doubtful = {i for i, c in enumerate(counts) if c != ranked[0]}
+    return doubtful, [f"table page {i + 1} has {counts[i]} columns, the others {ranked[0]}" for i in sorted(doubtful)]
+
+
+def _row_terms(
+    pages: Sequence[PageReading], party_list: bool, doubtful: Collection[int] = ()
+) -> tuple[list[tuple[int, Term, bool]], list[str]]:
+    """(number, term, blank) for every table row over the pages, numbered by printed numbers or in order;
+    rows of a `doubtful` page are unread (not even a blank cell is a sure 0)."""
     rows: list[tuple[int, Term, bool]] = []
     warnings: list[str] = []
     next_number = 1
-    for page in pages:
+    for page_index, page in enumerate(pages):
         if not page.rows:
             continue
         offsets = [r.printed_number - r.index for r in page.rows if r.printed_number is not None]
@@ -94,7 +118,10 @@ def _row_terms(pages: Sequence[PageReading], party_list: bool) -> tuple[list[tup
             number = r.index + offset
             path = f"vote_results[{len(rows)}].vote_count"  # index into vote_results
             blank = r.reading.blank
-            term = Term(path, 0, True, score=1.0) if blank else _term(path, r.reading)
+            if page_index in doubtful:
+                term = Term(path, None)
+            else:
+                term = Term(path, 0, True, score=1.0) if blank else _term(path, r.reading)
             rows.append((number, term, blank))
         next_number = page.rows[-1].index + offset + 1
     if not party_list:
@@ -121,8 +148,9 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
     if used.value is None and not kind.batch and kind.unit is None:
         used = _term(f"{BALLOTS}.ballots_used", stats.get("ballots_received"))
     good, bad, no_vote = stat("good_ballots"), stat("bad_ballots"), stat("no_vote_ballots")
-    rows, row_warnings = _row_terms(tables, kind.party_list)
-    warnings += row_warnings
+    doubtful, doubt_warnings = _doubtful_tables(pages, kind.party_list)
+    rows, row_warnings = _row_terms(tables, kind.party_list, doubtful)
+    warnings += doubt_warnings + row_warnings
     total_reading = next((p.total for p in reversed(tables) if p.total is not None), None)
     total = _term("vote_results.total", total_reading)
 

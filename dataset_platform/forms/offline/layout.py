@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+# how far (px at 200 dpi) a rule may drift across itself locally, and a vertical rule sideways over the table
+TILT_PX = 3
+RULE_DRIFT_PX = 7
+
+
 @dataclass(frozen=True)
 class Box:
     left: int
@@ -125,10 +130,21 @@ def find_table(gray: np.ndarray) -> Table | None:
 
     ink = ink_mask(gray)
     h, w = ink.shape
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
+    # a scan is not flat after deskewing (a curved or photographed page): rules drift a few pixels over
+    # their length, so the ink is thickened across a rule before it is opened along it
+    horiz = cv2.morphologyEx(
+        cv2.dilate(ink, np.ones((TILT_PX, 1), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)),
+    )
     horiz = cv2.dilate(horiz, np.ones((7, 1), np.uint8))
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 40)))
-    vert = cv2.dilate(vert, np.ones((1, 5), np.uint8))
+    vert = cv2.morphologyEx(
+        cv2.dilate(ink, np.ones((1, TILT_PX), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 40)),
+    )
+    # a vertical rule's pieces are counted together when they drift up to RULE_DRIFT_PX sideways down the table
+    vert = cv2.dilate(vert, np.ones((1, 2 * RULE_DRIFT_PX + 1), np.uint8))
     lines = []
     for y in _line_positions((horiz > 0).sum(axis=1), 0.3 * w):
         band = horiz[max(0, y - 3) : y + 4] > 0

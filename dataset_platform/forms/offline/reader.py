@@ -16,7 +16,7 @@ from dataset_platform.forms.offline.assemble import Assembled, assemble
 from dataset_platform.forms.offline.page import PageReading, read_page
 
 # Part of the extraction cache key: bump when locating, reading or the arithmetic changes what is returned.
-OFFLINE_VERSION = "v4"
+OFFLINE_VERSION = "v5"
 PDF_DPI = 200
 
 
