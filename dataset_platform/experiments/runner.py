@@ -135,10 +135,12 @@ def run_model_config(
     datadog_dataset_version: int | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> ConfigResult:
-    """One config's result: status, summary, per-record rows, and where it was recorded."""
-    in_datadog = datadog is not None and datadog.enabled
+    """One config's result: status, summary, per-record rows, and where it was recorded.
+
+    Scored inside Datadog when ``datadog`` is a Datadog resource (``enabled``), else locally."""
+    remote = datadog if datadog is not None and datadog.enabled else None
     result = ConfigResult(
-        config=spec, experiment_name=f"{plan.experiment_name}-{spec.name}", mode="datadog" if in_datadog else "local"
+        config=spec, experiment_name=f"{plan.experiment_name}-{spec.name}", mode="datadog" if remote else "local"
     )
     reason = models.availability(spec.model)
     if reason is not None:
@@ -150,9 +152,9 @@ def run_model_config(
         missing = [str(r["id"]) for r in sample if str(r["id"]) not in envelopes]
         for rid in missing:
             envelopes[rid] = {"extraction": None, "error": "no extraction returned for this form set"}
-        if datadog is not None and in_datadog:
+        if remote is not None:
             rows, summary, outcome = _score_in_datadog(
-                datadog, plan, spec, result.experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
+                remote, plan, spec, result.experiment_name, sample, envelopes, datadog_dataset_version, tags or {}
             )
             result = result.with_changes(experiment_id=outcome.experiment_id, experiment_url=outcome.url)
         else:

@@ -90,7 +90,7 @@ def experiment_results(
         plan,
         ground_truth,
         models=models,
-        datadog=datadog if datadog.enabled else None,
+        datadog=datadog,
         datadog_dataset_version=dd_version,
         run_id=context.run.run_id,
         on_config_done=log_to_wandb,

@@ -75,12 +75,14 @@ def _term(path: str, reading: Reading | None) -> Term:
     return Term(path, reading.value, reading.score >= CONFIDENT_SCORE, reading.alternatives, score=reading.score)
 
 
-def _doubtful_tables(pages: Sequence[PageReading], party_list: bool) -> tuple[set[int], list[str]]:
-    """Indexes (into the table pages) whose rows may be misaligned with the printed rows: their values are not
-    returned. A party-list table starts under the statistics, so when a statistics page comes before the first
-    table found, that page's table was missed and every row's number is unknown; a page whose table has another
-    column count than the set's others has lost (or gained) a rule, so its vote column may be the wrong one."""
-    tables = [p for p in pages if p.has_table]
+def _doubtful_tables(
+    pages: Sequence[PageReading], tables: Sequence[PageReading], party_list: bool
+) -> tuple[set[int], list[str]]:
+    """Indexes into ``tables`` (the pages with a table) whose rows may be misaligned with the printed rows:
+    their values are not returned. A party-list table starts under the statistics, so when a statistics page
+    comes before the first table found, that page's table was missed and every row's number is unknown; a page
+    whose table has another column count than the set's others has lost (or gained) a rule, so its vote column
+    may be the wrong one."""
     first_table = next((i for i, p in enumerate(pages) if p.has_table), None)
     # (a set's last page may repeat the statistics after the table: only a statistics page before it counts)
     opening = next((i for i, p in enumerate(pages) if p.stats), None)
@@ -148,7 +150,7 @@ def assemble(pages: Sequence[PageReading]) -> Assembled:
     if used.value is None and not kind.batch and kind.unit is None:
         used = _term(f"{BALLOTS}.ballots_used", stats.get("ballots_received"))
     good, bad, no_vote = stat("good_ballots"), stat("bad_ballots"), stat("no_vote_ballots")
-    doubtful, doubt_warnings = _doubtful_tables(pages, kind.party_list)
+    doubtful, doubt_warnings = _doubtful_tables(pages, tables, kind.party_list)
     rows, row_warnings = _row_terms(tables, kind.party_list, doubtful)
     warnings += doubt_warnings + row_warnings
     total_reading = next((p.total for p in reversed(tables) if p.total is not None), None)
